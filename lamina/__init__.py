@@ -1,0 +1,38 @@
+"""lamina: batched linear algebra tensors with PyTorch's API."""
+
+from ._core import dtype as _dt
+from ._core._tensor import Size, get_default_dtype, set_default_dtype
+from ._core.device import device
+from ._core.dtype import (
+    bool,
+    cdouble,
+    cfloat,
+    complex64,
+    complex128,
+    double,
+    dtype,
+    float,
+    float16,
+    float32,
+    float64,
+    half,
+    int,
+    int8,
+    int16,
+    int32,
+    int64,
+    long,
+    short,
+    uint8,
+)
+from ._core.tensor import Tensor
+from ._ops import creation, elementwise, mutation
+
+# Every op family contributes its public functions (`__all__`) and its Tensor methods (`METHODS`).
+_FAMILIES = (creation, elementwise, mutation)
+for _family in _FAMILIES:
+    for _name in _family.__all__:
+        globals()[_name] = getattr(_family, _name)
+    for _name, _fn in _family.METHODS.items():
+        setattr(Tensor, _name, _fn)
+del _family, _name, _fn

@@ -1,0 +1,269 @@
+# cython: language_level=3
+"""The Tensor's base object and the per-op hot path: wrapping arrays, dtypes, promotion.
+
+Every op on a small tensor pays for what is in this file, so it is compiled: a Tensor is a
+`TensorBase` holding the array that stores it (a NumPy ndarray on cpu) plus autograd metadata
+as plain slots, and `run` is the one function that unwraps Tensors, calls a forward body and
+wraps what comes back. Nothing here knows how gradients are computed.
+
+A storage's version counter is created lazily: most tensors are never viewed or written in
+place, and skipping the allocation is measurable on the per-op path.
+"""
+
+import numpy as np
+
+from . import dtype as _dt
+
+cdef object ndarray = np.ndarray
+cdef object np_generic = np.generic
+cdef object np_asarray = np.asarray
+cdef object _Tensor = None          # the Python Tensor class, registered by tensor.py
+cdef object _cpu_device = None      # registered by tensor.py
+
+# Index NumPy's type numbers, not its dtypes: int64 has two numbers ('l' and 'q') on Linux.
+cdef dict _DT_BY_NUM = {}
+for _ch in "?bBhHiIlLqQefdgFDG":
+    _npd = np.dtype(_ch)
+    if _npd in _dt.BY_NUMPY:
+        _DT_BY_NUM[_npd.num] = _dt.BY_NUMPY[_npd]
+
+cdef list _PROMOTE = _dt.PROMOTE
+cdef int BOOL = _dt.BOOL, INT = _dt.INT, FLOAT = _dt.FLOAT, COMPLEX = _dt.COMPLEX
+cdef object _bool = _dt.bool, _int64 = _dt.int64
+cdef object _default_float = _dt.float32
+cdef object _default_complex = _dt.complex64
+
+
+def _register(tensor_class, cpu_device):
+    global _Tensor, _cpu_device
+    _Tensor = tensor_class
+    _cpu_device = cpu_device
+
+
+def get_default_dtype():
+    return _default_float
+
+
+def set_default_dtype(d):
+    global _default_float, _default_complex
+    if not isinstance(d, _dt.dtype) or d.category != FLOAT:
+        raise TypeError("only floating-point types are supported as the default type")
+    _default_float = d
+    _default_complex = d.to_complex()
+
+
+def default_complex_dtype():
+    return _default_complex
+
+
+cpdef object dtype_of(arr):
+    """The lamina dtype of an array; TypeError naming the NumPy type for any other."""
+    d = _DT_BY_NUM.get(arr.dtype.num)
+    if d is None:
+        return _dt.from_numpy_dtype(arr.dtype)
+    return d
+
+
+cpdef object scalar_dtype(x):
+    """The dtype a Python (or NumPy) scalar takes as a tensor: float is the default dtype."""
+    if isinstance(x, bool) or isinstance(x, np.bool_):
+        return _bool
+    if isinstance(x, int) or isinstance(x, np.integer):
+        return _int64
+    if isinstance(x, float) or isinstance(x, np.floating):
+        return _default_float
+    if isinstance(x, complex) or isinstance(x, np.complexfloating):
+        return _default_complex
+    raise TypeError(f"expected a Tensor or a Number, but got {type(x).__name__}")
+
+
+cdef inline object _promote(object a, object b):
+    if a is None:
+        return b
+    if b is None or a is b:
+        return a
+    return (<list>_PROMOTE[a.index])[b.index]
+
+
+cdef object _combine(object higher, object lower):
+    # PyTorch's combine_categories: a lower tier can raise the category, never the width
+    # within the higher tier's category (float32 tensor + float64 0-dim tensor is float32).
+    if higher is None:
+        return lower
+    if lower is None:
+        return higher
+    cdef int hc = higher.category, lc = lower.category
+    if hc == COMPLEX:
+        return higher
+    if lc == COMPLEX:
+        return higher.to_complex() if hc == FLOAT else lower
+    if hc == FLOAT:
+        return higher
+    if hc == BOOL or lc == FLOAT:
+        return _promote(higher, lower)
+    return higher
+
+
+cpdef object result_type_of(tuple operands):
+    """PyTorch's result type over Tensors, arrays and scalars.
+
+    Three tiers, strongest first: tensors with dimensions, 0-dim tensors, Python scalars. Within
+    a tier dtypes promote normally; a weaker tier only changes the result when its category is
+    higher (int tensor + 2.5 is the default float dtype, uint8 tensor + 1000 stays uint8).
+    """
+    cdef object dim = None, zero = None, wrapped = None, d, op
+    for op in operands:
+        if isinstance(op, TensorBase):
+            op = (<TensorBase>op)._data
+        if isinstance(op, (int, float, complex, np_generic)):
+            wrapped = _promote(wrapped, scalar_dtype(op))
+        elif op is None:
+            continue
+        else:
+            d = dtype_of(op)
+            if op.ndim:
+                dim = _promote(dim, d)
+            else:
+                zero = _promote(zero, d)
+    return _combine(dim, _combine(zero, wrapped))
+
+
+cdef class Version:
+    """A storage's in-place modification counter, shared by every view of it."""
+    cdef public Py_ssize_t value
+
+
+cdef class TensorBase:
+    cdef public object _data           # the storage's array, already viewed to this tensor
+    cdef public Version _vc             # None until viewed or modified in place
+    cdef public object _base            # the tensor this one views, or None
+    cdef public bint _requires_grad
+    cdef public object grad
+    cdef public object grad_fn
+
+    @property
+    def shape(self):
+        return Size(self._data.shape)
+
+    @property
+    def dtype(self):
+        return dtype_of(self._data)
+
+    @property
+    def ndim(self):
+        return self._data.ndim
+
+    def dim(self):
+        return self._data.ndim
+
+    def numel(self):
+        return self._data.size
+
+    def size(self, dim=None):
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[canonical_dim(dim, self._data.ndim)]
+
+    @property
+    def device(self):
+        return _cpu_device
+
+    @property
+    def is_leaf(self):
+        return self.grad_fn is None
+
+    @property
+    def _version(self):
+        return 0 if self._vc is None else self._vc.value
+
+    def _bump_version(self):
+        if self._vc is None:
+            self._vc = Version()
+        self._vc.value += 1
+
+    cdef Version _shared_version(self):
+        if self._vc is None:
+            self._vc = Version()
+        return self._vc
+
+
+class Size(tuple):
+    """lamina.Size: a tuple of ints that prints as PyTorch's."""
+
+    def __repr__(self):
+        return f"lamina.Size([{', '.join(str(s) for s in self)}])"
+
+    def __getitem__(self, key):
+        r = tuple.__getitem__(self, key)
+        return Size(r) if isinstance(key, slice) else r
+
+    def __add__(self, other):
+        return Size(tuple.__add__(self, other))
+
+    def numel(self):
+        cdef Py_ssize_t n = 1
+        for s in self:
+            n *= s
+        return n
+
+
+cpdef Py_ssize_t canonical_dim(object dim, Py_ssize_t ndim) except? -1:
+    """Wrap a negative dim; IndexError in PyTorch's words when out of range (0-dim acts as 1)."""
+    cdef Py_ssize_t d, n = ndim if ndim > 0 else 1
+    try:
+        d = dim.__index__()
+    except AttributeError:
+        raise TypeError(f"dim must be an int, but got {type(dim).__name__}") from None
+    if d < -n or d >= n:
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {d})")
+    return d + n if d < 0 else d
+
+
+cpdef object wrap(object data):
+    """A new Tensor (own storage) around an array; NumPy scalars become 0-dim arrays."""
+    if type(data) is not ndarray:
+        data = np_asarray(data)
+    cdef TensorBase t = TensorBase.__new__(_Tensor)
+    t._data = data
+    return t
+
+
+cpdef object wrap_view(object data, TensorBase of):
+    """A new Tensor viewing `of`'s storage: it shares the version counter and records its base."""
+    if type(data) is not ndarray:
+        data = np_asarray(data)
+    cdef TensorBase t = TensorBase.__new__(_Tensor)
+    t._data = data
+    t._vc = of._shared_version()
+    t._base = of if of._base is None else of._base
+    return t
+
+
+cdef object _wrap_out(object out, object view_of):
+    if type(out) is tuple:
+        return tuple([_wrap_out(o, view_of) for o in <tuple>out])
+    if out is None:
+        return None
+    if view_of is not None:
+        return wrap_view(out, <TensorBase>view_of)
+    return wrap(out)
+
+
+def run(object fn, object xp, tuple args, dict params, bint view):
+    """Call a forward body on the arrays behind `args` and wrap its array (or tuple) result.
+
+    `xp` is the array namespace passed first to bodies written for both devices, or None for a
+    device-specific body. A view op's outputs alias its first argument's storage.
+    """
+    cdef Py_ssize_t i, n = len(args)
+    cdef list data = [None] * n
+    cdef object a
+    for i in range(n):
+        a = args[i]
+        data[i] = (<TensorBase>a)._data if isinstance(a, TensorBase) else a
+    if xp is None:
+        out = fn(*data, **params)
+    else:
+        out = fn(xp, *data, **params)
+    return _wrap_out(out, args[0] if view else None)

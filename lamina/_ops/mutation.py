@@ -1,0 +1,83 @@
+"""Writing into existing storage: copy_, in-place ops and `out=` arguments.
+
+Every in-place op is its out-of-place primitive followed by a checked write into the target's
+storage (`write_inplace`), so each op's rules are declared once and autograd can treat every
+mutation the same way. The write bumps the storage's version counter, shared by all its views.
+"""
+
+import warnings
+
+import numpy as np
+
+from .._core import dtype as dt
+from .._core._tensor import TensorBase, dtype_of
+from ._checks import broadcast_error, torch_type_name
+
+_OVERLAP_MSG = ("unsupported operation: more than one element of the written-to tensor refers to "
+                "a single memory location. Please clone() the tensor before performing the "
+                "operation.")
+
+
+def _write(target, src):
+    try:
+        np.copyto(target._data, src, casting="unsafe")
+    except ValueError as e:
+        if not target._data.flags.writeable:
+            raise RuntimeError(_OVERLAP_MSG) from None
+        raise broadcast_error(target._data.shape, np.shape(src)) from e
+    target._bump_version()
+
+
+def copy_(self, src, non_blocking=False):
+    """Copy `src` (broadcast to self's shape, cast to self's dtype) into self's storage."""
+    data = src._data if isinstance(src, TensorBase) else src
+    if isinstance(data, np.ndarray) and data.ndim > self._data.ndim:
+        raise broadcast_error(self._data.shape, data.shape)
+    if (dtype_of(self._data).category < dt.COMPLEX and isinstance(data, np.ndarray)
+            and data.dtype.kind == "c"):
+        warnings.warn("Casting complex values to real discards the imaginary part",
+                      np.exceptions.ComplexWarning, stacklevel=2)
+        data = data.real
+    _write(self, data)
+    return self
+
+
+def write_inplace(self, result):
+    """Finish an in-place op: `result` (already computed) must fit self's shape and dtype."""
+    r, s = result._data, self._data
+    rd, sd = dtype_of(r), dtype_of(s)
+    if not dt.can_cast(rd, sd):
+        raise RuntimeError(f"result type {torch_type_name(rd)} can't be cast to the desired output "
+                           f"type {torch_type_name(sd)}")
+    if r.shape != s.shape:
+        raise RuntimeError(f"output with shape {list(s.shape)} doesn't match the broadcast shape "
+                           f"{list(r.shape)}")
+    _write(self, r)
+    return self
+
+
+def write_out(out, result):
+    """Finish an op called with `out=`: resize `out` if needed (warning if it held data)."""
+    if not isinstance(out, TensorBase):
+        raise TypeError(f"argument 'out' must be Tensor, not {type(out).__name__}")
+    r = result._data
+    rd, od = dtype_of(r), dtype_of(out._data)
+    if not dt.can_cast(rd, od):
+        raise RuntimeError(f"result type {torch_type_name(rd)} can't be cast to the desired output "
+                           f"type {torch_type_name(od)}")
+    if out._data.shape != r.shape:
+        if out._data.size:
+            warnings.warn(
+                f"An output with one or more elements was resized since it had shape "
+                f"{list(out._data.shape)}, which does not match the required output shape "
+                f"{list(r.shape)}. This behavior is deprecated, and in a future PyTorch release "
+                "outputs will not be resized unless they have zero elements. You can explicitly "
+                "reuse an out tensor t by resizing it, inplace, to zero elements with "
+                "t.resize_(0).", UserWarning, stacklevel=3)
+        out._data = np.empty(r.shape, dtype=out._data.dtype)
+    _write(out, r)
+    return out
+
+
+__all__ = []
+METHODS = {"copy_": copy_}
