@@ -26,10 +26,12 @@ from ._core.dtype import (
     uint8,
 )
 from ._core.tensor import Tensor
-from ._ops import creation, elementwise, mutation
+from ._ops import (conversion, creation, elementwise, indexing, joining, mutation, reduction,
+                   shape, sorting, unary)
 
 # Every op family contributes its public functions (`__all__`) and its Tensor methods (`METHODS`).
-_FAMILIES = (creation, elementwise, mutation)
+_FAMILIES = (creation, conversion, elementwise, unary, reduction, sorting, shape, joining,
+             indexing, mutation)
 for _family in _FAMILIES:
     for _name in _family.__all__:
         globals()[_name] = getattr(_family, _name)

@@ -1,0 +1,4 @@
+"""conversion ops (being written)."""
+
+__all__ = []
+METHODS = {}

@@ -1,0 +1,4 @@
+"""joining ops (being written)."""
+
+__all__ = []
+METHODS = {}

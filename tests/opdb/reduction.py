@@ -1,0 +1,3 @@
+"""Op table entries for lamina/_ops/reduction.py."""
+
+OPS = []
