@@ -26,6 +26,7 @@ from ._core.dtype import (
     uint8,
 )
 from ._core.tensor import Tensor
+from ._core.printing import get_printoptions, set_printoptions
 from ._ops import (conversion, creation, elementwise, indexing, joining, mutation, reduction,
                    shape, sorting, unary)
 
@@ -38,3 +39,5 @@ for _family in _FAMILIES:
     for _name, _fn in _family.METHODS.items():
         setattr(Tensor, _name, _fn)
 del _family, _name, _fn
+
+from . import autograd, cuda, linalg  # noqa: E402  (subpackages see the assembled namespace)

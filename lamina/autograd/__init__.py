@@ -1,0 +1,1 @@
+"""lamina.autograd: the reverse-mode tape, grad modes, Function and gradcheck."""

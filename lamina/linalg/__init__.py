@@ -1,0 +1,1 @@
+"""lamina.linalg: the torch.linalg surface (argument checks and compositions of _ops primitives)."""
