@@ -25,10 +25,20 @@ from ._core.dtype import (
     short,
     uint8,
 )
-from ._core.tensor import Tensor
 from ._core.printing import get_printoptions, set_printoptions
-from ._ops import (conversion, creation, elementwise, indexing, joining, mutation, reduction,
-                   shape, sorting, unary)
+from ._core.tensor import Tensor
+from ._ops import (
+    conversion,
+    creation,
+    elementwise,
+    indexing,
+    joining,
+    mutation,
+    reduction,
+    shape,
+    sorting,
+    unary,
+)
 
 # Every op family contributes its public functions (`__all__`) and its Tensor methods (`METHODS`).
 _FAMILIES = (creation, conversion, elementwise, unary, reduction, sorting, shape, joining,
