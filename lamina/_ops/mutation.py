@@ -36,7 +36,7 @@ def copy_(self, src, non_blocking=False):
     if (dtype_of(self._data).category < dt.COMPLEX and isinstance(data, np.ndarray)
             and data.dtype.kind == "c"):
         warnings.warn("Casting complex values to real discards the imaginary part",
-                      np.exceptions.ComplexWarning, stacklevel=2)
+                      UserWarning, stacklevel=2)
         data = data.real
     _write(self, data)
     return self

@@ -1,4 +1,535 @@
-"""unary ops (being written)."""
+"""Unary elementwise math: powers and logs, trigonometry, special functions, rounding, clamping,
+complex parts, and the floating-point predicates.
 
-__all__ = []
-METHODS = {}
+Primitive or composite: a function NumPy (or SciPy) computes in one pass over memory is a
+primitive, declared once in the tables below, so it costs one pass and later gets its own
+derivative. A function PyTorch defines as a composition is a composite here too, and gets its
+rules from its parts: square is pow(x, 2) (hence bool -> int64), frac is x - trunc(x), relu is
+clamp_min(x, 0), clamp_min/clamp_max are clamp with one bound, deg2rad/rad2deg multiply by a
+constant, polar is complex(abs * cos(angle), abs * sin(angle)), sign is sgn restricted to reals.
+
+Float-valued functions take bool and integer inputs to the default dtype, as PyTorch's do;
+rounding keeps integer dtypes. NumPy has no conjugate views, so `conj` of a complex tensor is a
+copy here (PyTorch returns a lazily conjugated view); `is_conj` is therefore always False.
+"""
+
+import math
+import numbers
+
+import numpy as np
+import scipy.special
+
+from .._core import dtype as dt
+from .._core._tensor import TensorBase, dtype_of, get_default_dtype, result_type_of
+from ._checks import broadcast_error, torch_type_name
+from .elementwise import _float_result, mul, pow, sub
+from .mutation import write_inplace, write_out
+from .primitive import ELEMENTWISE, LINEAR, NONDIFF, Primitive
+
+
+def _check_tensor(name, x, arg="input", position=1):
+    if not isinstance(x, TensorBase):
+        raise TypeError(f"{name}(): argument '{arg}' (position {position}) must be Tensor, not "
+                        f"{type(x).__name__}")
+
+
+def _not_implemented(kernel, d):
+    return NotImplementedError(f'"{kernel}" not implemented for \'{torch_type_name(d)}\'')
+
+
+# -- float-valued math: one NumPy/CuPy ufunc each --------------------------------------------------
+
+# PyTorch name -> ufunc name (the same in NumPy and CuPy). All take complex inputs.
+_UFUNCS = {
+    "sqrt": "sqrt", "exp": "exp", "exp2": "exp2", "expm1": "expm1", "log": "log", "log2": "log2",
+    "log10": "log10", "log1p": "log1p", "sin": "sin", "cos": "cos", "tan": "tan",
+    "asin": "arcsin", "acos": "arccos", "atan": "arctan", "sinh": "sinh", "cosh": "cosh",
+    "tanh": "tanh", "asinh": "arcsinh", "acosh": "arccosh", "atanh": "arctanh",
+    "reciprocal": "reciprocal",
+}
+
+
+def _float_fwd(ufunc_name):
+    def fwd(xp, x):
+        f = getattr(xp, ufunc_name)
+        if x.dtype.kind in "biu":
+            return f(x, dtype=get_default_dtype().np)
+        return f(x)
+    fwd.__name__ = f"_{ufunc_name}_fwd"
+    return fwd
+
+
+_sqrt_fwd = _float_fwd("sqrt")
+
+
+def _rsqrt_fwd(xp, x):
+    # NumPy has no rsqrt: one allocation, two passes; a primitive still, for its own derivative.
+    r = xp.asarray(_sqrt_fwd(xp, x))
+    return xp.reciprocal(r, out=r)
+
+
+# SciPy ufuncs have no float16 loops: float16 computes in float32 and rounds back, as PyTorch's
+# half kernels do. They are CPU kernels; cupyx.scipy.special serves the CUDA path later.
+def _special_cpu(fn, name, complex_fallback=None):
+    def cpu(x):
+        d = _float_result(dtype_of(x))
+        if d.category == dt.COMPLEX:
+            if complex_fallback is None:
+                raise _not_implemented(f"{name}_vml_cpu", d)
+            return complex_fallback(x)
+        compute = np.float32 if d is dt.float16 else d.np
+        # dtype= only where a cast is needed: the keyword alone costs ~2 us a call.
+        r = fn(x) if x.dtype == compute else fn(x, dtype=compute)
+        return np.asarray(r).astype(d.np, copy=False)
+    cpu.__name__ = f"_{name}_cpu"
+    return cpu
+
+
+def _sigmoid_complex(x):
+    return 1 / (1 + np.exp(-x))   # expit has no complex loop
+
+
+FLOAT_PRIMS = {name: Primitive(name, xp=_sqrt_fwd if name == "sqrt" else _float_fwd(uf),
+                               batch=ELEMENTWISE)
+               for name, uf in _UFUNCS.items()}
+FLOAT_PRIMS["rsqrt"] = Primitive("rsqrt", xp=_rsqrt_fwd, batch=ELEMENTWISE)
+FLOAT_PRIMS["sigmoid"] = Primitive(
+    "sigmoid", cpu=_special_cpu(scipy.special.expit, "sigmoid", _sigmoid_complex),
+    batch=ELEMENTWISE)   # expit: no overflow for large negative inputs, unlike 1 / (1 + exp(-x))
+for _name in ("erf", "erfc", "erfinv"):
+    FLOAT_PRIMS[_name] = Primitive(_name, cpu=_special_cpu(getattr(scipy.special, _name), _name),
+                                   batch=ELEMENTWISE)
+
+
+# -- sign, rounding --------------------------------------------------------------------------------
+
+def _sgn_fwd(xp, x):
+    k = x.dtype.kind
+    if k == "b":
+        return x.copy()
+    if k == "c":
+        # x / |x| with 0 for 0, dividing each part by the real |x| as PyTorch does: (0.5 - inf j)
+        # gives (0 + nan j), where a complex division (or NumPy's sign) gives other NaNs.
+        a = xp.abs(x)
+        a = xp.where(a == 0, a.dtype.type(1), a)
+        r = xp.empty_like(x)
+        xp.divide(x.real, a, out=r.real)
+        xp.divide(x.imag, a, out=r.imag)
+        return r
+    if k == "f":
+        # PyTorch's (0 < x) - (x < 0): NaN gives 0 where NumPy's sign keeps NaN.
+        return xp.subtract(x > 0, x < 0, dtype=x.dtype)
+    return xp.sign(x)
+
+
+def _rounding_fwd(ufunc_name, name, complex_msg):
+    def fwd(xp, x):
+        k = x.dtype.kind
+        if k in "iu":
+            return x.copy()
+        if k == "b" or (k == "c" and complex_msg is None):
+            raise _not_implemented(f"{name}_vml_cpu", dtype_of(x))
+        if k == "c":
+            raise NotImplementedError(complex_msg)
+        return getattr(xp, ufunc_name)(x)
+    fwd.__name__ = f"_{name}_fwd"
+    return fwd
+
+
+_rint_fwd = _rounding_fwd("rint", "round", None)
+
+
+def _round_fwd(xp, x, *, decimals):
+    if decimals == 0:
+        return _rint_fwd(xp, x)
+    if x.dtype.kind != "f":
+        raise _not_implemented("round_cpu", dtype_of(x))
+    # NumPy rounds as PyTorch does: rint(x * 10**d) / 10**d, dividing first when d < 0. PyTorch
+    # scales float16 in float32, where x * 10**d cannot overflow or lose the digit being rounded.
+    if x.dtype == xp.float16:
+        return xp.round(x.astype(xp.float32), decimals).astype(xp.float16)
+    return xp.round(x, decimals)
+
+
+sgn_p = Primitive("sgn", xp=_sgn_fwd, batch=ELEMENTWISE)
+floor_p = Primitive("floor", xp=_rounding_fwd("floor", "floor", "floor is not supported for "
+                                              "complex inputs"), batch=ELEMENTWISE)
+ceil_p = Primitive("ceil", xp=_rounding_fwd("ceil", "ceil", "ceil is not supported for complex "
+                                            "inputs"), batch=ELEMENTWISE)
+trunc_p = Primitive("trunc", xp=_rounding_fwd("trunc", "trunc", "trunc is not supported for "
+                                              "complex inputs"), batch=ELEMENTWISE)
+round_p = Primitive("round", xp=_round_fwd, batch=ELEMENTWISE)
+
+
+# -- clamp -----------------------------------------------------------------------------------------
+
+# The C++ type names PyTorch's overflow message uses, and each type's range (computed once:
+# np.finfo costs a microsecond per call).
+_C_NAMES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int",
+            "int64": "int64_t", "float16": "c10::Half", "float32": "float", "float64": "double"}
+_RANGES = {d: (int(np.iinfo(d.np).min), int(np.iinfo(d.np).max)) if d.category == dt.INT
+           else (-float(np.finfo(d.np).max), float(np.finfo(d.np).max))
+           for d in dt.ALL if d.category in (dt.INT, dt.FLOAT)}
+
+
+def _scalar_bound(b, d):
+    """A Python-number bound checked against `d`'s range as PyTorch checks it."""
+    if b is None or isinstance(b, np.ndarray):
+        return b
+    low, high = _RANGES[d]
+    if not low <= b <= high and not (d.category == dt.FLOAT and not math.isfinite(b)):
+        # PyTorch lets a negative value wrap into an unsigned type, down to -max.
+        if d is dt.uint8 and -high <= b < 0:
+            return b + high + 1
+        raise RuntimeError(f"value cannot be converted to type {_C_NAMES[d.name]} without "
+                           "overflow")
+    return b
+
+
+def _clamp_fwd(xp, x, lo, hi):
+    d = result_type_of((x, lo, hi))
+    if d.category == dt.COMPLEX:
+        raise NotImplementedError("clamp is not supported for complex types")
+    if d is dt.bool:
+        _check_bool_clamp(lo, hi)
+    lo, hi = _scalar_bound(lo, d), _scalar_bound(hi, d)
+    # Passing dtype= costs a ufunc call ~2 us; it is needed only when an array operand is not
+    # already in the result dtype (in-range Python scalars are weak in NumPy too).
+    kw = {} if all(getattr(a, "dtype", d.np) == d.np for a in (x, lo, hi)) else {"dtype": d.np}
+    try:
+        # minimum(maximum(x, lo), hi): NaN anywhere propagates and lo > hi gives hi, PyTorch's
+        # semantics. (np.clip computes the same but its Python wrapper costs 5 us a call.)
+        r = x if lo is None else xp.maximum(x, lo, **kw)
+        return r if hi is None else xp.minimum(r, hi, **kw)
+    except ValueError:
+        raise broadcast_error(*(np.shape(a) for a in (x, lo, hi) if a is not None)) from None
+
+
+def _check_bool_clamp(lo, hi):
+    """PyTorch clamps bool tensors only by one bool tensor bound."""
+    scalars = not isinstance(lo, np.ndarray) and not isinstance(hi, np.ndarray)
+    if lo is not None and hi is not None:
+        raise _not_implemented("clamp_scalar_cpu" if scalars else "clamp_cpu", dt.bool)
+    if scalars:
+        raise _not_implemented("clamp_max_scalar_cpu" if lo is None else "clamp_min_scalar_cpu",
+                               dt.bool)
+
+
+clamp_p = Primitive("clamp", xp=_clamp_fwd, batch=ELEMENTWISE)
+
+
+# -- complex parts ---------------------------------------------------------------------------------
+
+def _angle_fwd(xp, x):
+    if x.dtype.kind == "c":
+        return xp.angle(x)
+    d = _float_result(dtype_of(x)).np
+    # PyTorch: pi for negatives, 0 otherwise (-0.0 included), NaN stays NaN.
+    r = xp.where(x < 0, d.type(math.pi), d.type(0))
+    if x.dtype.kind == "f":
+        r = xp.where(x != x, x, r)
+    return r
+
+
+def _complex_fwd(xp, real, imag):
+    try:
+        shape = np.broadcast_shapes(real.shape, imag.shape)
+    except ValueError:
+        raise broadcast_error(real.shape, imag.shape) from None
+    # Filling the parts separately keeps inf + 0j exact; real + 1j * imag would give nan parts.
+    out = xp.empty(shape, dtype=dtype_of(real).to_complex().np)
+    out.real[...] = real
+    out.imag[...] = imag
+    return out
+
+
+angle_p = Primitive("angle", xp=_angle_fwd, batch=ELEMENTWISE)
+conj_p = Primitive("conj", xp=lambda xp, x: xp.conj(x), jvp=LINEAR, batch=ELEMENTWISE)
+real_p = Primitive("real", xp=lambda xp, x: x.real, jvp=LINEAR, batch=ELEMENTWISE, view=True)
+imag_p = Primitive("imag", xp=lambda xp, x: x.imag, jvp=LINEAR, batch=ELEMENTWISE, view=True)
+complex_p = Primitive("complex", xp=_complex_fwd, jvp=LINEAR, batch=ELEMENTWISE)
+
+
+# -- nan_to_num and the floating-point predicates --------------------------------------------------
+
+def _nan_to_num_fwd(xp, x, *, nan, posinf, neginf):
+    if x.dtype.kind in "biu":
+        return x.copy()
+    return xp.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
+
+
+def _predicate_fwd(ufunc_name, name, complex_error):
+    def fwd(xp, x):
+        if complex_error is not None and x.dtype.kind == "c":
+            raise complex_error
+        return getattr(xp, ufunc_name)(x)
+    fwd.__name__ = f"_{name}_fwd"
+    return fwd
+
+
+nan_to_num_p = Primitive("nan_to_num", xp=_nan_to_num_fwd, batch=ELEMENTWISE)
+PREDICATE_PRIMS = {
+    name: Primitive(name, xp=_predicate_fwd(name, name, err), vjp=NONDIFF, jvp=NONDIFF,
+                    batch=ELEMENTWISE)
+    for name, err in (
+        ("isnan", None), ("isinf", None), ("isfinite", None), ("isreal", None),
+        ("isposinf", RuntimeError("isposinf does not support complex inputs.")),
+        ("isneginf", RuntimeError("isneginf does not support complex inputs.")),
+        ("signbit", NotImplementedError("signbit is not implemented for complex tensors.")))
+}
+
+
+# -- public functions ------------------------------------------------------------------------------
+
+def _unary(name, prim):
+    def fn(input, *, out=None):
+        _check_tensor(name, input)
+        r = prim(input)
+        return r if out is None else write_out(out, r)
+    fn.__name__ = fn.__qualname__ = name
+    return fn
+
+
+def _inplace(name, fn):
+    def fn_(self, *args, **kwargs):
+        return write_inplace(self, fn(self, *args, **kwargs))
+    fn_.__name__ = fn_.__qualname__ = name + "_"
+    return fn_
+
+
+_FLOAT_FNS = {name: _unary(name, p) for name, p in FLOAT_PRIMS.items()}
+globals().update(_FLOAT_FNS)
+sgn = _unary("sgn", sgn_p)
+floor = _unary("floor", floor_p)
+ceil = _unary("ceil", ceil_p)
+trunc = _unary("trunc", trunc_p)
+angle = _unary("angle", angle_p)
+
+
+def sign(input, *, out=None):
+    _check_tensor("sign", input)
+    if input.dtype.category == dt.COMPLEX:
+        raise NotImplementedError("Unlike NumPy, lamina.sign is not intended to support complex "
+                                  "numbers. Please use lamina.sgn instead.")
+    r = sgn_p(input)
+    return r if out is None else write_out(out, r)
+
+
+def fix(input, *, out=None):
+    return trunc(input, out=out)
+
+
+def round(input, *, decimals=0, out=None):
+    _check_tensor("round", input)
+    r = round_p(input, decimals=decimals)
+    return r if out is None else write_out(out, r)
+
+
+def frac(input, *, out=None):
+    _check_tensor("frac", input)
+    d = input.dtype
+    if d.category != dt.FLOAT:
+        raise _not_implemented("frac_cpu", d)
+    r = sub(input, trunc_p(input))
+    return r if out is None else write_out(out, r)
+
+
+def square(input, *, out=None):
+    _check_tensor("square", input)
+    return pow(input, 2, out=out)
+
+
+_BOUND_TYPES = (TensorBase, numbers.Number)
+
+
+def clamp(input, min=None, max=None, *, out=None):
+    _check_tensor("clamp", input)
+    if min is None and max is None:
+        raise RuntimeError("lamina.clamp: At least one of 'min' or 'max' must not be None")
+    for arg, bound in (("min", min), ("max", max)):
+        if bound is not None and not isinstance(bound, _BOUND_TYPES):
+            raise TypeError(f"clamp(): argument '{arg}' must be Tensor or Number, not "
+                            f"{type(bound).__name__}")
+    r = clamp_p(input, min, max)
+    return r if out is None else write_out(out, r)
+
+
+def _check_bound(name, bound, arg):
+    if bound is None:
+        raise TypeError(f"{name}(): argument '{arg}' (position 2) must be Tensor or Number, not "
+                        "NoneType")
+
+
+def clamp_min(input, min, *, out=None):
+    _check_bound("clamp_min", min, "min")
+    return clamp(input, min, None, out=out)
+
+
+def clamp_max(input, max, *, out=None):
+    _check_bound("clamp_max", max, "max")
+    return clamp(input, None, max, out=out)
+
+
+def relu(input):
+    _check_tensor("relu", input)
+    if input.dtype is dt.bool:
+        raise RuntimeError("Boolean inputs not supported for relu")
+    return clamp_p(input, 0, None)
+
+
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
+    _check_tensor("nan_to_num", input)
+    r = nan_to_num_p(input, nan=nan, posinf=posinf, neginf=neginf)
+    return r if out is None else write_out(out, r)
+
+
+_DEG_TO_RAD = math.pi / 180
+
+
+def _degrees(name, factor):
+    def fn(input, *, out=None):
+        _check_tensor(name, input)
+        if input.dtype.category == dt.COMPLEX:
+            raise RuntimeError(f"{name} is not supported for complex tensors.")
+        return mul(input, factor, out=out)
+    fn.__name__ = fn.__qualname__ = name
+    return fn
+
+
+deg2rad = _degrees("deg2rad", _DEG_TO_RAD)
+rad2deg = _degrees("rad2deg", 1 / _DEG_TO_RAD)
+
+
+def _predicate(name):
+    prim = PREDICATE_PRIMS[name]
+
+    def fn(input):
+        _check_tensor(name, input)
+        return prim(input)
+    fn.__name__ = fn.__qualname__ = name
+    return fn
+
+
+def _predicate_out(name):
+    prim = PREDICATE_PRIMS[name]
+
+    def fn(input, *, out=None):
+        _check_tensor(name, input)
+        if out is not None and isinstance(out, TensorBase) and out.dtype is not dt.bool:
+            raise RuntimeError(f"{name} does not support non-boolean outputs.")
+        r = prim(input)
+        return r if out is None else write_out(out, r)
+    fn.__name__ = fn.__qualname__ = name
+    return fn
+
+
+isnan, isinf, isfinite, isreal = (_predicate(n) for n in ("isnan", "isinf", "isfinite", "isreal"))
+isposinf, isneginf, signbit = (_predicate_out(n) for n in ("isposinf", "isneginf", "signbit"))
+
+
+# Complex parts. For a real tensor `real`, `conj`, `conj_physical` and `resolve_*` return the
+# input itself, as PyTorch's do.
+
+def real(input):
+    _check_tensor("real", input)
+    return real_p(input) if input.dtype.category == dt.COMPLEX else input
+
+
+def imag(input):
+    _check_tensor("imag", input)
+    if input.dtype.category != dt.COMPLEX:
+        raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
+    return imag_p(input)
+
+
+def _set_real(self, value):
+    real(self).copy_(value)
+
+
+def _set_imag(self, value):
+    imag(self).copy_(value)
+
+
+def conj(input):
+    _check_tensor("conj", input)
+    return conj_p(input) if input.dtype.category == dt.COMPLEX else input
+
+
+def conj_physical(input, *, out=None):
+    r = conj(input)
+    return r if out is None else write_out(out, r)
+
+
+def conj_physical_(self):
+    return write_inplace(self, conj_p(self)) if self.dtype.category == dt.COMPLEX else self
+
+
+def resolve_conj(input):
+    return input
+
+
+def resolve_neg(input):
+    return input
+
+
+def is_conj(input):
+    return False
+
+
+def is_neg(input):
+    return False
+
+
+def _check_float_pair(a, b):
+    da, db = a.dtype, b.dtype
+    if da.category != dt.FLOAT or db.category != dt.FLOAT:
+        raise RuntimeError(f"Expected both inputs to be Half, Float or Double tensors but got "
+                           f"{torch_type_name(da)} and {torch_type_name(db)}")
+    if da is not db:
+        raise RuntimeError(f"Expected object of scalar type {torch_type_name(da)} but got scalar "
+                           f"type {torch_type_name(db)} for second argument")
+    if da is dt.float16:
+        raise RuntimeError("lamina has no complex32 (ComplexHalf) dtype to hold the result")
+
+
+def complex(real, imag, *, out=None):
+    _check_tensor("complex", real, "real", 1)
+    _check_tensor("complex", imag, "imag", 2)
+    _check_float_pair(real, imag)
+    r = complex_p(real, imag)
+    return r if out is None else write_out(out, r)
+
+
+def polar(abs, angle, *, out=None):
+    _check_tensor("polar", abs, "abs", 1)
+    _check_tensor("polar", angle, "angle", 2)
+    _check_float_pair(abs, angle)
+    cos, sin = FLOAT_PRIMS["cos"], FLOAT_PRIMS["sin"]
+    return complex(mul(abs, cos(angle)), mul(abs, sin(angle)), out=out)
+
+
+# -- exports ---------------------------------------------------------------------------------------
+
+_ALIASES = {"arcsin": "asin", "arccos": "acos", "arctan": "atan", "arcsinh": "asinh",
+            "arccosh": "acosh", "arctanh": "atanh", "clip": "clamp"}
+globals().update({alias: globals()[name] for alias, name in _ALIASES.items()})
+
+# Functions that have an in-place Tensor method `<name>_`.
+_WITH_INPLACE = tuple(_FLOAT_FNS) + tuple(_ALIASES) + (
+    "sign", "sgn", "floor", "ceil", "round", "trunc", "fix", "frac", "square", "relu",
+    "clamp", "clamp_min", "clamp_max", "nan_to_num", "deg2rad", "rad2deg")
+_INPLACE = {name + "_": _inplace(name, globals()[name]) for name in _WITH_INPLACE}
+_INPLACE["conj_physical_"] = conj_physical_
+globals().update(_INPLACE)
+
+_PUBLIC = _WITH_INPLACE + (
+    "angle", "isnan", "isinf", "isfinite", "isposinf", "isneginf", "isreal", "signbit",
+    "real", "imag", "conj", "conj_physical", "resolve_conj", "resolve_neg", "is_conj", "is_neg")
+# PyTorch's namespace has the in-place forms too, except these three (methods only).
+_METHOD_ONLY = ("sign_", "sgn_", "erfinv_")
+
+__all__ = list(_PUBLIC) + [n for n in _INPLACE if n not in _METHOD_ONLY] + ["complex", "polar"]
+METHODS = {name: globals()[name] for name in _PUBLIC if name not in ("real", "imag")}
+METHODS.update(_INPLACE)
+METHODS["real"] = property(real, _set_real)
+METHODS["imag"] = property(imag, _set_imag)

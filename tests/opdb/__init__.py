@@ -66,7 +66,10 @@ class OpInfo:
 
 def make_array(shape, dtype, rng, *, low=None, high=None):
     """Random values of a dtype name; floats in [-3, 3) by default, integers in a small range."""
-    np_dtype = np.dtype(dtype)
+    return np.asarray(_draw(shape, np.dtype(dtype), rng, low, high))
+
+
+def _draw(shape, np_dtype, rng, low, high):
     if np_dtype == np.bool_:
         return rng.random(shape) < 0.5
     if np_dtype.kind in "iu":
