@@ -1,4 +1,648 @@
-"""reduction ops (being written)."""
+"""Reductions and scans: sums, means, variances, norms, extrema, logical reductions, cumulative ops.
 
-__all__ = []
-METHODS = {}
+Forward bodies receive axes already checked and wrapped (a tuple of non-negative ints, or None
+for every axis) and the result dtype already decided in PyTorch's terms, so NumPy's own dtype
+rules never leak through. float16 inputs accumulate in float32 and round once at the end, as
+PyTorch's CPU kernels do. The named tuples PyTorch returns (`torch.return_types.max`, ...) live in
+`return_types`, shared with the sorting family.
+"""
+
+import builtins
+import collections
+import types
+import warnings
+from functools import partial
+
+import numpy as np
+
+from .._core import dtype as dt
+from .._core._tensor import TensorBase, canonical_dim, get_default_dtype
+from . import elementwise
+from ._checks import torch_type_name
+from .mutation import write_inplace, write_out
+from .primitive import LINEAR, NONDIFF, Primitive
+
+# -- named tuples ---------------------------------------------------------------------------------
+
+
+def _structseq_repr(self):
+    body = ",\n".join(f"{name}={value!r}" for name, value in zip(self._fields, self))
+    return f"lamina.return_types.{type(self).__name__}(\n{body})"
+
+
+def _structseq(name, fields=("values", "indices")):
+    cls = collections.namedtuple(name, fields)
+    cls.__module__ = "lamina.return_types"
+    cls.__repr__ = _structseq_repr
+    return cls
+
+
+return_types = types.SimpleNamespace(**{
+    name: _structseq(name) for name in ("max", "min", "median", "nanmedian", "mode", "cummax",
+                                        "cummin", "sort", "topk", "kthvalue")})
+return_types.aminmax = _structseq("aminmax", ("min", "max"))
+
+
+# -- argument checks shared with sorting.py -------------------------------------------------------
+
+def is_int_like(x):
+    return not isinstance(x, bool) and hasattr(x, "__index__")
+
+
+def reduce_axes(name, dim, ndim):
+    """PyTorch's `dim` of a multi-dim reduction as NumPy axes: None, () and [] mean every axis."""
+    if dim is None:
+        return None
+    if is_int_like(dim):
+        dim = (dim,)
+    elif not isinstance(dim, (tuple, list)) or not builtins.all(is_int_like(d) for d in dim):
+        raise TypeError(f"{name}(): argument 'dim' must be tuple of ints, not "
+                        f"{type(dim).__name__}")
+    axes = tuple(canonical_dim(d, ndim) for d in dim)
+    for i, a in enumerate(axes):
+        if a in axes[:i]:
+            raise RuntimeError(f"dim {a} appears multiple times in the list of dims")
+    # A 0-dim tensor accepts dim 0 or -1 and reduces its single element.
+    return axes if axes and ndim else None
+
+
+def one_axis(name, dim, ndim):
+    """A single `dim` argument, wrapped; TypeError for anything but an int."""
+    if not is_int_like(dim):
+        raise TypeError(f"{name}(): argument 'dim' must be int, not {type(dim).__name__}")
+    return canonical_dim(dim, ndim)
+
+
+def check_nonempty(name, x, axis):
+    """Reductions without an identity (max, argmax, median, ...) refuse an empty reduced dim."""
+    shape = x._data.shape
+    if shape and shape[axis] == 0:
+        raise IndexError(f"{name}(): Expected reduction dim {axis} to have non-zero size.")
+
+
+def reject_complex(name, x, kernel=None):
+    """PyTorch's NotImplementedError for a kernel with no complex version."""
+    d = x.dtype
+    if d.category == dt.COMPLEX:
+        raise NotImplementedError(f'"{kernel or name + "_cpu"}" not implemented for '
+                                  f"'{torch_type_name(d)}'")
+
+
+def finish_out(result, out):
+    """`out=` for one tensor or for a tuple of tensors (values, indices)."""
+    if out is None:
+        return result
+    if isinstance(result, tuple):
+        if not isinstance(out, (tuple, list)) or len(out) != len(result):
+            raise TypeError(f"out must be a tuple of {len(result)} Tensors")
+        return type(result)(*[write_out(o, r) for o, r in zip(out, result)])
+    return write_out(out, result)
+
+
+def scalar_as_vector(fwd):
+    """Run a one-axis forward body on a 0-dim array as on a 1-element vector."""
+    def body(xp, x, *args, **params):
+        if x.ndim:
+            return fwd(xp, x, *args, **params)
+        out = fwd(xp, x.reshape(1), *args, **params)
+        if isinstance(out, tuple):
+            return tuple(o.reshape(()) for o in out)
+        return out.reshape(())
+    body.__name__ = fwd.__name__
+    return body
+
+
+def _acc(np_dtype):
+    """The dtype a reduction accumulates in: float16 sums in float32, as PyTorch's kernels do."""
+    return np.dtype(np.float32) if np_dtype == np.float16 else np_dtype
+
+
+def _count(shape, axis):
+    """How many elements each output of a reduction over `axis` combines."""
+    return int(np.prod([shape[a] for a in axis] if axis is not None else shape))
+
+
+def _sum_result(d, dtype):
+    """PyTorch's sum/prod/cumsum rule: bool and integers widen to int64 unless `dtype` is given."""
+    if dtype is not None:
+        return dt.to_dtype(dtype)
+    return dt.int64 if d.category <= dt.INT else d
+
+
+# -- sum, prod, mean ------------------------------------------------------------------------------
+
+def _cast(x, np_dtype):
+    return x if x.dtype == np_dtype else x.astype(np_dtype)
+
+
+def _sum_fwd(xp, x, *, axis, keepdim, dtype, skipnan):
+    total = (xp.nansum if skipnan else xp.sum)(_cast(x, dtype), axis=axis, keepdims=keepdim,
+                                               dtype=_acc(dtype))
+    return xp.asarray(total).astype(dtype, copy=False)
+
+
+def _prod_fwd(xp, x, *, axis, keepdim, dtype):
+    p = xp.prod(_cast(x, dtype), axis=axis, keepdims=keepdim, dtype=_acc(dtype))
+    return xp.asarray(p).astype(dtype, copy=False)
+
+
+def _mean_fwd(xp, x, *, axis, keepdim, dtype, skipnan):
+    acc = _acc(dtype)
+    x = _cast(x, dtype)
+    if skipnan:
+        total = xp.nansum(x, axis=axis, keepdims=keepdim, dtype=acc)
+        n = xp.sum(~xp.isnan(x), axis=axis, keepdims=keepdim)
+    else:
+        total = xp.sum(x, axis=axis, keepdims=keepdim, dtype=acc)
+        n = _count(x.shape, axis)
+    with np.errstate(invalid="ignore", divide="ignore"):  # an empty mean is nan, as in PyTorch
+        return xp.asarray(xp.divide(total, n, dtype=acc)).astype(dtype, copy=False)
+
+
+# nansum and nanmean share their bodies with sum and mean but not their rules: the NaN positions
+# of the input (not of the tangent) are the ones left out, so they are not linear maps.
+sum_p = Primitive("sum", xp=partial(_sum_fwd, skipnan=False), jvp=LINEAR)
+nansum_p = Primitive("nansum", xp=partial(_sum_fwd, skipnan=True))
+prod_p = Primitive("prod", xp=_prod_fwd)
+mean_p = Primitive("mean", xp=partial(_mean_fwd, skipnan=False), jvp=LINEAR)
+nanmean_p = Primitive("nanmean", xp=partial(_mean_fwd, skipnan=True))
+
+
+def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
+    axis = reduce_axes("sum", dim, input.ndim)
+    d = _sum_result(input.dtype, dtype)
+    return finish_out(sum_p(input, axis=axis, keepdim=keepdim, dtype=d.np), out)
+
+
+def nansum(input, dim=None, keepdim=False, *, dtype=None, out=None):
+    if input.dtype.category == dt.COMPLEX:
+        raise RuntimeError("nansum on CPU does not support complex inputs")
+    axis = reduce_axes("nansum", dim, input.ndim)
+    d = _sum_result(input.dtype, dtype)
+    return finish_out(nansum_p(input, axis=axis, keepdim=keepdim, dtype=d.np), out)
+
+
+def prod(input, dim=None, keepdim=False, *, dtype=None, out=None):
+    axis = None if dim is None else (one_axis("prod", dim, input.ndim),)
+    axis = axis if input.ndim else None
+    d = _sum_result(input.dtype, dtype)
+    return finish_out(prod_p(input, axis=axis, keepdim=keepdim, dtype=d.np), out)
+
+
+def _float_dtype(name, d, dtype):
+    """mean's rule: the result is `dtype` or the input's, and must be floating point or complex."""
+    which = "Input" if dtype is None else "Optional"
+    d = d if dtype is None else dt.to_dtype(dtype)
+    if d.category < dt.FLOAT:
+        raise RuntimeError(f"{name}(): could not infer output dtype. {which} dtype must be either "
+                           f"a floating point or complex dtype. Got: {torch_type_name(d)}")
+    return d
+
+
+def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
+    d = _float_dtype("mean", input.dtype, dtype)
+    axis = reduce_axes("mean", dim, input.ndim)
+    return finish_out(mean_p(input, axis=axis, keepdim=keepdim, dtype=d.np), out)
+
+
+def nanmean(input, dim=None, keepdim=False, *, dtype=None, out=None):
+    if input.dtype.category < dt.FLOAT:
+        raise RuntimeError("nanmean(): expected input to have floating point or complex dtype but "
+                           f"got {torch_type_name(input.dtype)}")
+    if input.dtype.category == dt.COMPLEX:  # PyTorch's nanmean is nansum / count
+        raise RuntimeError("nansum on CPU does not support complex inputs")
+    d = input.dtype if dtype is None else dt.to_dtype(dtype)
+    axis = reduce_axes("nanmean", dim, input.ndim)
+    return finish_out(nanmean_p(input, axis=axis, keepdim=keepdim, dtype=d.np), out)
+
+
+# -- var, std -------------------------------------------------------------------------------------
+
+# Its own primitive for accuracy: two passes (mean, then squared deviations) instead of
+# E[x^2] - E[x]^2, which cancels catastrophically.
+def _var_fwd(xp, x, *, axis, correction, keepdim):
+    real = x.real.dtype
+    x = _cast(x, _acc(x.dtype))
+    n = _count(x.shape, axis)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        dev = x - xp.sum(x, axis=axis, keepdims=True) / n
+        sq = dev.real * dev.real + dev.imag * dev.imag if dev.dtype.kind == "c" else dev * dev
+        out = xp.sum(sq, axis=axis, keepdims=keepdim) / builtins.max(0, n - correction)
+    return xp.asarray(out).astype(real, copy=False)
+
+
+var_p = Primitive("var", xp=_var_fwd)
+
+
+def _var_args(name, input, dim, unbiased, keepdim, correction):
+    """Resolve var/std's overloads: (dim, unbiased, keepdim), (unbiased) and (dim, correction=)."""
+    if input.dtype.category < dt.FLOAT:
+        raise RuntimeError("std and var only support floating point and complex dtypes")
+    if isinstance(dim, bool):  # var(x, False): the legacy (input, unbiased) overload
+        dim, unbiased = None, dim
+    if unbiased is not None and correction is not None:
+        raise TypeError(f"{name}() received an invalid combination of arguments: give either "
+                        "'unbiased' or 'correction', not both")
+    if correction is None:
+        correction = 1 if unbiased is None else int(unbiased)
+    axis = reduce_axes(name, dim, input.ndim)
+    if _count(input._data.shape, axis) - correction <= 0:
+        warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly less "
+                      "than the reduction factor (input numel divided by output numel).",
+                      UserWarning, stacklevel=3)
+    return dict(axis=axis, correction=correction, keepdim=keepdim)
+
+
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
+    params = _var_args("var", input, dim, unbiased, keepdim, correction)
+    return finish_out(var_p(input, **params), out)
+
+
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
+    params = _var_args("std", input, dim, unbiased, keepdim, correction)
+    return finish_out(elementwise.pow(var_p(input, **params), 0.5), out)
+
+
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    params = _var_args("var_mean", input, dim, unbiased, keepdim, correction)
+    m = mean_p(input, axis=params["axis"], keepdim=keepdim, dtype=input.dtype.np)
+    return var_p(input, **params), m
+
+
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    v, m = var_mean(input, dim, unbiased, keepdim, correction=correction)
+    return elementwise.pow(v, 0.5), m
+
+
+# -- norm -----------------------------------------------------------------------------------------
+
+# A primitive rather than abs/pow/sum compositions: one pass, float16 accumulated in float32, and
+# a derivative written once for every order. `dtype` is the dtype the input is cast to first.
+def _norm_fwd(xp, x, *, ord, axis, keepdim, dtype):
+    real = np.finfo(dtype).dtype
+    a = xp.abs(_cast(x, _acc(dtype)))
+    if ord == np.inf:
+        out = xp.amax(a, axis=axis, keepdims=keepdim)
+    elif ord == -np.inf:
+        out = xp.amin(a, axis=axis, keepdims=keepdim)
+    elif ord == 0:
+        out = xp.sum(a != 0, axis=axis, keepdims=keepdim, dtype=a.dtype)
+    elif ord == 1:
+        out = xp.sum(a, axis=axis, keepdims=keepdim)
+    elif ord == 2:
+        out = xp.sqrt(xp.sum(a * a, axis=axis, keepdims=keepdim))
+    else:
+        with np.errstate(divide="ignore"):  # 0 ** negative order is inf, as in PyTorch
+            out = xp.sum(a ** ord, axis=axis, keepdims=keepdim) ** (1.0 / ord)
+    return xp.asarray(out).astype(real, copy=False)
+
+
+norm_p = Primitive("norm", xp=_norm_fwd)
+
+
+def _norm_dtype(d, dtype):
+    if d.category < dt.FLOAT:
+        raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as "
+                           f"input. Got {torch_type_name(d)}")
+    if dtype is None:
+        return d
+    want = dt.to_dtype(dtype)
+    if d.category == dt.FLOAT and want.category == dt.COMPLEX:
+        raise RuntimeError("linalg.vector_norm: dtype should be real for real inputs, but got "
+                           f"{torch_type_name(want)}")
+    if dt.promote_types(d, want) is not want:
+        raise RuntimeError(
+            f"linalg.vector_norm: the dtype of the input ({torch_type_name(d)}) should be "
+            f"convertible without narrowing to the specified dtype ({torch_type_name(want)})")
+    return want
+
+
+def _check_norm_identity(p, shape, axis):
+    """Orders whose reduction has no identity (inf, -inf, negative) refuse an empty reduction."""
+    if axis is None:
+        if 0 in shape:
+            raise RuntimeError(f"linalg.vector_norm cannot compute the {p} norm on an empty "
+                               "tensor because the operation does not have an identity")
+        return
+    for a in axis:
+        if shape[a] == 0:
+            # PyTorch's message runs "dimension 0because" together; kept as it is.
+            raise RuntimeError(f"linalg.vector_norm cannot compute the {p} norm on the dimension "
+                               f"{a}because this dimension is empty and the operation does not "
+                               "have an identity")
+
+
+def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
+    d = _norm_dtype(input.dtype, dtype)
+    if p == "fro" or p is None:
+        p = 2
+    elif isinstance(p, str):
+        # 'nuc' and the other matrix orders belong to linalg.matrix_norm.
+        raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
+    axis = reduce_axes("norm", dim, input.ndim)
+    if p < 0 or p == np.inf:
+        _check_norm_identity(p, input._data.shape, axis)
+    return finish_out(norm_p(input, ord=p, axis=axis, keepdim=keepdim, dtype=d.np), out)
+
+
+# -- extrema --------------------------------------------------------------------------------------
+
+def _amax_fwd(xp, x, *, axis, keepdim):
+    return xp.asarray(xp.amax(x, axis=axis, keepdims=keepdim))
+
+
+def _amin_fwd(xp, x, *, axis, keepdim):
+    return xp.asarray(xp.amin(x, axis=axis, keepdims=keepdim))
+
+
+def _arg_extreme(arg):
+    # NumPy's argmax/argmin return the first occurrence and treat NaN as the extreme, as PyTorch.
+    def fwd(xp, x, *, axis, keepdim):
+        return xp.asarray(arg(x, axis=axis, keepdims=keepdim)).astype(np.int64, copy=False)
+    fwd.__name__ = arg.__name__
+    return fwd
+
+
+def _with_index(arg):
+    # max/min along a dim: the values at the first extreme (the first NaN if any), with its index.
+    @scalar_as_vector
+    def fwd(xp, x, *, axis, keepdim):
+        idx = arg(x, axis=axis, keepdims=True)
+        values = xp.take_along_axis(x, idx, axis=axis)
+        if not keepdim:
+            idx, values = idx.squeeze(axis), values.squeeze(axis)
+        return values, idx.astype(np.int64, copy=False)
+    return fwd
+
+
+# amax spreads its gradient evenly over ties, max(dim) sends it to the returned index: separate
+# primitives.
+amax_p = Primitive("amax", xp=_amax_fwd)
+amin_p = Primitive("amin", xp=_amin_fwd)
+max_dim_p = Primitive("max_dim", xp=_with_index(np.argmax))
+min_dim_p = Primitive("min_dim", xp=_with_index(np.argmin))
+argmax_p = Primitive("argmax", xp=_arg_extreme(np.argmax), vjp=NONDIFF, jvp=NONDIFF)
+argmin_p = Primitive("argmin", xp=_arg_extreme(np.argmin), vjp=NONDIFF, jvp=NONDIFF)
+
+
+def _check_extreme_all(name, input):
+    if input._data.size == 0:
+        raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() "
+                           "== 0. Specify the reduction dim with the 'dim' argument.")
+
+
+def _extreme(name, whole_p, dim_p, binary, input, dim, keepdim, out):
+    if isinstance(dim, TensorBase):  # max(input, other): the elementwise maximum
+        return binary(input, dim, out=out)
+    if dim is None:
+        if keepdim:
+            raise TypeError(f"{name}() received an invalid combination of arguments: keepdim "
+                            "needs dim")
+        _check_extreme_all(name, input)
+        reject_complex(name, input, f"{name}_all")
+        return finish_out(whole_p(input, axis=None, keepdim=False), out)
+    axis = one_axis(name, dim, input.ndim)
+    check_nonempty(name, input, axis)
+    if input.dtype.category == dt.COMPLEX:
+        raise RuntimeError(f"{name}(): does not support complex input")
+    values, indices = dim_p(input, axis=axis, keepdim=keepdim)
+    return finish_out(getattr(return_types, name)(values, indices), out)
+
+
+def max(input, dim=None, keepdim=False, *, out=None):
+    return _extreme("max", amax_p, max_dim_p, _maximum, input, dim, keepdim, out)
+
+
+def min(input, dim=None, keepdim=False, *, out=None):
+    return _extreme("min", amin_p, min_dim_p, _minimum, input, dim, keepdim, out)
+
+
+def _maximum(input, other, *, out=None):
+    return elementwise.maximum(input, other, out=out)
+
+
+def _minimum(input, other, *, out=None):
+    return elementwise.minimum(input, other, out=out)
+
+
+def _amax_amin(name, prim, input, dim, keepdim, out):
+    axis = reduce_axes(name, dim, input.ndim)
+    if axis is None:
+        _check_extreme_all(name, input)
+    else:
+        for a in axis:
+            check_nonempty(name, input, a)
+    reject_complex(name, input, f"{name[1:]}_values_cpu")
+    return finish_out(prim(input, axis=axis, keepdim=keepdim), out)
+
+
+def amax(input, dim=(), keepdim=False, *, out=None):
+    return _amax_amin("amax", amax_p, input, dim, keepdim, out)
+
+
+def amin(input, dim=(), keepdim=False, *, out=None):
+    return _amax_amin("amin", amin_p, input, dim, keepdim, out)
+
+
+def aminmax(input, *, dim=None, keepdim=False, out=None):
+    if dim is None:
+        if input._data.size == 0:
+            raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the "
+                               "operation has no identity.")
+        axis = None
+    else:
+        axis = one_axis("aminmax", dim, input.ndim)
+        check_nonempty("aminmax", input, axis)
+        axis = (axis,) if input.ndim else None
+    reject_complex("aminmax", input)
+    lo = amin_p(input, axis=axis, keepdim=keepdim)
+    hi = amax_p(input, axis=axis, keepdim=keepdim)
+    return finish_out(return_types.aminmax(lo, hi), out)
+
+
+def _arg(name, prim, input, dim, keepdim, out):
+    d = input.dtype
+    if d.category == dt.COMPLEX:
+        raise RuntimeError(f"{name}(): does not support complex input")
+    if d is dt.bool:
+        raise RuntimeError(f"{name}(): does not support bool input")
+    if dim is None:
+        if input._data.size == 0:
+            raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() "
+                             "== 0.")
+        axis = None
+    else:
+        axis = one_axis(name, dim, input.ndim)
+        check_nonempty(name, input, axis)
+        axis = axis if input.ndim else None
+    return finish_out(prim(input, axis=axis, keepdim=keepdim), out)
+
+
+def argmax(input, dim=None, keepdim=False, *, out=None):
+    return _arg("argmax", argmax_p, input, dim, keepdim, out)
+
+
+def argmin(input, dim=None, keepdim=False, *, out=None):
+    return _arg("argmin", argmin_p, input, dim, keepdim, out)
+
+
+# -- logical reductions, counting -----------------------------------------------------------------
+
+def _logical(reduce):
+    # PyTorch keeps uint8 as uint8 (its legacy boolean type); every other dtype gives bool.
+    def fwd(xp, x, *, axis, keepdim):
+        r = xp.asarray(reduce(x, axis=axis, keepdims=keepdim))
+        return r.astype(np.uint8) if x.dtype == np.uint8 else r
+    fwd.__name__ = reduce.__name__
+    return fwd
+
+
+def _count_nonzero_fwd(xp, x, *, axis):
+    return xp.asarray(xp.count_nonzero(x, axis=axis)).astype(np.int64, copy=False)
+
+
+all_p = Primitive("all", xp=_logical(np.all), vjp=NONDIFF, jvp=NONDIFF)
+any_p = Primitive("any", xp=_logical(np.any), vjp=NONDIFF, jvp=NONDIFF)
+count_nonzero_p = Primitive("count_nonzero", xp=_count_nonzero_fwd, vjp=NONDIFF, jvp=NONDIFF)
+
+
+def _logical_axes(name, dim, ndim):
+    # Unlike sum, all/any read an empty dim list as "reduce nothing".
+    if isinstance(dim, (tuple, list)) and not dim:
+        return ()
+    return reduce_axes(name, dim, ndim)
+
+
+def all(input, dim=None, keepdim=False, *, out=None):
+    axis = _logical_axes("all", dim, input.ndim)
+    return finish_out(all_p(input, axis=axis, keepdim=keepdim), out)
+
+
+def any(input, dim=None, keepdim=False, *, out=None):
+    axis = _logical_axes("any", dim, input.ndim)
+    return finish_out(any_p(input, axis=axis, keepdim=keepdim), out)
+
+
+def count_nonzero(input, dim=None):
+    return count_nonzero_p(input, axis=reduce_axes("count_nonzero", dim, input.ndim))
+
+
+# -- logsumexp ------------------------------------------------------------------------------------
+
+# A primitive for stability: the maximum is subtracted before exponentiating.
+def _logsumexp_fwd(xp, x, *, axis, keepdim, dtype):
+    x = _cast(x, _acc(dtype))
+    if x.size == 0 or 0 in [x.shape[a] for a in (axis or range(x.ndim))]:
+        m = xp.zeros([1 if axis is None or a in axis else s for a, s in enumerate(x.shape)],
+                     x.real.dtype)
+    else:
+        m = xp.asarray(xp.amax(x.real, axis=axis, keepdims=True))
+        m[~xp.isfinite(m)] = 0  # all -inf (or an inf) rows: shifting by it would give nan
+    with np.errstate(divide="ignore"):
+        out = xp.log(xp.sum(xp.exp(x - m), axis=axis, keepdims=True)) + m
+    if not keepdim:
+        out = out.reshape([s for a, s in enumerate(out.shape)
+                           if not (axis is None or a in axis)])
+    return out.astype(dtype, copy=False)
+
+
+logsumexp_p = Primitive("logsumexp", xp=_logsumexp_fwd)
+
+
+def logsumexp(input, dim, keepdim=False, *, out=None):
+    d = input.dtype
+    d = get_default_dtype() if d.category < dt.FLOAT else d
+    axis = reduce_axes("logsumexp", dim, input.ndim)
+    return finish_out(logsumexp_p(input, axis=axis, keepdim=keepdim, dtype=d.np), out)
+
+
+# -- scans ----------------------------------------------------------------------------------------
+
+@scalar_as_vector
+def _cumsum_fwd(xp, x, *, axis, dtype):
+    return xp.cumsum(_cast(x, dtype), axis=axis, dtype=_acc(dtype)).astype(dtype, copy=False)
+
+
+@scalar_as_vector
+def _cumprod_fwd(xp, x, *, axis, dtype):
+    return xp.cumprod(_cast(x, dtype), axis=axis, dtype=_acc(dtype)).astype(dtype, copy=False)
+
+
+def _cum_extreme(ufunc):
+    # PyTorch's kernel takes element i when it is NaN, or when the running value is not NaN and
+    # x[i] >= it (<= for cummin): so ties report the LAST index, and a NaN sticks at its index
+    # until the next NaN. Position i took its own element exactly when x[i] is the running value
+    # there (both NaN counts), so the index is the last such position so far.
+    @scalar_as_vector
+    def fwd(xp, x, *, axis):
+        values = ufunc.accumulate(x, axis=axis)
+        took = x == values
+        if x.dtype.kind == "f":
+            took |= xp.isnan(x)
+        pos = xp.arange(x.shape[axis]).reshape([-1 if a == axis else 1 for a in range(x.ndim)])
+        return values, xp.maximum.accumulate(xp.where(took, pos, 0), axis=axis)
+    return fwd
+
+
+@scalar_as_vector
+def _logcumsumexp_fwd(xp, x, *, axis):
+    return xp.logaddexp.accumulate(_cast(x, _acc(x.dtype)), axis=axis).astype(x.dtype, copy=False)
+
+
+cumsum_p = Primitive("cumsum", xp=_cumsum_fwd, jvp=LINEAR)
+cumprod_p = Primitive("cumprod", xp=_cumprod_fwd)
+cummax_p = Primitive("cummax", xp=_cum_extreme(np.maximum))
+cummin_p = Primitive("cummin", xp=_cum_extreme(np.minimum))
+logcumsumexp_p = Primitive("logcumsumexp", xp=_logcumsumexp_fwd)
+
+
+def cumsum(input, dim, *, dtype=None, out=None):
+    d = _sum_result(input.dtype, dtype)
+    if d is dt.bool:
+        raise NotImplementedError("\"cumsum_out_cpu\" not implemented for 'Bool'")
+    return finish_out(cumsum_p(input, axis=one_axis("cumsum", dim, input.ndim), dtype=d.np), out)
+
+
+def cumprod(input, dim, *, dtype=None, out=None):
+    d = _sum_result(input.dtype, dtype)
+    if d is dt.bool:
+        raise NotImplementedError("\"cumprod_out_cpu\" not implemented for 'Bool'")
+    return finish_out(cumprod_p(input, axis=one_axis("cumprod", dim, input.ndim), dtype=d.np), out)
+
+
+def _cummax_cummin(name, prim, input, dim, out):
+    reject_complex(name, input)
+    values, indices = prim(input, axis=one_axis(name, dim, input.ndim))
+    return finish_out(getattr(return_types, name)(values, indices), out)
+
+
+def cummax(input, dim, *, out=None):
+    return _cummax_cummin("cummax", cummax_p, input, dim, out)
+
+
+def cummin(input, dim, *, out=None):
+    return _cummax_cummin("cummin", cummin_p, input, dim, out)
+
+
+def logcumsumexp(input, dim, *, out=None):
+    d = input.dtype
+    if d.category != dt.FLOAT:
+        # PyTorch also takes complex inputs; NumPy's logaddexp has no complex loop, so lamina
+        # refuses them rather than guess.
+        raise NotImplementedError(f"\"logcumsumexp_out_cpu\" not implemented for "
+                                  f"'{torch_type_name(d)}'")
+    return finish_out(logcumsumexp_p(input, axis=one_axis("logcumsumexp", dim, input.ndim)), out)
+
+
+def _inplace(fn):
+    def method(self, dim, *, dtype=None):
+        return write_inplace(self, fn(self, dim, dtype=dtype))
+    return method
+
+
+__all__ = ["return_types", "sum", "nansum", "prod", "mean", "nanmean", "var", "std", "var_mean",
+           "std_mean", "norm", "max", "min", "amax", "amin", "aminmax", "argmax", "argmin", "all",
+           "any", "count_nonzero", "logsumexp", "cumsum", "cumprod", "cummax", "cummin",
+           "logcumsumexp"]
+METHODS = {name: globals()[name] for name in __all__[1:] if name not in ("var_mean", "std_mean")}
+METHODS.update({"cumsum_": _inplace(cumsum), "cumprod_": _inplace(cumprod)})
