@@ -6,8 +6,8 @@ def broadcast_error(*shapes):
     ndim = max(len(s) for s in shapes)
     for back in range(1, ndim + 1):
         sizes = [s[-back] for s in shapes if len(s) >= back]
-        big = [n for n in sizes if n != 1]
-        if len(set(big)) > 1:
+        big = list(dict.fromkeys(n for n in sizes if n != 1))  # distinct, in operand order
+        if len(big) > 1:
             return RuntimeError(
                 f"The size of tensor a ({big[0]}) must match the size of tensor b ({big[1]}) at "
                 f"non-singleton dimension {ndim - back}")

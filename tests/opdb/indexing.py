@@ -1,3 +1,274 @@
-"""Op table entries for lamina/_ops/indexing.py."""
+"""Op table entries for lamina/_ops/indexing.py and lamina/_ops/gather_scatter.py.
 
-OPS = []
+Indexing moves elements without arithmetic, so one dtype per category covers it (plus uint8 for
+the value conversions of masked_fill). Index arrays in the samples are int64 NumPy arrays, which
+the generic test turns into tensors in every layout like any other argument; the references are
+NumPy's indexing (on which PyTorch's agrees wherever these samples go) or plain loops.
+"""
+
+import numpy as np
+
+import lamina as lm
+from opdb import ErrorInput, OpInfo, Sample, make_array
+
+DTYPES = ("bool", "int32", "float32", "float64", "complex64")
+
+
+def _array(shape, dtype, rng):
+    # make_array gives a NumPy scalar, not a 0-dim array, for 0-dim bool and integer shapes.
+    return np.asarray(make_array(shape, dtype, rng))
+
+
+def _index(shape, high, rng):
+    return rng.integers(0, high, size=shape).astype(np.int64)
+
+
+def _errors(*spec):
+    """ErrorInputs from (args, exception, regex) triples; arrays in args become tensors."""
+    return lambda: [ErrorInput(Sample(tuple(args), name=f"{i}-{match[:30]}"), exc, match)
+                    for i, (args, exc, match) in enumerate(spec)]
+
+
+F = np.arange(12, dtype=np.float32).reshape(3, 4)
+I64 = np.array
+
+
+# -- __getitem__ ----------------------------------------------------------------------------------
+
+def _getitem_samples(dtype, rng):
+    x = _array((3, 4, 5), dtype, rng)
+    keys = {
+        "int": (1,), "negint": (-1, 2), "slice": (slice(1, None),), "negslice": (slice(-3, -1),),
+        "step": (slice(None), slice(None, None, 2)), "ellipsis": (Ellipsis, 0),
+        "none": (None, 1, None), "intarray": (I64([0, 2, 2, -1]),),
+        "intarray2d": (slice(None), I64([[0, 1], [3, 2]])),
+        "adjacent": (slice(None), I64([0, 1]), I64([4, 0])),
+        "separated": (I64([0, 2]), slice(None), I64([1, 3])),
+        "mask": (_array((3,), "bool", rng),), "mask2d": (Ellipsis, _array((4, 5), "bool", rng)),
+        "emptyarray": (I64([], dtype=np.int64),), "slice+array": (slice(0, 2), I64([[3], [0]])),
+    }
+    for name, key in keys.items():
+        yield Sample((x, key), name=name)
+    yield Sample((_array((), dtype, rng), (Ellipsis, None)), name="0dim")
+    yield Sample((_array((0, 3), dtype, rng), (slice(None), I64([2, 0]))), name="empty")
+
+
+def _getitem(t, key):
+    return t[key]
+
+
+def _getitem_ref(x, key):
+    return np.asarray(x[key])
+
+
+# -- along a dim ----------------------------------------------------------------------------------
+
+def _index_select_samples(dtype, rng):
+    yield Sample((_array((3, 4), dtype, rng), 1, I64([3, 0, 0])), name="dim1")
+    yield Sample((_array((3, 4), dtype, rng), 0, I64([2, 1, 0, 2])), name="dim0")
+    yield Sample((_array((2, 3, 4), dtype, rng), -1, I64([1])), name="batched")
+    yield Sample((_array((0, 4), dtype, rng), 1, I64([1, 1])), name="empty")
+    yield Sample((_array((3, 4), dtype, rng), 0, I64([], dtype=np.int64)), name="emptyindex")
+    yield Sample((_array((), dtype, rng), 0, I64([0])), name="0dim")
+
+
+def _index_select_ref(x, dim, index):
+    return np.take(x, index, axis=dim) if x.ndim else x.copy()
+
+
+def _gather_samples(dtype, rng):
+    yield Sample((_array((3, 4), dtype, rng), 1, _index((3, 6), 4, rng)), name="dim1")
+    yield Sample((_array((3, 4), dtype, rng), 0, _index((2, 3), 3, rng)), name="smaller")
+    yield Sample((_array((2, 3, 4), dtype, rng), -2, _index((2, 5, 4), 3, rng)), name="batched")
+    yield Sample((_array((3, 4), dtype, rng), 1, _index((3, 0), 4, rng)), name="empty")
+    yield Sample((_array((), dtype, rng), 0, I64(0)), name="0dim")
+
+
+def _gather_ref(x, dim, index):
+    if x.ndim == 0:
+        return x.copy()
+    cut = x[tuple(slice(0, n) if d != dim % x.ndim else slice(None)
+                  for d, n in enumerate(index.shape))]
+    return np.take_along_axis(cut, index, axis=dim)
+
+
+def _scatter_samples(dtype, rng):
+    # Distinct targets along the dim: which of several writes to one element wins is unspecified.
+    for shape, dim, ishape in (((3, 4), 0, (2, 4)), ((3, 4), 1, (3, 2)), ((2, 3, 4), 2, (2, 2, 3)),
+                               ((3, 4), 0, (0, 4))):
+        full = ishape[:dim] + (shape[dim],) + ishape[dim + 1:]
+        order = np.argsort(rng.random(full), axis=dim)
+        index = order.take(np.arange(ishape[dim]), axis=dim).astype(np.int64)
+        src = _array(tuple(n + 1 for n in ishape), dtype, rng)
+        yield Sample((_array(shape, dtype, rng), dim, index, src), name=f"{shape}-{dim}-{ishape}")
+
+
+def _scatter_ref(x, dim, index, src, add=False):
+    out = x.copy()
+    for pos in np.ndindex(index.shape):
+        target = list(pos)
+        target[dim] = index[pos]
+        if add:
+            out[tuple(target)] += src[pos]
+        else:
+            out[tuple(target)] = src[pos]
+    return out
+
+
+def _scatter_add_samples(dtype, rng):
+    yield from _scatter_samples(dtype, rng)
+    # Repeated targets add up.
+    yield Sample((_array((3, 4), dtype, rng), 0, I64([[0, 0, 2, 0], [0, 1, 2, 0]]),
+                  _array((2, 4), dtype, rng)), name="repeated")
+
+
+def _scatter_add_ref(x, dim, index, src):
+    if x.dtype == np.bool_:  # PyTorch's bool addition is a logical or
+        return _scatter_ref(x.astype(np.int8), dim, index, src, add=True).astype(bool)
+    return _scatter_ref(x, dim, index, src, add=True)
+
+
+def _take_samples(dtype, rng):
+    yield Sample((_array((3, 4), dtype, rng), I64([[0, 11], [-1, -12]])), name="2d")
+    yield Sample((_array((5,), dtype, rng), I64(3)), name="0dimindex")
+    yield Sample((_array((), dtype, rng), I64([0, 0])), name="0dim")
+    yield Sample((_array((0, 4), dtype, rng), I64([], dtype=np.int64)), name="empty")
+
+
+def _take_ref(x, index):
+    return x.reshape(-1)[index]
+
+
+# -- masks ----------------------------------------------------------------------------------------
+
+def _masked_fill_samples(dtype, rng):
+    for xs, ms in (((3, 4), (3, 4)), ((3, 4), (4,)), ((4,), (3, 4)), ((), ()), ((0, 4), (4,))):
+        yield Sample((_array(xs, dtype, rng), _array(ms, "bool", rng), 1), name=f"{xs}-{ms}")
+    yield Sample((_array((3, 4), dtype, rng), _array((3, 4), "bool", rng),
+                  np.asarray(make_array((), dtype, rng))), name="tensorvalue")
+
+
+def _masked_fill_ref(x, mask, value):
+    return np.where(mask, np.asarray(value).astype(x.dtype), x)
+
+
+def _masked_select_samples(dtype, rng):
+    for xs, ms in (((3, 4), (3, 4)), ((2, 3, 4), (3, 1)), ((4,), (3, 4)), ((), ()), ((), (3,)),
+                   ((0, 4), (4,))):
+        yield Sample((_array(xs, dtype, rng), _array(ms, "bool", rng)), name=f"{xs}-{ms}")
+
+
+def _masked_select_ref(x, mask):
+    xb, mb = np.broadcast_arrays(x, mask)
+    return xb[mb]
+
+
+def _where_samples(dtype, rng):
+    for cs, a, b in (((3, 4), (3, 4), (3, 4)), ((3, 1), (4,), (3, 4)), ((), (2, 3), ()),
+                     ((0, 3), (3,), (1,))):
+        yield Sample((_array(cs, "bool", rng), _array(a, dtype, rng), _array(b, dtype, rng)),
+                     name=f"{cs}-{a}-{b}")
+
+
+def _nonzero_samples(dtype, rng):
+    for shape in ((3, 4), (2, 3, 4), (5,), (), (0, 3)):
+        yield Sample((_array(shape, dtype, rng),), name=str(shape))
+
+
+OPS = [
+    OpInfo("__getitem__", _getitem, _getitem_ref, _getitem_samples, dtypes=DTYPES,
+           errors=_errors(
+               ((F, 5), IndexError, r"index 5 is out of bounds for dimension 0 with size 3"),
+               ((F, (slice(None), I64([4]))), IndexError,
+                r"index 4 is out of bounds for dimension 0 with size 4"),
+               ((F, slice(None, None, -1)), ValueError, r"step must be greater than zero"),
+               ((F, (0, 0, 0)), IndexError, r"too many indices for tensor of dimension 2"),
+               ((F, np.array([0.5], np.float32)), IndexError,
+                r"tensors used as indices must be long, int, byte or bool tensors"),
+               ((F, (I64([0, 1]), I64([0, 1, 2]))), IndexError,
+                r"shape mismatch: indexing tensors could not be broadcast together with shapes "
+                r"\[2\], \[3\]"),
+               ((F, np.ones(4, bool)), IndexError, r"The shape of the mask \[4\] at index 0 does "
+                r"not match the shape of the indexed tensor \[3, 4\] at index 0"),
+               ((np.array(5.0), 0), IndexError, r"invalid index of a 0-dim tensor"),
+               ((F, 1.5), IndexError, r"only integers, slices .* are valid indices \(got float\)"),
+           )),
+    OpInfo("index_select", lm.index_select, _index_select_ref, _index_select_samples,
+           dtypes=DTYPES, method="index_select",
+           errors=_errors(
+               ((F, 1, I64([0, 4])), RuntimeError,
+                r"INDICES element is out of DATA bounds, id=4 axis_dim=4"),
+               ((F, 0, I64([-1])), IndexError, r"index out of range in self"),
+               ((F, 0, I64([[0]])), IndexError, r"Index is supposed to be a vector"),
+               ((F, 0, np.array([0.0])), RuntimeError, r"Expected dtype int32 or int64"),
+               ((F, 2, I64([0])), IndexError, r"Dimension out of range"),
+           )),
+    OpInfo("gather", lm.gather, _gather_ref, _gather_samples, dtypes=DTYPES, method="gather",
+           errors=_errors(
+               ((F, 1, I64([[4]])), RuntimeError,
+                r"index 4 is out of bounds for dimension 1 with size 4"),
+               ((F, 1, I64([[-1]])), RuntimeError, r"index -1 is out of bounds"),
+               ((F, 0, I64([[0] * 5])), RuntimeError, r"Size does not match at dimension 1 "
+                r"expected index \[1, 5\] to be no larger than self \[3, 4\] apart from "
+                r"dimension 0"),
+               ((F, 1, I64([0])), RuntimeError, r"Index tensor must have the same number of "
+                r"dimensions as input tensor"),
+               ((F, 1, np.array([[0.0]])), RuntimeError, r"Expected dtype int32/int64"),
+           )),
+    OpInfo("scatter", lm.scatter, _scatter_ref, _scatter_samples, dtypes=DTYPES, method="scatter",
+           errors=_errors(
+               ((F, 0, I64([[3]]), F), RuntimeError,
+                r"index 3 is out of bounds for dimension 0 with size 3"),
+               ((F, 0, I64([[0]]), F.astype(np.float64)), RuntimeError,
+                r"Expected self.dtype to be equal to src.dtype"),
+               ((F, 0, I64([[0] * 4] * 4), F), RuntimeError,
+                r"Expected index \[4, 4\] to be no larger than self \[3, 4\] apart from "
+                r"dimension 0 and to be no larger size than src \[3, 4\]"),
+               ((F, 0, I64([0]), F), RuntimeError,
+                r"Index tensor must have the same number of dimensions as self tensor"),
+           )),
+    OpInfo("scatter_add", lm.scatter_add, _scatter_add_ref, _scatter_add_samples, dtypes=DTYPES,
+           method="scatter_add",
+           errors=_errors(
+               ((F, 0, I64([[4]]), F), RuntimeError, r"index 4 is out of bounds for dimension 0"),
+               ((F, 0, I64([[0]]), 5.0), TypeError, r"argument 'src' .* must be Tensor"),
+           )),
+    OpInfo("take", lm.take, _take_ref, _take_samples, dtypes=DTYPES, method="take",
+           errors=_errors(
+               ((F, I64([12])), IndexError,
+                r"out of range: tried to access index 12 on a tensor of 12 elements"),
+               ((F, I64([-13])), IndexError, r"tried to access index -13"),
+               ((F, np.array([0], np.int32)), RuntimeError, r"Expected a long tensor for index"),
+               ((np.zeros(0), I64([0])), IndexError, r"tried to take from an empty tensor"),
+           )),
+    OpInfo("masked_fill", lm.masked_fill, _masked_fill_ref, _masked_fill_samples,
+           dtypes=DTYPES + ("uint8",), method="masked_fill",
+           errors=_errors(
+               ((F, np.ones((3, 4), np.int32), 1), RuntimeError,
+                r"masked_fill_ only supports boolean masks, but got mask with dtype int"),
+               ((F, np.ones(4, bool), np.ones(2)), RuntimeError,
+                r"only supports a 0-dimensional value tensor, but got tensor with 1 dimension"),
+               ((F, np.ones(4, bool), 1 + 1j), RuntimeError,
+                r"value cannot be converted to type float without overflow"),
+               ((F.astype(np.uint8), np.ones(4, bool), 300), RuntimeError,
+                r"value cannot be converted to type uint8_t without overflow"),
+               ((F, np.ones(3, bool), 1), RuntimeError,
+                r"The size of tensor a \(3\) must match the size of tensor b \(4\)"),
+           )),
+    OpInfo("masked_select", lm.masked_select, _masked_select_ref, _masked_select_samples,
+           dtypes=DTYPES, method="masked_select",
+           errors=_errors(
+               ((F, np.ones(4, np.uint8)), RuntimeError, r"expected BoolTensor for mask"),
+               ((F, np.ones(3, bool)), RuntimeError, r"The size of tensor a \(3\) must match"),
+           )),
+    OpInfo("where", lm.where, np.where, _where_samples, dtypes=DTYPES,
+           errors=_errors(
+               ((np.ones(4, np.int32), F, F), RuntimeError,
+                r"where expected condition to be a boolean tensor, but got a tensor with dtype "
+                r"Int"),
+               ((np.ones((3, 4), bool), F, np.ones(2, np.float32)), RuntimeError,
+                r"The size of tensor a \(4\) must match the size of tensor b \(2\)"),
+           )),
+    OpInfo("nonzero", lm.nonzero, np.argwhere, _nonzero_samples, dtypes=DTYPES,
+           method="nonzero"),
+]

@@ -1,0 +1,455 @@
+"""Indexing along a dim and by flat position: index_select, index_add, index_fill, gather,
+scatter, scatter_add, take, put, take_along_dim; and the indexing primitives they share with
+`indexing.py` (subscripts, index_put, masks), which re-exports this module's public names.
+
+Four primitives carry them all. `basic_index_p` is the view made by ints, slices and None;
+`index_p` reads the elements named by integer index arrays (NumPy's advanced indexing) and
+`index_put_p` writes or accumulates values there; `index_mul_p` multiplies values in, for
+scatter's `reduce="multiply"`. Each op here builds the index arrays: gather reads with the index
+tensor along its dim and aranges along the others, take unravels flat indices, scatter writes
+through the same grid. Index arrays are data, never differentiated, so they are prepared with
+NumPy and their bounds checked, with PyTorch's messages, before any primitive runs: no read or
+write ever leaves the tensor.
+"""
+
+import numbers
+import warnings
+
+import numpy as np
+
+from .._core import dtype as dt
+from .._core._tensor import TensorBase, canonical_dim, dtype_of
+from ._checks import broadcast_error, torch_type_name
+from .elementwise import mul
+from .mutation import write_inplace, write_out
+from .primitive import LINEAR, Primitive
+from .shape import clone
+
+# -- forward bodies -------------------------------------------------------------------------------
+
+def _key(arrays, at):
+    """A NumPy index with `arrays[i]` on dim `at[i]` and full slices on the dims between."""
+    key = [slice(None)] * (max(at) + 1)
+    for a, d in zip(arrays, at):
+        key[d] = a
+    return tuple(key)
+
+
+def _basic_index_fwd(xp, x, *, key):
+    return x[key]
+
+
+def _index_fwd(xp, x, *arrays, at):
+    if x.ndim == 0:  # PyTorch indexes a 0-dim tensor as if it had one dim of size 1
+        x = x.reshape(1)
+    out = x[_key(arrays, at)]
+    # NumPy reads 0-dim index arrays as ints and returns a view; this op returns new storage.
+    if all(a.ndim == 0 for a in arrays):
+        out = xp.array(out)
+    return out
+
+
+def _index_put_fwd(xp, x, values, *arrays, at, accumulate):
+    out = x.copy()
+    target = out.reshape(1) if out.ndim == 0 else out
+    if accumulate:
+        xp.add.at(target, _key(arrays, at), values)  # duplicates add up, unlike `target[k] += v`
+    else:
+        target[_key(arrays, at)] = values
+    return out
+
+
+def _index_mul_fwd(xp, x, values, *arrays, at):
+    out = x.copy()
+    xp.multiply.at(out.reshape(1) if out.ndim == 0 else out, _key(arrays, at), values)
+    return out
+
+
+# Index arrays are data: the rules see them as constant inputs, so each op is linear in the
+# tensor(s) it reads or writes. index_mul (a product) is not.
+basic_index_p = Primitive("basic_index", xp=_basic_index_fwd, jvp=LINEAR, view=True)
+index_p = Primitive("index", xp=_index_fwd, jvp=LINEAR)
+index_put_p = Primitive("index_put", xp=_index_put_fwd, jvp=LINEAR)
+# A primitive because no composition of the others multiplies duplicates together.
+index_mul_p = Primitive("index_mul", xp=_index_mul_fwd)
+
+
+# -- shared checks --------------------------------------------------------------------------------
+
+# C++ type names, as PyTorch's conversion messages print them (float16 takes only a complex
+# number's check, which PyTorch runs in double).
+_OVERFLOW_NAMES = {"bool": "bool", "uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t",
+                   "int32": "int", "int64": "int64_t", "float16": "double", "float32": "float",
+                   "float64": "double", "complex64": "c10::complex<float>",
+                   "complex128": "c10::complex<double>"}
+
+
+def _scalar(value, d):
+    """A Python or NumPy number as a 0-dim array of dtype `d`, refusing what PyTorch's checked
+    conversion refuses: 200 for int8, 1e39 for float32, 1+1j for a real dtype, nan for an int.
+
+    PyTorch lets an unsigned type take an integer in -max..max (uint8 takes -1 as 255, but not
+    -1.0) and float16 overflow to inf; both are kept.
+    """
+    if not isinstance(value, (numbers.Number, np.number, np.bool_)):
+        raise TypeError(f"value must be a Number, not {type(value).__name__}")
+    if isinstance(value, numbers.Integral) and not -2**63 <= value < 2**63:
+        raise ValueError("Overflow when unpacking long long")
+    c = d.category
+    if c == dt.BOOL:
+        return np.asarray(bool(value))
+    overflow = RuntimeError(f"value cannot be converted to type {_OVERFLOW_NAMES[d.name]} without "
+                            "overflow")
+    if isinstance(value, numbers.Complex) and not isinstance(value, numbers.Real):
+        if c != dt.COMPLEX:
+            if value.imag != 0:
+                raise overflow
+            value = value.real
+    if c == dt.INT:
+        info = np.iinfo(d.np)
+        wraps = info.min == 0 and isinstance(value, numbers.Integral)
+        low = -int(info.max) if wraps else int(info.min)
+        if not low <= value <= info.max:  # also false for nan
+            raise overflow
+        return np.asarray(int(value)).astype(d.np)
+    if d is not dt.float16:
+        big = float(np.finfo(d.to_real().np).max)
+        parts = (value.real, value.imag) if c == dt.COMPLEX else (value,)
+        if any(np.isfinite(p) and abs(p) > big for p in parts):
+            raise overflow
+    with np.errstate(over="ignore"):
+        return np.asarray(value, dtype=d.np)
+
+
+def _index_array(name, index, dtypes=(dt.int64, dt.int32)):
+    """The array behind an index tensor, or None if its dtype is not among `dtypes`."""
+    if not isinstance(index, TensorBase):
+        raise TypeError(f"{name}(): argument 'index' must be Tensor, not {type(index).__name__}")
+    return index._data if dtype_of(index._data) in dtypes else None
+
+
+def _first_bad(index, low, high):
+    """The first element of `index` outside [low, high), or None."""
+    if index.size == 0 or (index.min() >= low and index.max() < high):
+        return None
+    flat = index.reshape(-1)
+    return int(flat[np.argmax((flat < low) | (flat >= high))])
+
+
+def _check_bounds(index, size, dim):
+    """Bounds of a gather/scatter index: non-negative and below the size, PyTorch's message."""
+    bad = _first_bad(index, 0, size)
+    if bad is not None:
+        raise RuntimeError(f"index {bad} is out of bounds for dimension {dim} with size {size}")
+
+
+def _grid(shape, dim, index, src_shape):
+    """Index arrays reading, at each position p of `shape`, element index[p] along `dim` and p
+    along the other dims (0 along a dim of size 1 in `src_shape`, which broadcasts)."""
+    n = len(src_shape)
+    arrays = []
+    for d in range(n):
+        if d == dim:
+            arrays.append(index)
+        else:
+            size = shape[d]
+            line = np.zeros(size, np.int64) if src_shape[d] == 1 else np.arange(size)
+            arrays.append(line.reshape([size if e == d else 1 for e in range(n)]))
+    return arrays
+
+
+def _dims(t):
+    """A tensor's dims as gather and scatter count them: a 0-dim tensor has one."""
+    return max(t.ndim, 1)
+
+
+def _size(t, d):
+    return t.shape[d] if t.ndim else 1
+
+
+def _out(result, out):
+    return result if out is None else write_out(out, result)
+
+
+# -- along one dim: index_select, index_add, index_fill -------------------------------------------
+
+def index_select(input, dim, index, *, out=None):
+    """The slices of `input` along `dim` at `index` (a vector), in that order."""
+    dim = canonical_dim(dim, input.ndim)
+    if input.ndim == 0 and index.numel() != 1:
+        raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got "
+                           f"{index.numel()} value(s)")
+    idx = _index_array("index_select", index)
+    if idx is None:
+        raise RuntimeError("index_select(): Expected dtype int32 or int64 for index")
+    if idx.ndim > 1:
+        raise IndexError("index_select(): Index is supposed to be a vector")
+    size = _size(input, dim)
+    if input.ndim == 0:
+        idx = idx.reshape(())  # a 0-dim input gives a 0-dim result
+    elif size == 0 and idx.size:
+        raise RuntimeError("index_select(): self indexing axis dim should be positive")
+    bad = _first_bad(idx, 0, size)
+    if bad is not None:
+        # PyTorch's CPU kernel for dim 1 words it differently from the general one.
+        if dim == 1:
+            raise RuntimeError(f"INDICES element is out of DATA bounds, id={bad} axis_dim={size}")
+        raise IndexError("index out of range in self")
+    return _out(index_p(input, idx.reshape(-1) if idx.ndim else idx, at=(dim,)), out)
+
+
+def index_add(input, dim, index, source, *, alpha=1, out=None):
+    """`input` plus `alpha * source` added into the slices along `dim` at `index`."""
+    dim = canonical_dim(dim, input.ndim)
+    idx = _index_array("index_add", index)
+    if idx is None:
+        raise RuntimeError(f"index_add_(): Expected dtype int32/int64 for index but got: "
+                           f"{torch_type_name(index.dtype)}")
+    if idx.ndim > 1:
+        raise IndexError(f"index_add_(): Index is supposed to be a vector, but got dim: "
+                         f"{idx.ndim} with type: {torch_type_name(index.dtype)} and size: "
+                         f"{list(idx.shape)}")
+    d, sd = dtype_of(input._data), dtype_of(source._data)
+    if sd is not d:
+        raise RuntimeError(f"index_add_(): self ({torch_type_name(d)}) and source "
+                           f"({torch_type_name(sd)}) must have the same scalar type")
+    if idx.size != _size(source, dim):
+        raise RuntimeError(f"index_add_(): Number of indices ({idx.size}) should be equal to "
+                           f"source.size(dim): ({_size(source, dim)}), for dim: {dim}")
+    shape, sshape = input._data.shape or (1,), source._data.shape or (1,)
+    if len(shape) != len(sshape) or any(a != b for i, (a, b) in enumerate(zip(shape, sshape))
+                                        if i != dim):
+        raise RuntimeError(f"source tensor shape must match self tensor shape, excluding the "
+                           f"specified dimension. Got self.shape = {list(input.shape)} "
+                           f"source.shape = {list(source.shape)}")
+    if alpha == 1:
+        _check_bounds(idx, shape[dim], dim)
+    elif _first_bad(idx, 0, shape[dim]) is not None:  # PyTorch's path for alpha != 1
+        raise IndexError("index out of range in self")
+    alpha = _scalar(alpha, d).item()
+    if alpha != 1:
+        source = mul(source, alpha)
+    if source.ndim == 0:
+        source = basic_index_p(source, key=(None,))
+    return _out(index_put_p(input, source, idx.reshape(-1), at=(dim,), accumulate=True), out)
+
+
+def index_add_(self, dim, index, source, *, alpha=1):
+    return write_inplace(self, index_add(self, dim, index, source, alpha=alpha))
+
+
+def index_fill(input, dim, index, value):
+    """`input` with the slices along `dim` at `index` set to `value`."""
+    dim = canonical_dim(dim, input.ndim)
+    d = dtype_of(input._data)
+    if isinstance(value, TensorBase):
+        if value.ndim:
+            raise RuntimeError(f"index_fill_ only supports a 0-dimensional value tensor, but got "
+                               f"tensor with {value.ndim} dimension(s).")
+        value = value.item()
+    if isinstance(value, complex) and d.category != dt.COMPLEX:
+        raise RuntimeError("index_fill_(): Converting complex Scalar to non-complex type is not "
+                           "supported")
+    idx = _index_array("index_fill", index, (dt.int64,))
+    if idx is None:
+        raise IndexError("index_fill_(): Expected dtype int64 for index.")
+    if idx.ndim > 1:
+        raise RuntimeError("Index has to be a vector/scalar")
+    v = _scalar(value, d)
+    size = _size(input, dim)
+    bad = _first_bad(idx, -size, size)  # index_fill, unlike its siblings, wraps negative indices
+    if bad is not None:
+        raise IndexError(f"index {bad} is out of bounds for dimension {dim} with size {size}")
+    return index_put_p(input, v, idx.reshape(-1), at=(dim,), accumulate=False)
+
+
+def index_fill_(self, dim, index, value):
+    return write_inplace(self, index_fill(self, dim, index, value))
+
+
+# -- gather and scatter ---------------------------------------------------------------------------
+
+def gather(input, dim, index, *, sparse_grad=False, out=None):
+    """out[p] = input[p with its `dim` coordinate replaced by index[p]]; out has index's shape."""
+    dim = canonical_dim(dim, input.ndim)
+    idx = _index_array("gather", index)
+    if idx is None:
+        raise RuntimeError("gather(): Expected dtype int32/int64 for index")
+    if _dims(index) != _dims(input):
+        raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
+    shape = input._data.shape or (1,)
+    ishape = idx.shape or (1,)
+    for d in range(len(shape)):
+        if d != dim and ishape[d] > shape[d]:
+            raise RuntimeError(f"Size does not match at dimension {d} expected index "
+                               f"{list(idx.shape)} to be no larger than self "
+                               f"{list(input.shape)} apart from dimension {dim}")
+    _check_bounds(idx, shape[dim], dim)
+    grid = _grid(idx.shape, dim, idx, shape) if idx.ndim else [idx]
+    return _out(index_p(input, *grid, at=tuple(range(len(grid)))), out)
+
+
+def _scatter_checks(name, input, dim, index, src):
+    """(dim, index array, src cut to index's shape) after PyTorch's checks for scatter ops."""
+    idx = _index_array(name, index)
+    if idx is None:
+        raise RuntimeError("scatter(): Expected dtype int32/int64 for index")
+    dim = canonical_dim(dim, input.ndim)
+    if isinstance(src, TensorBase) and dtype_of(src._data) is not dtype_of(input._data):
+        raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+    if idx.size == 0:
+        return dim, None, None
+    if _dims(index) != _dims(input):
+        raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
+    shape, ishape = input._data.shape or (1,), idx.shape or (1,)
+    wrong = any(ishape[d] > shape[d] for d in range(len(shape)) if d != dim)
+    if isinstance(src, TensorBase):
+        if src.ndim and src.ndim < idx.ndim:
+            canonical_dim(src.ndim, src.ndim)  # PyTorch asks src for a size it lacks: IndexError
+        if _dims(src) != _dims(index):
+            raise RuntimeError("Index tensor must have the same number of dimensions as src "
+                               "tensor")
+        sshape = src._data.shape or (1,)
+        if wrong or any(i > s for i, s in zip(ishape, sshape)):
+            raise RuntimeError(f"Expected index {list(idx.shape)} to be no larger than self "
+                               f"{list(input.shape)} apart from dimension {dim} and to be no "
+                               f"larger size than src {list(src.shape)}")
+        if src.ndim and src._data.shape != idx.shape:
+            src = basic_index_p(src, key=tuple(slice(0, n) for n in idx.shape))
+    elif wrong:
+        raise RuntimeError(f"Expected index {list(idx.shape)} to be no larger than self "
+                           f"{list(input.shape)} apart from dimension {dim}")
+    _check_bounds(idx, shape[dim], dim)
+    return dim, idx, src
+
+
+def scatter(input, dim, index, src=None, *, value=None, reduce=None, out=None):
+    """`input` with src[p] (or `value`) written at p with its `dim` coordinate set to index[p];
+    `reduce` = "add" or "multiply" combines with what is there instead."""
+    if src is None:
+        src = value
+    if src is None:
+        raise TypeError("scatter() missing 1 required argument: 'src' or 'value'")
+    if reduce not in (None, "add", "multiply"):
+        raise RuntimeError("reduce argument must be either add or multiply.")
+    if not isinstance(src, TensorBase):
+        src = _scalar(src, dtype_of(input._data))
+    elif reduce is not None:
+        warnings.warn("The reduce argument of lamina.scatter with Tensor src is deprecated and "
+                      "will be removed in a future release. Use lamina.scatter_reduce instead "
+                      "for more reduction options.", UserWarning, stacklevel=2)
+    return _out(_scatter("scatter", input, dim, index, src, reduce), out)
+
+
+def _scatter(name, input, dim, index, src, reduce):
+    dim, idx, src = _scatter_checks(name, input, dim, index, src)
+    if idx is None:
+        return clone(input)
+    grid = _grid(idx.shape, dim, idx, input._data.shape or (1,)) if idx.ndim else [idx]
+    at = tuple(range(len(grid)))
+    if reduce == "multiply":
+        return index_mul_p(input, src, *grid, at=at)
+    return index_put_p(input, src, *grid, at=at, accumulate=reduce == "add")
+
+
+def scatter_(self, dim, index, src=None, *, value=None, reduce=None):
+    return write_inplace(self, scatter(self, dim, index, src, value=value, reduce=reduce))
+
+
+def scatter_add(input, dim, index, src, *, out=None):
+    """`input` with src[p] added at p with its `dim` coordinate set to index[p]."""
+    if not isinstance(src, TensorBase):
+        raise TypeError(f"scatter_add(): argument 'src' (position 3) must be Tensor, not "
+                        f"{type(src).__name__}")
+    return _out(_scatter("scatter_add", input, dim, index, src, "add"), out)
+
+
+def scatter_add_(self, dim, index, src):
+    return write_inplace(self, scatter_add(self, dim, index, src))
+
+
+# -- flat indices: take, put, take_along_dim ------------------------------------------------------
+
+def _flat_index(name, input, index):
+    """Index arrays (one per dim) for flat indices into `input`, checked and wrapped."""
+    idx = _index_array(name, index, (dt.int64,))
+    if idx is None:
+        raise RuntimeError(f"{name}(): Expected a long tensor for index, but got "
+                           f"{torch_type_name(index.dtype)}")
+    n = input._data.size
+    if n == 0 and idx.size:
+        raise IndexError(f"{name}(): tried to take from an empty tensor")
+    bad = _first_bad(idx, -n, n)
+    if bad is not None:
+        raise IndexError(f"out of range: tried to access index {bad} on a tensor of {n} "
+                         "elements.")
+    return np.unravel_index(np.where(idx < 0, idx + n, idx), input._data.shape or (1,))
+
+
+def take(input, index, *, out=None):
+    """The elements of `input`, read as a flat vector, at `index`; the result has index's shape."""
+    grid = _flat_index("take", input, index)
+    return _out(index_p(input, *grid, at=tuple(range(len(grid)))), out)
+
+
+def put(input, index, source, accumulate=False):
+    """`input` with `source` written (or added) at the flat positions `index`."""
+    d, sd = dtype_of(input._data), dtype_of(source._data)
+    if sd is not d:
+        raise RuntimeError(f"put_(): self and source expected to have the same dtype, but got "
+                           f"self.dtype = {torch_type_name(d)} and source.dtype = "
+                           f"{torch_type_name(sd)}")
+    if index.numel() != source.numel():
+        raise IndexError(f"put_(): Expected source and index to have the same number of "
+                         f"elements, but got source.numel() = {source.numel()}, "
+                         f"index.numel() = {index.numel()}")
+    grid = _flat_index("put_", input, index)
+    # Index arrays shaped like `source` pair each value with its position.
+    grid = [g.reshape(source._data.shape) for g in grid]
+    return index_put_p(input, source, *grid, at=tuple(range(len(grid))), accumulate=accumulate)
+
+
+def put_(self, index, source, accumulate=False):
+    return write_inplace(self, put(self, index, source, accumulate))
+
+
+def take_along_dim(input, indices, dim=None, *, out=None):
+    """gather with `input` and `indices` broadcast against each other outside `dim`; with no
+    dim, take on the flattened input."""
+    if dim is None:  # gather along the flattened input, which takes int32 indices too
+        idx = _index_array("take_along_dim", indices)
+        if idx is None:
+            raise RuntimeError("gather(): Expected dtype int32/int64 for index")
+        flat = idx.reshape(-1)
+        _check_bounds(flat, input._data.size, 0)
+        grid = np.unravel_index(flat, input._data.shape or (1,))
+        return _out(index_p(input, *grid, at=tuple(range(len(grid)))), out)
+    idx = _index_array("take_along_dim", indices, (dt.int64,))
+    if idx is None:
+        raise RuntimeError(f"lamina.take_along_dim(): dtype of indices should be Long but got "
+                           f"{torch_type_name(indices.dtype)}")
+    if input.ndim != idx.ndim:
+        raise RuntimeError(f"lamina.take_along_dim(): input and indices should have the same "
+                           f"number of dimensions, but got {input.ndim} dimensions for input, "
+                           f"and {idx.ndim} dimensions for indices")
+    dim = canonical_dim(dim, input.ndim)
+    shape = input._data.shape or (1,)
+    ishape = idx.shape or (1,)
+    try:
+        out_shape = [i if d == dim else np.broadcast_shapes((s,), (i,))[0]
+                     for d, (s, i) in enumerate(zip(shape, ishape))]
+    except ValueError:
+        raise broadcast_error(*(sh[:dim] + (1,) + sh[dim + 1:] for sh in (shape, ishape))) from None
+    _check_bounds(idx, shape[dim], dim)
+    grid = _grid(out_shape, dim, idx.reshape(ishape), shape)
+    return _out(index_p(input, *grid, at=tuple(range(len(grid)))), out)
+
+
+__all__ = ["index_select", "index_add", "index_fill", "gather", "scatter", "scatter_add", "take",
+           "put", "take_along_dim"]
+METHODS = {
+    "index_select": index_select, "index_add": index_add, "index_add_": index_add_,
+    "index_fill": index_fill, "index_fill_": index_fill_, "gather": gather, "scatter": scatter,
+    "scatter_": scatter_, "scatter_add": scatter_add, "scatter_add_": scatter_add_, "take": take,
+    "put": put, "put_": put_, "take_along_dim": take_along_dim,
+}
