@@ -1,4 +1,769 @@
-"""shape ops (being written)."""
+"""Shape ops and views: reshape, squeeze, transpose and permute, expand, slicing along a dim,
+diagonals, flips and rolls, triangles, clone and detach.
 
-__all__ = []
-METHODS = {}
+A view shares its input's storage and version counter (`view=True` primitives), so a write
+through either is seen by the other, as in PyTorch. Every shape-only change (view, reshape,
+flatten, squeeze, unsqueeze, unflatten) is one primitive, `view_p`, and every reordering of dims
+(transpose, permute, movedim, t, mT) is `permute_p`: the rules are written once for each.
+Public functions resolve PyTorch's argument forms (varargs or a sequence, negative dims, -1 in a
+size) and pass canonical parameters to the primitives, so a batching rule sees plain dims.
+
+Ops that PyTorch defines as copies stay copies here even where NumPy would return a view
+(`flip`, `roll`, `repeat`, `diag` of a matrix): a write into their result must not reach the input.
+"""
+
+import operator
+import warnings
+
+import numpy as np
+
+from .._core import dtype as dt
+from .._core._tensor import Size, canonical_dim
+from . import unary
+from ._checks import broadcast_error, torch_type_name
+from .mutation import write_inplace, write_out
+from .primitive import LINEAR, Primitive
+
+_VIEW_STRIDE_MSG = ("view size is not compatible with input tensor's size and stride (at least one "
+                    "dimension spans across two contiguous subspaces). Use .reshape(...) instead.")
+
+
+class memory_format:
+    """lamina.memory_format: the layout `clone` and `contiguous` give their result."""
+    __slots__ = ("name",)
+
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return f"lamina.{self.name}"
+
+
+contiguous_format = memory_format("contiguous_format")
+preserve_format = memory_format("preserve_format")
+
+
+# -- forward bodies -------------------------------------------------------------------------------
+
+def _view_fwd(xp, a, *, shape):
+    try:
+        return xp.reshape(a, shape, copy=False)
+    except ValueError:
+        raise RuntimeError(_VIEW_STRIDE_MSG) from None
+
+
+def _view_dtype_fwd(xp, a, *, dtype):
+    return a.view(dtype)
+
+
+def _along(dim, key):
+    """An index tuple applying `key` to axis `dim`; the trailing Ellipsis keeps a 0-dim result an
+    array view (NumPy returns a scalar copy for a full integer index)."""
+    return (slice(None),) * dim + (key, Ellipsis)
+
+
+def _slice_fwd(xp, a, *, dim, start, stop):
+    return a[_along(dim, slice(start, stop))]
+
+
+def _select_fwd(xp, a, *, dim, index):
+    return a[_along(dim, index)]
+
+
+def _unbind_fwd(xp, a, *, dim):
+    return tuple(a[_along(dim, i)] for i in range(a.shape[dim]))
+
+
+def _diagonal_fwd(xp, a, *, offset, dim1, dim2):
+    d = xp.diagonal(a, offset, dim1, dim2)
+    # NumPy marks diagonals read-only for backward compatibility only (CuPy's are writable);
+    # PyTorch's are writable views unless the input is an expanded, read-only one.
+    if getattr(d.flags, "writeable", True) is False and a.flags.writeable:
+        d.flags.writeable = True
+    return d
+
+
+def _diag_embed_fwd(xp, a, *, offset, dim1, dim2):
+    n = a.shape[-1]
+    out = xp.zeros(a.shape[:-1] + (n + abs(offset), n + abs(offset)), dtype=a.dtype)
+    i = xp.arange(n)
+    out[..., i + max(-offset, 0), i + max(offset, 0)] = a
+    if (dim1, dim2) == (out.ndim - 2, out.ndim - 1):
+        return out
+    return xp.ascontiguousarray(xp.moveaxis(out, (-2, -1), (dim1, dim2)))
+
+
+def _tril_fwd(xp, a, *, diagonal):
+    return xp.tril(a, diagonal)
+
+
+def _triu_fwd(xp, a, *, diagonal):
+    return xp.triu(a, diagonal)
+
+
+def _repeat_fwd(xp, a, *, repeats):
+    return xp.tile(a, repeats)
+
+
+def _flip_fwd(xp, a, *, dims):
+    return xp.flip(a, dims).copy()
+
+
+def _roll_fwd(xp, a, *, shifts, dims):
+    return xp.roll(a, shifts, dims)
+
+
+def _clone_fwd(xp, a, *, order):
+    return xp.array(a, order=order, copy=True)
+
+
+def _reshape_fwd(xp, a, *, shape):
+    return xp.array(a, order="C", copy=True).reshape(shape)
+
+
+# Views.
+view_p = Primitive("view", xp=_view_fwd, jvp=LINEAR, view=True)
+view_dtype_p = Primitive("view_dtype", xp=_view_dtype_fwd, view=True)
+permute_p = Primitive("permute", xp=lambda xp, a, *, dims: xp.transpose(a, dims), jvp=LINEAR,
+                      view=True)
+expand_p = Primitive("expand", xp=lambda xp, a, *, shape: xp.broadcast_to(a, shape), jvp=LINEAR,
+                     view=True)
+slice_p = Primitive("slice", xp=_slice_fwd, jvp=LINEAR, view=True)
+select_p = Primitive("select", xp=_select_fwd, jvp=LINEAR, view=True)
+# One call for all the slices, rather than one select per element: iteration goes through it.
+unbind_p = Primitive("unbind", xp=_unbind_fwd, jvp=LINEAR, view=True)
+diagonal_p = Primitive("diagonal", xp=_diagonal_fwd, jvp=LINEAR, view=True)
+# The alias where gradients stop: a primitive so that transforms see the cut.
+detach_p = Primitive("detach", xp=lambda xp, a: a.view(), view=True)
+
+# Copies.
+clone_p = Primitive("clone", xp=_clone_fwd, jvp=LINEAR)
+# reshape's copying branch: its own primitive so that the result owns its storage (no `_base`).
+reshape_p = Primitive("reshape", xp=_reshape_fwd, jvp=LINEAR)
+diag_embed_p = Primitive("diag_embed", xp=_diag_embed_fwd, jvp=LINEAR)
+tril_p = Primitive("tril", xp=_tril_fwd, jvp=LINEAR)
+triu_p = Primitive("triu", xp=_triu_fwd, jvp=LINEAR)
+repeat_p = Primitive("repeat", xp=_repeat_fwd, jvp=LINEAR)
+flip_p = Primitive("flip", xp=_flip_fwd, jvp=LINEAR)
+roll_p = Primitive("roll", xp=_roll_fwd, jvp=LINEAR)
+
+
+# -- argument forms -------------------------------------------------------------------------------
+
+def _varargs(name, param, args, keyword):
+    """A method's ints given spread (`x.view(3, 4)`), as one sequence (`x.view((3, 4))`) or by
+    keyword (`x.view(size=(3, 4))`): the sequence."""
+    if keyword is not None:
+        if args:
+            raise TypeError(f"{name}() got multiple values for argument '{param}'")
+        return keyword
+    if not args:
+        raise TypeError(f'{name}() missing 1 required positional arguments: "{param}"')
+    if len(args) == 1 and not hasattr(args[0], "__index__"):
+        return args[0]
+    return args
+
+
+def _ints(name, seq):
+    """An int or a sequence of ints (anything with __index__) as a tuple of Python ints."""
+    if hasattr(seq, "__index__"):
+        seq = (seq,)
+    try:
+        return tuple(operator.index(s) for s in seq)
+    except TypeError:
+        got = ", ".join(type(s).__name__ for s in seq) if isinstance(seq, (tuple, list)) else (
+            type(seq).__name__)
+        raise TypeError(f"{name}() received an invalid combination of arguments - got ({got}), "
+                        "but expected (tuple of ints size)") from None
+
+
+def _dim_list(dims, ndim):
+    """An int or a sequence of dims, wrapped, with PyTorch's error for a repeated dim."""
+    if hasattr(dims, "__index__"):
+        dims = (dims,)
+    out = tuple(canonical_dim(d, ndim) for d in dims)
+    if len(set(out)) != len(out):
+        d = next(d for d in out if out.count(d) > 1)
+        raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
+    return out
+
+
+def _infer_size(shape, numel):
+    """`shape` with its -1 resolved for `numel` elements (PyTorch's infer_size)."""
+    infer, known = None, 1
+    for i, s in enumerate(shape):
+        if s == -1:
+            if infer is not None:
+                raise RuntimeError("only one dimension can be inferred")
+            infer = i
+        elif s >= 0:
+            known *= s
+        else:
+            raise RuntimeError(f"invalid shape dimension {s} at index {i} of shape {list(shape)}")
+    if numel == known or (infer is not None and known > 0 and numel % known == 0):
+        if infer is None:
+            return shape
+        if known == 0:
+            raise RuntimeError(
+                f"cannot reshape tensor of 0 elements into shape {list(shape)} because the "
+                "unspecified dimension size -1 can be any value and is ambiguous")
+        return shape[:infer] + (numel // known,) + shape[infer + 1:]
+    raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+
+
+# -- reshaping ------------------------------------------------------------------------------------
+
+def view(self, *shape, size=None, dtype=None):
+    if dtype is not None or (len(shape) == 1 and isinstance(shape[0], dt.dtype)):
+        return _view_dtype(self, shape[0] if dtype is None else dtype)
+    shape = _ints("view", _varargs("view", "size", shape, size))
+    return view_p(self, shape=_infer_size(shape, self._data.size))
+
+
+def _view_dtype(self, dtype):
+    a, src = self._data, self.dtype
+    if dtype.itemsize != src.itemsize:
+        # PyTorch's conditions: the last dim is contiguous and every other stride, the offset and
+        # the last size rescale to whole elements of the new size.
+        ratio = max(dtype.itemsize, src.itemsize) // min(dtype.itemsize, src.itemsize)
+        what = (f"to view {torch_type_name(src)} as {torch_type_name(dtype)} (different element "
+                "sizes)")
+        if a.ndim == 0:
+            raise RuntimeError(f"self.dim() cannot be 0 {what}")
+        if self.stride(-1) != 1:
+            raise RuntimeError(f"self.stride(-1) must be 1 {what}, but got {self.stride(-1)}")
+        if dtype.itemsize > src.itemsize:
+            if a.shape[-1] % ratio:
+                raise RuntimeError(
+                    f"self.size(-1) must be divisible by {ratio} {what}, but got {a.shape[-1]}")
+            if self.storage_offset() % ratio:
+                raise RuntimeError(f"self.storage_offset() must be divisible by {ratio} {what}, "
+                                   f"but got {self.storage_offset()}")
+            for i, s in enumerate(self.stride()[:-1]):
+                if s % ratio:
+                    raise RuntimeError(
+                        f"self.stride({i}) must be divisible by {ratio} {what}, but got {s}")
+    return view_dtype_p(self, dtype=dtype.np)
+
+
+def view_as(self, other):
+    return view(self, other.shape)
+
+
+def reshape(input, shape):
+    shape = _infer_size(_ints("reshape", shape), input._data.size)
+    try:
+        return view_p(input, shape=shape)
+    except RuntimeError:
+        # The strides cannot express the new shape: PyTorch's reshape copies then.
+        return reshape_p(input, shape=shape)
+
+
+def reshape_as(self, other):
+    return reshape(self, other.shape)
+
+
+def flatten(input, start_dim=0, end_dim=-1):
+    shape = input._data.shape
+    start, end = canonical_dim(start_dim, len(shape)), canonical_dim(end_dim, len(shape))
+    if not shape:
+        return view_p(input, shape=(1,))
+    if start > end:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    if start == end:
+        return input
+    return reshape(input, shape[:start] + (-1,) + shape[end + 1:])
+
+
+def unflatten(input, dim, sizes):
+    shape = input._data.shape
+    d = canonical_dim(dim, len(shape))
+    sizes = _ints("unflatten", sizes)
+    if not sizes:
+        raise RuntimeError("unflatten: sizes must be non-empty")
+    size = shape[d] if shape else 1
+    try:
+        sizes = _infer_size(sizes, size)
+    except RuntimeError:
+        raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size "
+                           f"of dim {d} ({size}) in the input tensor") from None
+    return view_p(input, shape=shape[:d] + sizes + shape[d + 1:])
+
+
+def ravel(input):
+    return view_p(contiguous(input), shape=(input._data.size,))
+
+
+def squeeze(input, dim=None):
+    shape = input._data.shape
+    if dim is None:
+        dims = range(len(shape))
+    else:
+        dims = _dim_list(dim, len(shape))
+    new = tuple(s for i, s in enumerate(shape) if s != 1 or i not in dims)
+    return view_p(input, shape=new)
+
+
+def unsqueeze(input, dim):
+    shape = input._data.shape
+    d = canonical_dim(dim, len(shape) + 1)
+    return view_p(input, shape=shape[:d] + (1,) + shape[d:])
+
+
+def contiguous(self, memory_format=contiguous_format):
+    if self._data.flags.c_contiguous:
+        return self
+    return clone_p(self, order="C")
+
+
+def clone(input, *, memory_format=preserve_format):
+    if memory_format is contiguous_format:
+        return clone_p(input, order="C")
+    if memory_format is not preserve_format:
+        raise RuntimeError(f"unsupported memory format {memory_format}")
+    # PyTorch keeps the strides of a dense input and makes an overlapping (expanded) one
+    # contiguous; NumPy's order="K" keeps the order of the strides, which for stride 0 is wrong.
+    return clone_p(input, order="C" if 0 in input._data.strides else "K")
+
+
+def detach(input):
+    out = detach_p(input)
+    # PyTorch's detached tensor shares the storage and its version counter but is not a view.
+    out._base = None
+    return out
+
+
+def detach_(self):
+    if self._base is not None:
+        raise RuntimeError(
+            "Can't detach views in-place. Use detach() instead. If you are using "
+            "DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is set as "
+            "True, gradients are views of DDP buckets, and hence detach_() cannot be called on "
+            "these gradients. To fix this error, please refer to the Optimizer.zero_grad() "
+            "function in torch/optim/optimizer.py as the solution.")
+    self.grad_fn = None
+    self._requires_grad = False
+    return self
+
+
+# -- reordering dims ------------------------------------------------------------------------------
+
+def permute(input, dims):
+    ndim = input._data.ndim
+    if len(dims) != ndim:
+        raise RuntimeError(
+            "permute(sparse_coo): number of dimensions in the tensor input does not match the "
+            "length of the desired ordering of dimensions i.e. input.dim() = "
+            f"{ndim} is not equal to len(dims) = {len(dims)}")
+    dims = tuple(canonical_dim(d, ndim) for d in dims)
+    if len(set(dims)) != len(dims):
+        raise RuntimeError("permute(): duplicate dims are not allowed.")
+    return permute_p(input, dims=dims)
+
+
+def transpose(input, dim0, dim1):
+    ndim = input._data.ndim
+    d0, d1 = canonical_dim(dim0, ndim), canonical_dim(dim1, ndim)
+    dims = list(range(ndim))
+    if ndim:
+        dims[d0], dims[d1] = d1, d0
+    return permute_p(input, dims=tuple(dims))
+
+
+swapaxes = swapdims = transpose
+
+
+def movedim(input, source, destination):
+    ndim = input._data.ndim
+    src = (source,) if hasattr(source, "__index__") else tuple(source)
+    dst = (destination,) if hasattr(destination, "__index__") else tuple(destination)
+    if len(src) != len(dst):
+        raise RuntimeError(
+            f"movedim: Invalid source or destination dims: source ({list(src)} dims) should "
+            f"contain the same number of dims as destination ({list(dst)} dims)")
+    src_c = [canonical_dim(d, ndim) for d in src]
+    dst_c = [canonical_dim(d, ndim) for d in dst]
+    for name, given, wrapped in (("source", src, src_c), ("destination", dst, dst_c)):
+        if len(set(wrapped)) != len(wrapped):
+            raise RuntimeError(f"movedim: repeated dim in `{name}` ({list(given)})")
+    rest = iter([d for d in range(ndim) if d not in src_c])
+    at = dict(zip(dst_c, src_c))
+    return permute_p(input, dims=tuple(at[i] if i in at else next(rest) for i in range(ndim)))
+
+
+moveaxis = movedim
+
+
+def t(input):
+    ndim = input._data.ndim
+    if ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {ndim}D")
+    return permute_p(input, dims=tuple(range(ndim))[::-1])
+
+
+def _T(self):
+    ndim = self._data.ndim
+    if ndim == 0:
+        warnings.warn("Tensor.T is deprecated on 0-D tensors. This function is the identity in "
+                      "these cases.", UserWarning, stacklevel=2)
+    elif ndim != 2:
+        warnings.warn(
+            "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is "
+            "deprecated and it will throw an error in a future release. Consider `x.mT` to "
+            "transpose batches of matrices or `x.permute(*lamina.arange(x.ndim - 1, -1, -1))` to "
+            "reverse the dimensions of a tensor.", UserWarning, stacklevel=2)
+    return permute_p(self, dims=tuple(range(ndim))[::-1])
+
+
+def _matrix_transpose(self, name, conj):
+    ndim = self._data.ndim
+    if ndim == 0:
+        hint = "This function is the identity in these cases." if not conj else (
+            "Consider using x.conj().")
+        warnings.warn(f"{name} is deprecated on 0-D tensors. {hint}", UserWarning, stacklevel=3)
+        return unary.conj(self) if conj else permute_p(self, dims=())
+    if ndim < 2:
+        label = name.replace("Tensor.", "tensor.")
+        raise RuntimeError(f"{label} is only supported on matrices or batches of matrices. Got "
+                           f"{ndim}-D tensor.")
+    result = permute_p(self, dims=tuple(range(ndim - 2)) + (ndim - 1, ndim - 2))
+    # NumPy has no conjugate views, so a complex adjoint is a conjugated copy (unary.conj), not a
+    # view as in PyTorch; a real one is the transposed view itself.
+    return unary.conj(result) if conj else result
+
+
+def _mT(self):
+    return _matrix_transpose(self, "Tensor.mT", conj=False)
+
+
+def _mH(self):
+    return _matrix_transpose(self, "Tensor.mH", conj=True)
+
+
+def adjoint(input):
+    if input._data.ndim == 0:
+        warnings.warn("adjoint() is deprecated on 0-D tensors. Consider using x.conj().",
+                      UserWarning, stacklevel=2)
+        return unary.conj(input)
+    return _matrix_transpose(input, "tensor.adjoint()", conj=True)
+
+
+def _H(self):
+    ndim = self._data.ndim
+    if ndim == 0:
+        warnings.warn("Tensor.H is deprecated on 0-D tensors. Consider using x.conj().",
+                      UserWarning, stacklevel=2)
+        return unary.conj(self)
+    if ndim != 2:
+        hint = " For batches of matrices, consider using tensor.mH" if ndim > 2 else ""
+        raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got {ndim}-D "
+                           f"tensor.{hint}")
+    return _matrix_transpose(self, "Tensor.H", conj=True)
+
+
+# -- broadcasting ---------------------------------------------------------------------------------
+
+def expand(self, *sizes, size=None):
+    sizes = _ints("expand", _varargs("expand", "size", sizes, size))
+    shape = self._data.shape
+    if len(sizes) < len(shape):
+        raise RuntimeError(
+            f"expand(lamina.{torch_type_name(self.dtype)}Tensor{{{list(shape)}}}, "
+            f"size={list(sizes)}): the number of sizes provided ({len(sizes)}) must be greater or "
+            f"equal to the number of dimensions in the tensor ({len(shape)})")
+    lead = len(sizes) - len(shape)
+    target = list(sizes)
+    for i, n in enumerate(sizes):
+        size = shape[i - lead] if i >= lead else 1
+        if n == -1:
+            if i < lead:
+                raise RuntimeError(f"The expanded size of the tensor (-1) isn't allowed in a "
+                                   f"leading, non-existing dimension {i}")
+            target[i] = size
+        elif size != n:
+            if size != 1:
+                raise RuntimeError(
+                    f"The expanded size of the tensor ({n}) must match the existing size ({size}) "
+                    f"at non-singleton dimension {i}.  Target sizes: {list(sizes)}.  Tensor "
+                    f"sizes: {list(shape)}")
+            if n < 0:
+                raise RuntimeError(f"Trying to create tensor with negative dimension {n}: "
+                                   f"{list(sizes)}")
+    return expand_p(self, shape=tuple(target))
+
+
+def expand_as(self, other):
+    return expand(self, other.shape)
+
+
+def broadcast_to(input, size):
+    return expand(input, size)
+
+
+def broadcast_shapes(*shapes):
+    """PyTorch's (torch._refs) algorithm and messages: ints stand for 1-D shapes."""
+    shapes = [(s,) if hasattr(s, "__index__") else s for s in shapes if s is not None]
+    for s in shapes:
+        if not isinstance(s, (tuple, list)):
+            raise RuntimeError(f"Input shapes should be of type ints, a tuple of ints, or a list "
+                               f"of ints, got {s}")
+    common = [1] * max((len(s) for s in shapes), default=0)
+    for k, s in enumerate(shapes):
+        for i in range(-1, -1 - len(s), -1):
+            if s[i] == common[i]:
+                continue
+            if common[i] == 1:
+                if s[i] < 0:
+                    raise ValueError("Attempting to broadcast a dimension with negative length!")
+                common[i] = s[i]
+            elif s[i] != 1:
+                raise RuntimeError(
+                    f"Attempting to broadcast a dimension of length {s[i]} at {i}! Mismatching "
+                    f"argument at index {k} had {s}; but expected shape should be broadcastable "
+                    f"to {common}")
+    return Size(common)
+
+
+def broadcast_tensors(*tensors):
+    shapes = [x._data.shape for x in tensors]
+    try:
+        shape = np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise broadcast_error(*shapes) from None
+    return tuple(expand_p(x, shape=shape) for x in tensors)
+
+
+# -- copies that repeat or reorder elements -------------------------------------------------------
+
+def repeat(self, *sizes, repeats=None):
+    repeats = _ints("repeat", _varargs("repeat", "repeats", sizes, repeats))
+    shape = self._data.shape
+    if len(repeats) < len(shape):
+        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of "
+                           "dimensions of tensor")
+    if any(r < 0 for r in repeats):
+        padded = (1,) * (len(repeats) - len(shape)) + shape
+        sizes = [p * r for p, r in zip(padded, repeats)]
+        raise RuntimeError(f"Trying to create tensor with negative dimension "
+                           f"{next(n for n in sizes if n < 0)}: {sizes}")
+    return repeat_p(self, repeats=repeats)
+
+
+def tile(input, dims):
+    dims = _ints("tile", dims)
+    ndim = input._data.ndim
+    return repeat(input, (1,) * (ndim - len(dims)) + dims)
+
+
+def flip(input, dims):
+    dims = _dim_list(dims, input._data.ndim)
+    return flip_p(input, dims=dims if input._data.ndim else ())
+
+
+def fliplr(input):
+    if input._data.ndim < 2:
+        raise RuntimeError("Input must be >= 2-d.")
+    return flip_p(input, dims=(1,))
+
+
+def flipud(input):
+    if input._data.ndim < 1:
+        raise RuntimeError("Input must be >= 1-d.")
+    return flip_p(input, dims=(0,))
+
+
+def roll(input, shifts, dims=None):
+    shifts = (shifts,) if hasattr(shifts, "__index__") else tuple(shifts)
+    dims = () if dims is None else (dims,) if hasattr(dims, "__index__") else tuple(dims)
+    if not shifts:
+        raise RuntimeError("`shifts` required")
+    if not dims and len(shifts) == 1:
+        return roll_p(input, shifts=shifts[0], dims=None)
+    if len(shifts) != len(dims):
+        raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:"
+                           f"{len(dims)}")
+    ndim = input._data.ndim
+    dims = tuple(canonical_dim(d, ndim) for d in dims)
+    if ndim == 0:
+        raise IndexError(f"Dimension specified as {dims[0]} but tensor has no dimensions")
+    return roll_p(input, shifts=tuple(operator.index(s) for s in shifts), dims=dims)
+
+
+def rot90(input, k=1, dims=(0, 1)):
+    ndim = input._data.ndim
+    if len(dims) != 2:
+        raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
+    if ndim < 2:
+        raise RuntimeError(f"expected total dims >= 2, but got total dims = {ndim}")
+    d0, d1 = canonical_dim(dims[0], ndim), canonical_dim(dims[1], ndim)
+    if d0 == d1:
+        raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {dims[0]} and "
+                           f"dim1 = {dims[1]}")
+    k %= 4
+    if k == 0:
+        return clone_p(input, order="K")
+    if k == 2:
+        return flip_p(input, dims=(d0, d1))
+    return transpose(flip_p(input, dims=(d1 if k == 1 else d0,)), d0, d1)
+
+
+# -- slicing along a dim --------------------------------------------------------------------------
+
+def narrow(input, dim, start, length):
+    shape = input._data.shape
+    if not shape:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
+    start, length = operator.index(start), operator.index(length)
+    if length < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
+    d = canonical_dim(dim, len(shape))
+    size = shape[d]
+    if not -size <= start <= size:
+        raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], but "
+                         f"got {start})")
+    if start < 0:
+        start += size
+    if start > size - length:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
+    return slice_p(input, dim=d, start=start, stop=start + length)
+
+
+def select(input, dim, index):
+    shape = input._data.shape
+    if not shape:
+        raise IndexError("select() cannot be applied to a 0-dim tensor.")
+    d = canonical_dim(dim, len(shape))
+    index = operator.index(index)
+    if not -shape[d] <= index < shape[d]:
+        raise IndexError(f"select(): index {index} out of range for tensor of size {list(shape)} "
+                         f"at dimension {d}")
+    return select_p(input, dim=d, index=index)
+
+
+def unbind(input, dim=0):
+    ndim = input._data.ndim
+    d = canonical_dim(dim, ndim)
+    if ndim == 0:
+        raise IndexError(f"Dimension specified as {d} but tensor has no dimensions")
+    return unbind_p(input, dim=d)
+
+
+def _iter(self):
+    if self._data.ndim == 0:
+        raise TypeError("iteration over a 0-d tensor")
+    return iter(unbind_p(self, dim=0))
+
+
+# -- diagonals and triangles ----------------------------------------------------------------------
+
+def _diag_dims(dim1, dim2, ndim):
+    d1, d2 = canonical_dim(dim1, ndim), canonical_dim(dim2, ndim)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    return d1, d2
+
+
+def diagonal(input, offset=0, dim1=0, dim2=1):
+    d1, d2 = _diag_dims(dim1, dim2, input._data.ndim)
+    return diagonal_p(input, offset=operator.index(offset), dim1=d1, dim2=d2)
+
+
+def diag_embed(input, offset=0, dim1=-2, dim2=-1):
+    d1, d2 = _diag_dims(dim1, dim2, input._data.ndim + 1)
+    return diag_embed_p(input, offset=operator.index(offset), dim1=d1, dim2=d2)
+
+
+def diag(input, diagonal=0, *, out=None):
+    ndim = input._data.ndim
+    if ndim == 1:
+        result = diag_embed_p(input, offset=operator.index(diagonal), dim1=0, dim2=1)
+    elif ndim == 2:
+        result = clone_p(diagonal_p(input, offset=operator.index(diagonal), dim1=0, dim2=1),
+                         order="C")
+    else:
+        raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {ndim}D")
+    return result if out is None else write_out(out, result)
+
+
+def diagflat(input, offset=0):
+    return diag_embed_p(view_p(contiguous(input), shape=(input._data.size,)),
+                        offset=operator.index(offset), dim1=0, dim2=1)
+
+
+def _triangle(prim, name, input, diagonal, out):
+    if input._data.ndim < 2:
+        raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions")
+    result = prim(input, diagonal=operator.index(diagonal))
+    return result if out is None else write_out(out, result)
+
+
+def tril(input, diagonal=0, *, out=None):
+    return _triangle(tril_p, "tril", input, diagonal, out)
+
+
+def triu(input, diagonal=0, *, out=None):
+    return _triangle(triu_p, "triu", input, diagonal, out)
+
+
+def tril_(self, diagonal=0):
+    return write_inplace(self, tril(self, diagonal))
+
+
+def triu_(self, diagonal=0):
+    return write_inplace(self, triu(self, diagonal))
+
+
+# -- in-place metadata changes --------------------------------------------------------------------
+
+def _restride(self, result):
+    """Make `self` the view `result` of its own storage (PyTorch bumps the version for these)."""
+    self._data = result._data
+    self._bump_version()
+    return self
+
+
+def squeeze_(self, dim=None):
+    return _restride(self, squeeze(self, dim))
+
+
+def unsqueeze_(self, dim):
+    return _restride(self, unsqueeze(self, dim))
+
+
+def transpose_(self, dim0, dim1):
+    return _restride(self, transpose(self, dim0, dim1))
+
+
+def t_(self):
+    return _restride(self, t(self))
+
+
+__all__ = [
+    "memory_format", "contiguous_format", "preserve_format",
+    "reshape", "flatten", "unflatten", "ravel", "squeeze", "unsqueeze", "clone", "detach",
+    "detach_", "permute", "transpose", "swapaxes", "swapdims", "movedim", "moveaxis", "t",
+    "adjoint", "broadcast_to", "broadcast_shapes", "broadcast_tensors", "tile", "flip", "fliplr",
+    "flipud", "roll", "rot90", "narrow", "select", "unbind", "diagonal", "diag_embed", "diag",
+    "diagflat", "tril", "triu",
+]
+METHODS = {
+    "view": view, "view_as": view_as, "reshape_as": reshape_as,
+    "reshape": lambda self, *args, shape=None: reshape(
+        self, _varargs("reshape", "shape", args, shape)),
+    "contiguous": contiguous, "flatten": flatten, "unflatten": unflatten, "ravel": ravel,
+    "squeeze": squeeze, "unsqueeze": unsqueeze, "squeeze_": squeeze_, "unsqueeze_": unsqueeze_,
+    "permute": lambda self, *args, dims=None: permute(
+        self, _varargs("permute", "dims", args, dims)),
+    "transpose": transpose, "swapaxes": transpose, "swapdims": transpose,
+    "transpose_": transpose_, "swapaxes_": transpose_, "swapdims_": transpose_,
+    "movedim": movedim, "moveaxis": movedim, "t": t, "t_": t_, "adjoint": adjoint,
+    "T": property(_T), "mT": property(_mT), "mH": property(_mH), "H": property(_H),
+    "expand": expand, "expand_as": expand_as, "broadcast_to": broadcast_to, "repeat": repeat,
+    "tile": lambda self, *args, dims=None: tile(self, _varargs("tile", "dims", args, dims)),
+    "flip": lambda self, *args, dims=None: flip(self, _varargs("flip", "dims", args, dims)),
+    "fliplr": fliplr, "flipud": flipud,
+    "roll": roll, "rot90": rot90, "narrow": narrow, "select": select, "unbind": unbind,
+    "__iter__": _iter, "diagonal": diagonal, "diag_embed": diag_embed, "diag": diag,
+    "diagflat": diagflat, "tril": tril, "triu": triu, "tril_": tril_, "triu_": triu_,
+    "clone": clone, "detach": detach, "detach_": detach_,
+}
