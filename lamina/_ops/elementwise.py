@@ -1,21 +1,37 @@
-"""Elementwise primitives: arithmetic, comparison, logical and bitwise ops, unary math.
+"""Binary elementwise ops and the Python operators: arithmetic, comparison, logical, bitwise.
 
 Forward bodies take arrays (or Python scalars) and the array namespace `xp`. PyTorch's promotion
-decides the result dtype before NumPy runs, because NumPy's differs (int32 + float32 is float64
-there, float32 here; a Python float leaves an int tensor as the default float dtype here).
+decides the dtype a body computes in before NumPy runs, because NumPy's differs (int32 + float32
+is float64 there, float32 here; a Python float leaves an int tensor as the default float dtype
+here). neg, abs and the bitwise/logical nots live here too: they are operators.
+
+The Python operators call the primitives directly (the per-op path is the hot path for small
+tensors) and return NotImplemented for operands that are neither tensors nor numbers, so Python
+raises its own TypeError, as PyTorch's operators do.
 """
 
 import numpy as np
 
 from .._core import dtype as dt
-from .._core._tensor import get_default_dtype, result_type_of
+from .._core._tensor import TensorBase, dtype_of, get_default_dtype, result_type_of
 from ._checks import broadcast_error, torch_type_name
-from .mutation import write_out
-from .primitive import ELEMENTWISE, LINEAR, Primitive
+from .mutation import write_inplace, write_out
+from .primitive import ELEMENTWISE, LINEAR, NONDIFF, Primitive
 
-
-def _shape(x):
-    return getattr(x, "shape", ())
+_BOOL = np.dtype(np.bool_)
+_BOOL_NUM = _BOOL.num
+_BOOL_SCALARS = (bool, np.bool_)
+# Where a formula takes several steps, half computes in float and rounds once, as in PyTorch.
+_OPMATH = {np.dtype(np.float16): np.dtype(np.float32)}
+# What a binary op takes besides tensors; anything else makes an operator return NotImplemented.
+_OPERANDS = (TensorBase, int, float, complex, np.generic, np.ndarray)
+# C++ type names, which PyTorch's matmul and lerp messages use.
+_CPP_NAMES = {"float16": "c10::Half", "float32": "float", "float64": "double",
+              "complex64": "c10::complex<float>", "complex128": "c10::complex<double>",
+              "int8": "signed char", "uint8": "unsigned char", "int16": "short int",
+              "int32": "int", "int64": "long int", "bool": "bool"}
+_C_TYPES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int",
+            "int64": "int64_t", "float16": "c10::Half", "float32": "float", "float64": "double"}
 
 
 def _float_result(d):
@@ -23,28 +39,109 @@ def _float_result(d):
     return get_default_dtype() if d.category < dt.FLOAT else d
 
 
-def _check_int(name, d):
-    if d.category > dt.INT:
-        raise RuntimeError(f'"{name}_cpu" not implemented for \'{torch_type_name(d)}\'')
+def _not_implemented(kernel, d):
+    return NotImplementedError(f'"{kernel}" not implemented for \'{torch_type_name(d)}\'')
+
+
+def _broadcast_shape(*shapes):
+    try:
+        return np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise broadcast_error(*shapes) from None
 
 
 def _call(ufunc, a, b, d):
-    """Run a binary ufunc computing in dtype `d`, with PyTorch's errors and integer wraparound."""
+    """`ufunc(a, b)` computed in NumPy dtype `d` (None: NumPy's choice), with PyTorch's casts."""
+    if a is None or b is None:  # promotion skips None, and NumPy would take it as NaN
+        raise TypeError("None is not a Tensor or a Number")
     try:
         return ufunc(a, b, dtype=d)
-    except ValueError:
-        if np.broadcast_shapes is not None and _shape(a) != _shape(b):
-            try:
-                np.broadcast_shapes(_shape(a), _shape(b))
-            except ValueError:
-                raise broadcast_error(_shape(a), _shape(b)) from None
-        raise
-    except OverflowError:
-        # A Python int outside the tensor's range wraps, as in PyTorch's C++ cast.
-        return ufunc(np.asarray(a).astype(d), np.asarray(b).astype(d), dtype=d)
+    except (OverflowError, TypeError, ValueError) as e:
+        return _retry(e, ufunc, a, b, d, {"dtype": d})
 
 
-# -- binary arithmetic ----------------------------------------------------------------------------
+def _compare(ufunc, a, b, d):
+    """A comparison of `a` and `b` cast to NumPy dtype `d`, giving bool."""
+    if a is None or b is None:
+        raise TypeError("None is not a Tensor or a Number")
+    sig = (d, d, None)
+    try:
+        return ufunc(a, b, signature=sig)
+    except (OverflowError, TypeError, ValueError) as e:
+        return _retry(e, ufunc, a, b, d, {"signature": sig})
+
+
+def _retry(err, ufunc, a, b, d, how):
+    if isinstance(err, ValueError):
+        _broadcast_shape(np.shape(a), np.shape(b))
+        raise err
+    if isinstance(err, OverflowError):
+        # A Python int outside the dtype's range wraps, as PyTorch's C++ cast does.
+        a, b = _wrap_int(a, d), _wrap_int(b, d)
+    # A weaker operand may hold a wider dtype than the result (uint8 tensor - int64 0-dim
+    # tensor): PyTorch casts it down, which NumPy's default casting rule refuses.
+    return ufunc(a, b, casting="unsafe", **how)
+
+
+def _wrap_int(x, d):
+    return np.asarray(x).astype(d) if isinstance(x, int) else x
+
+
+# -- arithmetic -----------------------------------------------------------------------------------
+
+def _scale(alpha, d):
+    """add/sub's alpha as a 0-dim array of the result dtype, refused where PyTorch refuses it."""
+    if isinstance(alpha, (bool, np.bool_)):
+        if d is not dt.bool:
+            raise RuntimeError("Boolean alpha only supported for Boolean results.")
+    elif isinstance(alpha, (float, np.floating)) and d.category < dt.FLOAT:
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating "
+                           "point number.")
+    elif isinstance(alpha, (complex, np.complexfloating)) and d.category < dt.COMPLEX:
+        raise RuntimeError("For non-complex input tensors, argument alpha must not be a complex "
+                           "number.")
+    elif d.category == dt.INT or d.category == dt.FLOAT:
+        # PyTorch's checked conversion; an unsigned type also takes -max..-1 (two's complement).
+        info = np.iinfo(d.np) if d.category == dt.INT else np.finfo(d.np)
+        low = -info.max if d is dt.uint8 else info.min
+        if not low <= alpha <= info.max and (d.category == dt.INT or np.isfinite(alpha)):
+            raise _overflow_error(d)
+    return np.asarray(alpha).astype(d.np)
+
+
+def _overflow_error(d):
+    return RuntimeError(f"value cannot be converted to type {_C_TYPES[d.name]} without overflow")
+
+
+def _additive(ufunc, *, bools=True):
+    # `a + alpha * b` with alpha cast to the result dtype, as PyTorch computes it (so a uint8 sum
+    # wraps alpha and a bool sum takes alpha as True).
+    def fwd(xp, a, b, *, alpha=None):
+        if not bools and _has_bool(a, b):
+            raise _bool_subtraction_error(a, b)
+        d = result_type_of((a, b))
+        if alpha is not None:
+            b = _call(np.multiply, b, _scale(alpha, d), d.np)
+        return _call(ufunc, a, b, d.np)
+    fwd.__name__ = ufunc.__name__
+    return fwd
+
+
+def _has_bool(a, b):
+    # One call, dtype.num rather than dtype.kind: sub's per-call path notices each 100 ns.
+    ta, tb = type(a), type(b)
+    return ((a.dtype.num == _BOOL_NUM) if ta is np.ndarray else ta in _BOOL_SCALARS) or (
+        (b.dtype.num == _BOOL_NUM) if tb is np.ndarray else tb in _BOOL_SCALARS)
+
+
+def _bool_subtraction_error(a, b):
+    if result_type_of((a, b)) is dt.bool:   # only when both operands are bool
+        return RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                            "supported. Use the `^` or `logical_xor()` operator instead.")
+    return RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If "
+                        "you are trying to invert a mask, use the `~` or `logical_not()` operator "
+                        "instead.")
+
 
 def _promoting(ufunc):
     def fwd(xp, a, b):
@@ -53,90 +150,566 @@ def _promoting(ufunc):
     return fwd
 
 
-def _div_fwd(xp, a, b, *, rounding_mode=None):
+def _division_dtype(kernel, a, b):
+    """The dtype of an integer-or-float division; an integer divisor of zero raises, as in
+    PyTorch (which has no integer inf), and bool and complex have no kernel."""
     d = result_type_of((a, b))
+    if d.category == dt.BOOL or d.category == dt.COMPLEX:
+        raise _not_implemented(kernel, d)
+    if d.category == dt.INT and np.any(np.asarray(b).astype(d.np, copy=False) == 0):
+        raise RuntimeError("ZeroDivisionError")
+    return d.np
+
+
+def _div_fwd(xp, a, b, *, rounding_mode=None):
     if rounding_mode is None:
-        return _call(np.true_divide, a, b, _float_result(d).np)
+        return _call(np.true_divide, a, b, _float_result(result_type_of((a, b))).np)
     if rounding_mode == "floor":
-        if d.category == dt.INT:
-            _check_zero_division(b)
-        return _call(np.floor_divide, a, b, d.np)
+        return _call(np.floor_divide, a, b, _division_dtype("div_floor_cpu", a, b))
     if rounding_mode == "trunc":
-        if d.category <= dt.INT:
-            _check_zero_division(b)
-            q = _call(np.floor_divide, a, b, d.np)
-            # floor and trunc differ where the signs differ and the division is inexact.
-            inexact = np.remainder(a, b, dtype=d.np) != 0
-            fix = inexact & ((np.asarray(a) < 0) != (np.asarray(b) < 0))
-            return (q + fix).astype(d.np, copy=False)
-        return np.trunc(_call(np.true_divide, a, b, d.np))
+        d = _division_dtype("div_trunc_cpu", a, b)
+        if d.kind == "f":
+            # Half computes in float, as PyTorch's kernels do: one rounding, after the trunc.
+            q = _call(np.true_divide, a, b, _OPMATH.get(d, d))
+            return xp.trunc(q).astype(d, copy=False)
+        # a - fmod(a, b) is an exact multiple of b, so flooring its quotient truncates a / b.
+        return _call(np.floor_divide, _call(np.subtract, a, _call(np.fmod, a, b, d), d), b, d)
     raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
                        f"found '{rounding_mode}'")
 
 
-def _check_zero_division(b):
-    if np.any(np.asarray(b) == 0):
-        raise ZeroDivisionError("ZeroDivisionError")
+def _modulo(ufunc, kernel):
+    def fwd(xp, a, b):
+        return _call(ufunc, a, b, _division_dtype(kernel, a, b))
+    fwd.__name__ = ufunc.__name__
+    return fwd
 
 
 def _pow_fwd(xp, a, b):
     d = result_type_of((a, b))
-    if d.category <= dt.INT and np.any(np.asarray(b) < 0):
-        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    if d.category > dt.INT:
+        return _call(np.power, a, b, d.np)
+    if d is dt.bool:
+        # No bool kernel, but a Python bool exponent is a scalar power: x ** True is x and
+        # x ** False is 1.
+        if not isinstance(b, (bool, np.bool_)) or not isinstance(a, np.ndarray):
+            raise _not_implemented("pow", d)
+        return xp.logical_or(a, not b)
+    if not isinstance(b, np.ndarray):
+        if b < 0:
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+    elif (b < 0).any():
+        # Tensor exponents follow C's integer 1 / a**n: 1 and -1 keep their magnitude (the sign
+        # alternates for -1), every other base gives 0.
+        r = _call(np.power, a, xp.abs(b), d.np)
+        return xp.where((b < 0) & (xp.abs(a) != 1), 0, r).astype(d.np, copy=False)
     return _call(np.power, a, b, d.np)
 
 
-add_p = Primitive("add", xp=_promoting(np.add), jvp=LINEAR, batch=ELEMENTWISE)
-sub_p = Primitive("sub", xp=_promoting(np.subtract), jvp=LINEAR, batch=ELEMENTWISE)
+add_p = Primitive("add", xp=_additive(np.add), jvp=LINEAR, batch=ELEMENTWISE)
+sub_p = Primitive("sub", xp=_additive(np.subtract, bools=False), jvp=LINEAR, batch=ELEMENTWISE)
 mul_p = Primitive("mul", xp=_promoting(np.multiply), batch=ELEMENTWISE)
 div_p = Primitive("div", xp=_div_fwd, batch=ELEMENTWISE)
 pow_p = Primitive("pow", xp=_pow_fwd, batch=ELEMENTWISE)
+remainder_p = Primitive("remainder", xp=_modulo(np.remainder, "remainder_cpu"), batch=ELEMENTWISE)
+fmod_p = Primitive("fmod", xp=_modulo(np.fmod, "fmod_cpu"), batch=ELEMENTWISE)
+
+
+# -- extrema and float-valued binary functions ----------------------------------------------------
+
+def _extremum(ufunc, name):
+    def fwd(xp, a, b):
+        d = result_type_of((a, b))
+        if d.category == dt.COMPLEX:
+            raise RuntimeError(f"{name} not implemented for complex tensors.")
+        return _call(ufunc, a, b, d.np)
+    fwd.__name__ = name
+    return fwd
+
+
+def _float_valued(ufunc, kernel, *, integral=True):
+    """A function with float values: integral and bool inputs compute in the default float
+    dtype, unless the kernel refuses them (hypot)."""
+    def fwd(xp, a, b):
+        d = result_type_of((a, b))
+        if d.category == dt.COMPLEX or (d.category < dt.FLOAT and not integral):
+            raise _not_implemented(kernel, d)
+        return _call(ufunc, a, b, _float_result(d).np)
+    fwd.__name__ = ufunc.__name__
+    return fwd
+
+
+def _lerp_fwd(xp, start, end, weight):
+    # PyTorch's two-sided formula, exact at both ends: small weights step from start, large ones
+    # step back from end. A primitive, because as a composite it costs five passes and a where.
+    d = start.dtype
+    w = xp.asarray(weight).astype(d, copy=False)
+    _broadcast_shape(start.shape, end.shape, w.shape)
+    if d in _OPMATH:
+        start, end, w = start.astype(_OPMATH[d]), end.astype(_OPMATH[d]), w.astype(_OPMATH[d])
+    diff = end - start
+    return xp.where(xp.abs(w) < 0.5, start + w * diff, end - diff * (1 - w)).astype(d, copy=False)
+
+
+maximum_p = Primitive("maximum", xp=_extremum(np.maximum, "maximum"), batch=ELEMENTWISE)
+minimum_p = Primitive("minimum", xp=_extremum(np.minimum, "minimum"), batch=ELEMENTWISE)
+fmax_p = Primitive("fmax", xp=_extremum(np.fmax, "fmax"), batch=ELEMENTWISE)
+fmin_p = Primitive("fmin", xp=_extremum(np.fmin, "fmin"), batch=ELEMENTWISE)
+atan2_p = Primitive("atan2", xp=_float_valued(np.arctan2, "atan2_cpu"), batch=ELEMENTWISE)
+hypot_p = Primitive("hypot", xp=_float_valued(np.hypot, "hypot_cpu", integral=False),
+                    batch=ELEMENTWISE)
+copysign_p = Primitive("copysign", xp=_float_valued(np.copysign, "copysign_cpu"),
+                       batch=ELEMENTWISE)
+lerp_p = Primitive("lerp", xp=_lerp_fwd, batch=ELEMENTWISE)
+
+
+# -- comparison, logical and bitwise ops: integer or bool results carry no derivative -------------
+
+def _comparison(ufunc, kernel=None):
+    """`kernel` names the missing kernel in PyTorch's error for complex operands, which have no
+    order (None for eq and ne)."""
+    def fwd(xp, a, b):
+        d = result_type_of((a, b))
+        if kernel is not None and d.category == dt.COMPLEX:
+            raise _not_implemented(kernel, d)
+        return _compare(ufunc, a, b, d.np)
+    fwd.__name__ = ufunc.__name__
+    return fwd
+
+
+def _logical(ufunc):
+    def fwd(xp, a, b):
+        return _call(ufunc, a, b, None)
+    fwd.__name__ = ufunc.__name__
+    return fwd
+
+
+def _bitwise(ufunc, kernel, *, bools=True):
+    def fwd(xp, a, b):
+        d = result_type_of((a, b))
+        if d.category > dt.INT or (d is dt.bool and not bools):
+            raise _not_implemented(kernel, d)
+        return _call(ufunc, a, b, d.np)
+    fwd.__name__ = ufunc.__name__
+    return fwd
+
+
+def _isclose_fwd(xp, a, b, *, rtol, atol, equal_nan):
+    # torch.isclose's definition: equal, or both NaN under equal_nan, or a finite
+    # |a - b| <= atol + |rtol * b| computed in the operands' dtype (bool as the default float;
+    # an unsigned difference wraps there, as in PyTorch).
+    close = _compare(np.equal, a, b, a.dtype)
+    if equal_nan and a.dtype.kind in "fc":
+        close |= xp.isnan(a) & xp.isnan(b)
+    if rtol == 0 and atol == 0:
+        return close
+    ftype = _float_result(dtype_of(a)).np
+    if a.dtype == _BOOL:
+        a, b = a.astype(ftype), b.astype(ftype)
+    allowed = atol + xp.abs(xp.multiply(rtol, b, dtype=ftype))
+    actual = xp.abs(a - b)
+    return close | (xp.isfinite(actual) & (actual <= allowed))
+
+
+# The slots every op of this section shares: bool or integer results, no derivative.
+_NONDIFF = {"vjp": NONDIFF, "jvp": NONDIFF, "batch": ELEMENTWISE}
+eq_p = Primitive("eq", xp=_comparison(np.equal), **_NONDIFF)
+ne_p = Primitive("ne", xp=_comparison(np.not_equal), **_NONDIFF)
+lt_p = Primitive("lt", xp=_comparison(np.less, "lt_cpu"), **_NONDIFF)
+le_p = Primitive("le", xp=_comparison(np.less_equal, "le_cpu"), **_NONDIFF)
+gt_p = Primitive("gt", xp=_comparison(np.greater, "gt_cpu"), **_NONDIFF)
+ge_p = Primitive("ge", xp=_comparison(np.greater_equal, "ge_cpu"), **_NONDIFF)
+isclose_p = Primitive("isclose", xp=_isclose_fwd, **_NONDIFF)
+logical_and_p = Primitive("logical_and", xp=_logical(np.logical_and), **_NONDIFF)
+logical_or_p = Primitive("logical_or", xp=_logical(np.logical_or), **_NONDIFF)
+logical_xor_p = Primitive("logical_xor", xp=_logical(np.logical_xor), **_NONDIFF)
+bitwise_and_p = Primitive("bitwise_and", xp=_bitwise(np.bitwise_and, "bitwise_and_cpu"),
+                          **_NONDIFF)
+bitwise_or_p = Primitive("bitwise_or", xp=_bitwise(np.bitwise_or, "bitwise_or_cpu"), **_NONDIFF)
+bitwise_xor_p = Primitive("bitwise_xor", xp=_bitwise(np.bitwise_xor, "bitwise_xor_cpu"),
+                          **_NONDIFF)
+# NumPy's shifts already give PyTorch's results for counts past the width or negative: 0, or -1
+# for a negative value shifted right.
+left_shift_p = Primitive("bitwise_left_shift",
+                         xp=_bitwise(np.left_shift, "lshift_cpu", bools=False), **_NONDIFF)
+right_shift_p = Primitive("bitwise_right_shift",
+                          xp=_bitwise(np.right_shift, "rshift_cpu", bools=False), **_NONDIFF)
+
+
+# -- unary operators ------------------------------------------------------------------------------
+
+_NEG_BOOL = ("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
+             "invert a mask, use the `~` or `logical_not()` operator instead.")
+
+
+def _neg_fwd(xp, a):
+    if a.dtype == _BOOL:
+        raise RuntimeError(_NEG_BOOL)
+    return xp.negative(a)
+
+
+def _abs_fwd(xp, a):
+    if a.dtype == _BOOL:
+        raise _not_implemented("abs_cpu", dt.bool)
+    return xp.abs(a)  # complex gives its real dtype
+
+
+def _bitwise_not_fwd(xp, a):
+    if a.dtype.kind in "fc":
+        raise _not_implemented("bitwise_not_cpu", dtype_of(a))
+    return xp.invert(a)
+
+
+def _logical_not_fwd(xp, a):
+    return xp.logical_not(a)
+
+
+neg_p = Primitive("neg", xp=_neg_fwd, jvp=LINEAR, batch=ELEMENTWISE)
+abs_p = Primitive("abs", xp=_abs_fwd, batch=ELEMENTWISE)
+bitwise_not_p = Primitive("bitwise_not", xp=_bitwise_not_fwd, **_NONDIFF)
+logical_not_p = Primitive("logical_not", xp=_logical_not_fwd, **_NONDIFF)
+
+
+# -- matmul ---------------------------------------------------------------------------------------
+
+def _matmul_shape_error(sa, sb):
+    if len(sa) == 1 and len(sb) == 1:
+        return RuntimeError(f"inconsistent tensor size, expected tensor [{sa[0]}] and src "
+                            f"[{sb[0]}] to have the same number of elements, but got {sa[0]} and "
+                            f"{sb[0]} elements respectively")
+    rows = int(np.prod(sa[:-1]))
+    if len(sb) == 1:
+        return RuntimeError(f"size mismatch, got input ({rows}), mat ({rows}x{sa[-1]}), vec "
+                            f"({sb[0]})")
+    if len(sb) == 2:
+        return RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{sa[-1]} and "
+                            f"{sb[0]}x{sb[1]})")
+    batch = int(np.prod(np.broadcast_shapes(sa[:-2], sb[:-2])))
+    return RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                        f"[{batch}, {sa[-1]}] but got: [{batch}, {sb[-2]}].")
+
+
+def _matmul_fwd(xp, a, b):
+    # A stand-in for the BLAS family's matmul, which replaces it.
+    if not a.ndim or not b.ndim:
+        raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are "
+                           f"{a.ndim}D and {b.ndim}D")
+    da, db = dtype_of(a), dtype_of(b)
+    vectors = a.ndim == 1 and b.ndim == 1
+    if da is not db:
+        if vectors:
+            raise RuntimeError(f"dot : expected both vectors to have same dtype, but found "
+                               f"{torch_type_name(da)} and {torch_type_name(db)}")
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
+                           f"{_CPP_NAMES[da.name]} != {_CPP_NAMES[db.name]}")
+    if da is dt.bool:
+        raise _not_implemented("dot" if vectors else "addmm_impl_cpu_", da)
+    _broadcast_shape(a.shape[:-2], b.shape[:-2])
+    if a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
+        raise _matmul_shape_error(a.shape, b.shape)
+    return xp.matmul(a, b)
+
+
+matmul_p = Primitive("matmul", xp=_matmul_fwd)
 
 
 # -- public functions -----------------------------------------------------------------------------
 
-def _is_bool(x):
-    d = result_type_of((x,))
-    return d is dt.bool
+_ARG_NAMES = ("input", "other")
 
 
-def add(input, other, *, alpha=1, out=None):
-    if alpha != 1:
-        other = mul(other, alpha)
-    return _out(add_p(input, other), out)
+def _type_error(name, pos, x, names=_ARG_NAMES):
+    return TypeError(f"{name}(): argument '{names[pos]}' (position {pos + 1}) must be Tensor, "
+                     f"not {type(x).__name__}")
 
 
-def sub(input, other, *, alpha=1, out=None):
-    if _is_bool(input) and _is_bool(other):
-        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
-                           "supported. Use the `^` or `logical_xor()` operator instead.")
-    if alpha != 1:
-        other = mul(other, alpha)
-    return _out(sub_p(input, other), out)
+def _expect_tensors(name, args, names=_ARG_NAMES):
+    for pos, x in enumerate(args):
+        if not isinstance(x, TensorBase):
+            raise _type_error(name, pos, x, names)
 
 
-def mul(input, other, *, out=None):
-    return _out(mul_p(input, other), out)
+def _check_operands(name, *args, names=_ARG_NAMES):
+    """After a failed call: raise PyTorch's TypeError if an operand is no tensor or number."""
+    for pos, x in enumerate(args):
+        if not isinstance(x, _OPERANDS):
+            raise _type_error(name, pos, x, names)
 
 
-def div(input, other, *, rounding_mode=None, out=None):
-    return _out(div_p(input, other, rounding_mode=rounding_mode), out)
+def _binary(name, prim, tensors=0):
+    """The public `name(input, other, *, out=None)` over `prim`; its first `tensors` arguments
+    must be Tensors (PyTorch takes a Number for the others)."""
+    def fn(input, other, *, out=None):
+        if tensors:
+            _expect_tensors(name, (input, other)[:tensors])
+        try:
+            result = prim(input, other)
+        except (AttributeError, TypeError):
+            _check_operands(name, input, other)
+            raise
+        return result if out is None else write_out(out, result)
+    fn.__name__ = fn.__qualname__ = name
+    return fn
 
 
-def pow(input, exponent, *, out=None):
-    return _out(pow_p(input, exponent), out)
+def _unary(name, prim):
+    def fn(input, *, out=None):
+        try:
+            result = prim(input)
+        except AttributeError:
+            _expect_tensors(name, (input,))
+            raise
+        return result if out is None else write_out(out, result)
+    fn.__name__ = fn.__qualname__ = name
+    return fn
 
 
-def _out(result, out):
+def _scaled(name, prim, input, other, alpha, out):
+    try:
+        if alpha.__class__ is int and alpha == 1:
+            result = prim(input, other)
+        else:
+            result = prim(input, other, alpha=alpha)
+    except (AttributeError, TypeError):
+        _check_operands(name, input, other)
+        raise
     return result if out is None else write_out(out, result)
 
 
-__all__ = ["add", "sub", "mul", "div", "pow"]
-METHODS = {
-    "add": add, "sub": sub, "mul": mul, "div": div, "pow": pow,
-    "__add__": add, "__radd__": lambda self, other: add(other, self),
-    "__sub__": sub, "__rsub__": lambda self, other: sub(other, self),
-    "__mul__": mul, "__rmul__": lambda self, other: mul(other, self),
-    "__truediv__": div, "__rtruediv__": lambda self, other: div(other, self),
-    "__pow__": pow, "__rpow__": lambda self, other: pow(other, self),
-}
+def add(input, other, *, alpha=1, out=None):
+    return _scaled("add", add_p, input, other, alpha, out)
+
+
+def sub(input, other, *, alpha=1, out=None):
+    return _scaled("sub", sub_p, input, other, alpha, out)
+
+
+def div(input, other, *, rounding_mode=None, out=None):
+    try:
+        if rounding_mode is None:
+            result = div_p(input, other)
+        else:
+            result = div_p(input, other, rounding_mode=rounding_mode)
+    except (AttributeError, TypeError):
+        _check_operands("div", input, other)
+        raise
+    return result if out is None else write_out(out, result)
+
+
+def true_divide(dividend, divisor, *, out=None):
+    return div(dividend, divisor, out=out)
+
+
+def floor_divide(input, other, *, out=None):
+    return div(input, other, rounding_mode="floor", out=out)
+
+
+def pow(input, exponent, *, out=None):
+    try:
+        result = pow_p(input, exponent)
+    except (AttributeError, TypeError):
+        _check_operands("pow", input, exponent, names=("input", "exponent"))
+        raise
+    return result if out is None else write_out(out, result)
+
+
+mul = _binary("mul", mul_p)
+remainder = _binary("remainder", remainder_p)
+fmod = _binary("fmod", fmod_p, tensors=1)
+maximum = _binary("maximum", maximum_p, tensors=2)
+minimum = _binary("minimum", minimum_p, tensors=2)
+fmax = _binary("fmax", fmax_p, tensors=2)
+fmin = _binary("fmin", fmin_p, tensors=2)
+atan2 = _binary("atan2", atan2_p, tensors=2)
+hypot = _binary("hypot", hypot_p, tensors=2)
+copysign = _binary("copysign", copysign_p, tensors=1)
+eq = _binary("eq", eq_p, tensors=1)
+ne = _binary("ne", ne_p, tensors=1)
+lt = _binary("lt", lt_p, tensors=1)
+le = _binary("le", le_p, tensors=1)
+gt = _binary("gt", gt_p, tensors=1)
+ge = _binary("ge", ge_p, tensors=1)
+logical_and = _binary("logical_and", logical_and_p, tensors=2)
+logical_or = _binary("logical_or", logical_or_p, tensors=2)
+logical_xor = _binary("logical_xor", logical_xor_p, tensors=2)
+bitwise_and = _binary("bitwise_and", bitwise_and_p)
+bitwise_or = _binary("bitwise_or", bitwise_or_p)
+bitwise_xor = _binary("bitwise_xor", bitwise_xor_p)
+bitwise_left_shift = _binary("bitwise_left_shift", left_shift_p)
+bitwise_right_shift = _binary("bitwise_right_shift", right_shift_p)
+matmul = _binary("matmul", matmul_p, tensors=2)
+neg = _unary("neg", neg_p)
+abs = _unary("abs", abs_p)
+bitwise_not = _unary("bitwise_not", bitwise_not_p)
+logical_not = _unary("logical_not", logical_not_p)
+
+
+def positive(input):
+    if input.dtype is dt.bool:
+        raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
+    return input
+
+
+def lerp(input, end, weight, *, out=None):
+    _expect_tensors("lerp", (input, end), ("input", "end"))
+    d = input.dtype
+    if d.category < dt.FLOAT:
+        kind = "tensor" if isinstance(weight, TensorBase) else "scalar"
+        raise _not_implemented(f"lerp_kernel_{kind}", d)
+    checked = [("end", end)]
+    if isinstance(weight, TensorBase):
+        if weight.ndim:  # a 0-dim weight is a scalar and takes any dtype
+            checked.append(("weight", weight))
+    elif not isinstance(weight, (int, float, complex, np.number)):
+        raise TypeError(f"lerp(): argument 'weight' must be Tensor or Number, not "
+                        f"{type(weight).__name__}")
+    elif np.iscomplexobj(weight) and np.imag(weight) != 0 and d.category < dt.COMPLEX:
+        raise _overflow_error(d)
+    else:
+        weight = np.real(weight) if d.category < dt.COMPLEX else weight
+    for arg, t in checked:
+        if t.dtype is not d:
+            raise RuntimeError(f"expected dtype {_CPP_NAMES[d.name]} for `{arg}` but got dtype "
+                               f"{_CPP_NAMES[t.dtype.name]}")
+    result = lerp_p(input, end, weight)
+    return result if out is None else write_out(out, result)
+
+
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    _expect_tensors("isclose", (input, other))
+    if input.dtype is not other.dtype:
+        raise RuntimeError(f"{torch_type_name(input.dtype)} did not match "
+                           f"{torch_type_name(other.dtype)}")
+    for name, tol in (("rtol", rtol), ("atol", atol)):
+        if not isinstance(tol, (int, float, np.integer, np.floating)):
+            raise TypeError(f"isclose(): argument '{name}' must be float, not "
+                            f"{type(tol).__name__}")
+        if tol < 0:
+            raise RuntimeError(f"{name} must be greater than or equal to zero, but got {tol}")
+    return isclose_p(input, other, rtol=rtol, atol=atol, equal_nan=bool(equal_nan))
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    _expect_tensors("allclose", (input, other))
+    return bool(isclose(input, other, rtol, atol, equal_nan)._data.all())
+
+
+def equal(input, other):
+    """True if both have the same shape and values (of any dtypes: 1 == 1.0, NaN != NaN)."""
+    _expect_tensors("equal", (input, other))
+    return input.shape == other.shape and bool(eq_p(input, other)._data.all())
+
+
+# -- in-place methods and Python operators --------------------------------------------------------
+
+def _inplace(fn):
+    """The in-place method of `fn`: the out-of-place result, written into self's storage."""
+    def method(self, *args, **kwargs):
+        return write_inplace(self, fn(self, *args, **kwargs))
+    method.__name__ = method.__qualname__ = fn.__name__ + "_"
+    return method
+
+
+def abs_(self):
+    if self.dtype.category == dt.COMPLEX:
+        raise RuntimeError("In-place abs is not supported for complex tensors.")
+    return write_inplace(self, abs(self))
+
+
+def _operator(fn, *, reflected=False, operands=_OPERANDS):
+    """A Python operator over `fn(a, b)`: NotImplemented for an operand outside `operands`, so
+    Python raises its TypeError (or, for ==, compares identities)."""
+    if reflected:
+        def op(self, other):
+            try:
+                return fn(other, self)
+            except (AttributeError, TypeError):
+                if isinstance(other, operands):
+                    raise
+                return NotImplemented
+    else:
+        def op(self, other):
+            try:
+                return fn(self, other)
+            except (AttributeError, TypeError):
+                if isinstance(other, operands):
+                    raise
+                return NotImplemented
+    return op
+
+
+def _floor_div_p(a, b):
+    return div_p(a, b, rounding_mode="floor")
+
+
+def __neg__(self):
+    return neg_p(self)
+
+
+def __abs__(self):
+    return abs_p(self)
+
+
+def __invert__(self):
+    if self.dtype.category > dt.INT:
+        raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type "
+                        "tensors")
+    return bitwise_not_p(self)
+
+
+_INPLACE = {f.__name__ + "_": _inplace(f) for f in (
+    add, sub, mul, div, true_divide, floor_divide, pow, remainder, fmod, atan2, hypot, copysign,
+    lerp, eq, ne, lt, le, gt, ge, logical_and, logical_or, logical_xor, logical_not, bitwise_and,
+    bitwise_or, bitwise_xor, bitwise_not, bitwise_left_shift, bitwise_right_shift, neg)}
+_INPLACE["abs_"] = abs_
+
+# PyTorch's alternative names, as functions and methods (with their in-place forms).
+_ALIASES = {"subtract": "sub", "multiply": "mul", "divide": "div", "arctan2": "atan2",
+            "greater": "gt", "greater_equal": "ge", "less": "lt", "less_equal": "le",
+            "not_equal": "ne", "negative": "neg", "absolute": "abs"}
+subtract, multiply, divide, arctan2 = sub, mul, div, atan2
+greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+negative, absolute = neg, abs
+
+__all__ = [
+    "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "floor_divide",
+    "remainder", "fmod", "pow", "maximum", "minimum", "fmax", "fmin", "atan2", "arctan2", "hypot",
+    "copysign", "lerp", "eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less",
+    "less_equal", "not_equal", "isclose", "allclose", "equal", "logical_and", "logical_or",
+    "logical_xor", "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not",
+    "bitwise_left_shift", "bitwise_right_shift", "neg", "negative", "positive", "abs", "absolute",
+    "matmul",
+]
+METHODS = {name: globals()[name] for name in __all__}
+METHODS.update(_INPLACE)
+METHODS.update({alias + "_": _INPLACE[name + "_"] for alias, name in _ALIASES.items()})
+METHODS.update({
+    "__add__": _operator(add_p), "__radd__": _operator(add_p, reflected=True),
+    "__sub__": _operator(sub_p), "__rsub__": _operator(sub_p, reflected=True),
+    "__mul__": _operator(mul_p), "__rmul__": _operator(mul_p, reflected=True),
+    "__truediv__": _operator(div_p), "__rtruediv__": _operator(div_p, reflected=True),
+    "__floordiv__": _operator(_floor_div_p),
+    "__rfloordiv__": _operator(_floor_div_p, reflected=True),
+    "__mod__": _operator(remainder_p), "__rmod__": _operator(remainder_p, reflected=True),
+    "__pow__": _operator(pow_p), "__rpow__": _operator(pow_p, reflected=True),
+    "__matmul__": _operator(matmul_p, operands=TensorBase),
+    "__rmatmul__": _operator(matmul_p, reflected=True, operands=TensorBase),
+    "__and__": _operator(bitwise_and_p), "__rand__": _operator(bitwise_and_p, reflected=True),
+    "__or__": _operator(bitwise_or_p), "__ror__": _operator(bitwise_or_p, reflected=True),
+    "__xor__": _operator(bitwise_xor_p), "__rxor__": _operator(bitwise_xor_p, reflected=True),
+    "__lshift__": _operator(left_shift_p),
+    "__rlshift__": _operator(left_shift_p, reflected=True),
+    "__rshift__": _operator(right_shift_p),
+    "__rrshift__": _operator(right_shift_p, reflected=True),
+    "__eq__": _operator(eq_p), "__ne__": _operator(ne_p), "__lt__": _operator(lt_p),
+    "__le__": _operator(le_p), "__gt__": _operator(gt_p), "__ge__": _operator(ge_p),
+    "__iadd__": _operator(_INPLACE["add_"]), "__isub__": _operator(_INPLACE["sub_"]),
+    "__imul__": _operator(_INPLACE["mul_"]), "__itruediv__": _operator(_INPLACE["div_"]),
+    "__ifloordiv__": _operator(_INPLACE["floor_divide_"]),
+    "__imod__": _operator(_INPLACE["remainder_"]), "__ipow__": _operator(_INPLACE["pow_"]),
+    "__iand__": _operator(_INPLACE["bitwise_and_"]), "__ior__": _operator(_INPLACE["bitwise_or_"]),
+    "__ixor__": _operator(_INPLACE["bitwise_xor_"]),
+    "__ilshift__": _operator(_INPLACE["bitwise_left_shift_"]),
+    "__irshift__": _operator(_INPLACE["bitwise_right_shift_"]),
+    "__neg__": __neg__, "__pos__": positive, "__abs__": __abs__, "__invert__": __invert__,
+})
