@@ -39,24 +39,24 @@ def _setups():
     return libs
 
 
-def time_stmt(stmt, env, repeats):
-    """Median over `repeats` runs of the mean time per call, in microseconds."""
-    timer = timeit.Timer(stmt, globals=env)
-    number, _ = timer.autorange()
-    runs = timer.repeat(repeat=repeats, number=number)
-    return statistics.median(runs) / number * 1e6
-
-
 def run(quick=False):
-    repeats = 5 if quick else 15
+    """Median time per call (us) of each case in each library.
+
+    The machine is shared and its speed drifts over seconds, so the libraries are interleaved:
+    every round times each library once on the same case, and the medians are taken over rounds.
+    """
+    rounds = 15 if quick else 61
     libs = _setups()
     rows = []
     for name, stmt in CASES.items():
-        row = {"op": name}
-        for lib, env in libs.items():
-            s = NUMPY_STMT.get(name, stmt) if lib == "numpy" else stmt
-            row[lib] = time_stmt(s, env, repeats)
-        rows.append(row)
+        timers = {lib: timeit.Timer(NUMPY_STMT.get(name, stmt) if lib == "numpy" else stmt,
+                                    globals=env) for lib, env in libs.items()}
+        number = max(t.autorange()[0] for t in timers.values()) // 10 or 1
+        samples = {lib: [] for lib in libs}
+        for _ in range(rounds):
+            for lib, timer in timers.items():
+                samples[lib].append(timer.timeit(number) / number * 1e6)
+        rows.append({"op": name, **{lib: statistics.median(v) for lib, v in samples.items()}})
     return rows
 
 

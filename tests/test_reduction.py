@@ -318,3 +318,19 @@ def test_no_numpy_warnings_leak():
         lm.nanmean(t([NAN]))
         lm.logsumexp(t([-np.inf, -np.inf]), 0)
         lm.norm(t([0.0, 1.0]), -1)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_whole_sum_matches_numpy_bitwise(dtype):
+    # The compiled whole-tensor sum follows NumPy's pairwise order, so it rounds identically;
+    # sizes straddle its 8-wide and 128-element block boundaries.
+    rng = np.random.default_rng(5)
+    for n in [0, 1, 7, 8, 9, 127, 128, 129, 255, 1000, 4099]:
+        a = rng.standard_normal(n).astype(dtype) * 1e3
+        got = lm.from_numpy(a).sum().numpy()
+        assert got.dtype == dtype and got.shape == ()
+        assert got == np.add.reduce(a), n
+    grid = rng.standard_normal((33, 65)).astype(dtype)
+    assert lm.from_numpy(grid).sum().item() == np.add.reduce(grid, axis=None)
+    assert lm.from_numpy(grid[:, ::2]).sum().item() == pytest.approx(grid[:, ::2].sum(), rel=1e-5)
+    assert str(lm.tensor([-0.0, -0.0]).sum()) == "tensor(-0.)"

@@ -3,12 +3,15 @@
 
 Every op on a small tensor pays for what is in this file, so it is compiled: a Tensor is a
 `TensorBase` holding the array that stores it (a NumPy ndarray on cpu) plus autograd metadata
-as plain slots, and `run` is the one function that unwraps Tensors, calls a forward body and
-wraps what comes back. Nothing here knows how gradients are computed.
+as plain slots, and `PrimitiveBase.eager` is the one function that unwraps Tensors, calls a
+forward body and wraps what comes back. Nothing here knows how gradients are computed.
 
 A storage's version counter is created lazily: most tensors are never viewed or written in
 place, and skipping the allocation is measurable on the per-op path.
 """
+
+from cpython.ref cimport Py_INCREF
+from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM
 
 import numpy as np
 
@@ -111,7 +114,13 @@ cpdef object result_type_of(tuple operands):
     a tier dtypes promote normally; a weaker tier only changes the result when its category is
     higher (int tensor + 2.5 is the default float dtype, uint8 tensor + 1000 stays uint8).
     """
-    cdef object dim = None, zero = None, wrapped = None, d, op
+    cdef object dim = None, zero = None, wrapped = None, d, op, other
+    if len(operands) == 2:
+        # The common case, two dimensioned arrays of one dtype, skips the tiers.
+        op, other = operands
+        if (type(op) is ndarray and type(other) is ndarray and op.dtype is other.dtype
+                and op.ndim and other.ndim):
+            return dtype_of(op)
     for op in operands:
         if isinstance(op, TensorBase):
             op = (<TensorBase>op)._data
@@ -220,6 +229,42 @@ cpdef Py_ssize_t canonical_dim(object dim, Py_ssize_t ndim) except? -1:
     return d + n if d < 0 else d
 
 
+cpdef bint is_int_tuple(tuple t):
+    """True for a non-empty tuple of Python ints: sizes that need no further parsing."""
+    if not t:
+        return False
+    for s in t:
+        if type(s) is not int:
+            return False
+    return True
+
+
+cpdef tuple infer_size(tuple shape, Py_ssize_t numel):
+    """`shape` (a tuple of ints) with its one -1 resolved for `numel` elements, or PyTorch's
+    error: the size rule of view and reshape."""
+    cdef Py_ssize_t i, s, known = 1, infer = -1
+    for i in range(len(shape)):
+        s = shape[i]
+        if s == -1:
+            if infer >= 0:
+                raise RuntimeError("only one dimension can be inferred")
+            infer = i
+        elif s >= 0:
+            known *= s
+        else:
+            raise RuntimeError(
+                f"invalid shape dimension {s} at index {i} of shape {list(shape)}")
+    if numel == known and infer < 0:
+        return shape
+    if infer >= 0 and known > 0 and numel % known == 0:
+        return shape[:infer] + (numel // known,) + shape[infer + 1:]
+    if infer >= 0 and known == 0 and numel == 0:
+        raise RuntimeError(
+            f"cannot reshape tensor of 0 elements into shape {list(shape)} because the "
+            "unspecified dimension size -1 can be any value and is ambiguous")
+    raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+
+
 cpdef object wrap(object data):
     """A new Tensor (own storage) around an array; NumPy scalars become 0-dim arrays."""
     if type(data) is not ndarray:
@@ -250,20 +295,44 @@ cdef object _wrap_out(object out, object view_of):
     return wrap(out)
 
 
-def run(object fn, object xp, tuple args, dict params, bint view):
-    """Call a forward body on the arrays behind `args` and wrap its array (or tuple) result.
+cdef class PrimitiveBase:
+    """The call path of a primitive: hand the call to the innermost transform level, if any,
+    else run the forward body on the arrays behind the arguments and wrap what comes back.
 
-    `xp` is the array namespace passed first to bodies written for both devices, or None for a
-    device-specific body. A view op's outputs alias its first argument's storage.
+    `levels` is the transform-level stack owned by the layer above (lamina/_ops/primitive.py);
+    this class only asks whether it is empty. `xp` is the array namespace passed first to a body
+    written for both devices; a `cpu` kernel takes the arrays alone. A view primitive's outputs
+    alias its first argument's storage.
     """
-    cdef Py_ssize_t i, n = len(args)
-    cdef list data = [None] * n
-    cdef object a
-    for i in range(n):
-        a = args[i]
-        data[i] = (<TensorBase>a)._data if isinstance(a, TensorBase) else a
-    if xp is None:
-        out = fn(*data, **params)
-    else:
-        out = fn(xp, *data, **params)
-    return _wrap_out(out, args[0] if view else None)
+    cdef public str name
+    cdef public object xp, cpu, cuda, vjp, jvp, batch
+    cdef public bint view
+    cdef public list levels
+
+    def __call__(self, *args, **params):
+        if self.levels:
+            return self.levels[-1].process(self, args, params)
+        return self.eager(args, params)
+
+    cpdef object eager(self, tuple args, dict params):
+        cdef Py_ssize_t i, n = len(args)
+        cdef object a, fn
+        cdef bint with_xp = self.cpu is None
+        cdef tuple data = PyTuple_New(n + with_xp)
+        if with_xp:
+            Py_INCREF(np)
+            PyTuple_SET_ITEM(data, 0, np)
+            fn = self.xp
+        else:
+            fn = self.cpu
+        for i in range(n):
+            a = args[i]
+            if isinstance(a, TensorBase):
+                a = (<TensorBase>a)._data
+            Py_INCREF(a)
+            PyTuple_SET_ITEM(data, i + with_xp, a)
+        if params:
+            out = fn(*data, **params)
+        else:
+            out = fn(*data)
+        return _wrap_out(out, args[0] if self.view else None)

@@ -3,16 +3,14 @@
 A primitive is declared once with every rule it has: its forward body (one `xp=` body for both
 devices, or `cpu=`/`cuda=` kernels), its VJP, its JVP and its batching rule. A call goes to the
 innermost active transform level, which rewrites it into calls at the level below; with no level
-active it runs eagerly through `_core._tensor.run`. Autograd and func push their levels onto
-`LEVELS` from above, so this module never imports them.
+active it runs eagerly through the compiled `_core._tensor.PrimitiveBase` (every op's hot path).
+Autograd and func push their levels onto `LEVELS` from above, so this module never imports them.
 
 Rule slots hold a function, a marker from this module, or None while the issue that fills it
 (autograd, func) has not landed; tests/test_registry.py keeps the inventory.
 """
 
-import numpy as np
-
-from .._core._tensor import run
+from .._core._tensor import PrimitiveBase
 
 # Markers for rule slots, each naming why no function is there.
 NONDIFF = "nondiff"        # vjp/jvp: integer or boolean outputs carry no derivative
@@ -23,9 +21,7 @@ LEVELS = []                # active transform levels, innermost last
 REGISTRY = {}              # name -> Primitive, for the registry test and introspection
 
 
-class Primitive:
-    __slots__ = ("name", "xp", "cpu", "cuda", "vjp", "jvp", "batch", "view")
-
+class Primitive(PrimitiveBase):
     def __init__(self, name, *, xp=None, cpu=None, cuda=None, vjp=None, jvp=None, batch=None,
                  view=False):
         if xp is None and cpu is None:
@@ -40,17 +36,8 @@ class Primitive:
         self.jvp = jvp
         self.batch = batch
         self.view = view  # outputs alias the first input's storage
+        self.levels = LEVELS
         REGISTRY[name] = self
-
-    def __call__(self, *args, **params):
-        if LEVELS:
-            return LEVELS[-1].process(self, args, params)
-        return self.eager(args, params)
-
-    def eager(self, args, params):
-        if self.cpu is not None:
-            return run(self.cpu, None, args, params, self.view)
-        return run(self.xp, np, args, params, self.view)
 
     def __repr__(self):
         return f"<primitive {self.name}>"

@@ -16,6 +16,7 @@ from functools import partial
 import numpy as np
 
 from .._core import dtype as dt
+from .._core._reduce import sum_all
 from .._core._tensor import TensorBase, canonical_dim, get_default_dtype
 from . import elementwise
 from ._checks import torch_type_name
@@ -112,9 +113,12 @@ def scalar_as_vector(fwd):
     return body
 
 
+_F16, _F32 = np.dtype(np.float16), np.dtype(np.float32)
+
+
 def _acc(np_dtype):
     """The dtype a reduction accumulates in: float16 sums in float32, as PyTorch's kernels do."""
-    return np.dtype(np.float32) if np_dtype == np.float16 else np_dtype
+    return _F32 if np_dtype is _F16 else np_dtype
 
 
 def _count(shape, axis):
@@ -135,9 +139,18 @@ def _cast(x, np_dtype):
     return x if x.dtype == np_dtype else x.astype(np_dtype)
 
 
-def _sum_fwd(xp, x, *, axis, keepdim, dtype, skipnan):
-    total = (xp.nansum if skipnan else xp.sum)(_cast(x, dtype), axis=axis, keepdims=keepdim,
-                                               dtype=_acc(dtype))
+def _sum_fwd(xp, x, *, axis, keepdim, dtype):
+    if axis is None and not keepdim and x.dtype is dtype and xp is np:
+        total = sum_all(x)  # compiled, for the per-op cost on small tensors; None if not covered
+        if total is not None:
+            return total
+    # The ufunc's own reduce: np.sum's Python wrapper costs more than the sum on small tensors.
+    total = xp.add.reduce(_cast(x, dtype), axis=axis, keepdims=keepdim, dtype=_acc(dtype))
+    return total if dtype is _acc(dtype) else xp.asarray(total).astype(dtype)
+
+
+def _nansum_fwd(xp, x, *, axis, keepdim, dtype):
+    total = xp.nansum(_cast(x, dtype), axis=axis, keepdims=keepdim, dtype=_acc(dtype))
     return xp.asarray(total).astype(dtype, copy=False)
 
 
@@ -159,10 +172,10 @@ def _mean_fwd(xp, x, *, axis, keepdim, dtype, skipnan):
         return xp.asarray(xp.divide(total, n, dtype=acc)).astype(dtype, copy=False)
 
 
-# nansum and nanmean share their bodies with sum and mean but not their rules: the NaN positions
-# of the input (not of the tangent) are the ones left out, so they are not linear maps.
-sum_p = Primitive("sum", xp=partial(_sum_fwd, skipnan=False), jvp=LINEAR)
-nansum_p = Primitive("nansum", xp=partial(_sum_fwd, skipnan=True))
+# nansum and nanmean are not linear maps, unlike sum and mean: the NaN positions of the input (not
+# of the tangent) are the ones left out.
+sum_p = Primitive("sum", xp=_sum_fwd, jvp=LINEAR)
+nansum_p = Primitive("nansum", xp=_nansum_fwd)
 prod_p = Primitive("prod", xp=_prod_fwd)
 mean_p = Primitive("mean", xp=partial(_mean_fwd, skipnan=False), jvp=LINEAR)
 nanmean_p = Primitive("nanmean", xp=partial(_mean_fwd, skipnan=True))

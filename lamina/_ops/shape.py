@@ -18,7 +18,7 @@ import warnings
 import numpy as np
 
 from .._core import dtype as dt
-from .._core._tensor import Size, canonical_dim
+from .._core._tensor import Size, canonical_dim, infer_size, is_int_tuple
 from . import unary
 from ._checks import broadcast_error, torch_type_name
 from .mutation import write_inplace, write_out
@@ -46,6 +46,8 @@ preserve_format = memory_format("preserve_format")
 # -- forward bodies -------------------------------------------------------------------------------
 
 def _view_fwd(xp, a, *, shape):
+    if a.flags.c_contiguous:  # always a view; half the cost of asking reshape for no copy
+        return a.reshape(shape)
     try:
         return xp.reshape(a, shape, copy=False)
     except ValueError:
@@ -188,36 +190,15 @@ def _dim_list(dims, ndim):
     return out
 
 
-def _infer_size(shape, numel):
-    """`shape` with its -1 resolved for `numel` elements (PyTorch's infer_size)."""
-    infer, known = None, 1
-    for i, s in enumerate(shape):
-        if s == -1:
-            if infer is not None:
-                raise RuntimeError("only one dimension can be inferred")
-            infer = i
-        elif s >= 0:
-            known *= s
-        else:
-            raise RuntimeError(f"invalid shape dimension {s} at index {i} of shape {list(shape)}")
-    if numel == known or (infer is not None and known > 0 and numel % known == 0):
-        if infer is None:
-            return shape
-        if known == 0:
-            raise RuntimeError(
-                f"cannot reshape tensor of 0 elements into shape {list(shape)} because the "
-                "unspecified dimension size -1 can be any value and is ambiguous")
-        return shape[:infer] + (numel // known,) + shape[infer + 1:]
-    raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
-
-
 # -- reshaping ------------------------------------------------------------------------------------
 
 def view(self, *shape, size=None, dtype=None):
     if dtype is not None or (len(shape) == 1 and isinstance(shape[0], dt.dtype)):
         return _view_dtype(self, shape[0] if dtype is None else dtype)
+    if size is None and is_int_tuple(shape):
+        return view_p(self, shape=infer_size(shape, self._data.size))  # x.view(2, 2): no parsing
     shape = _ints("view", _varargs("view", "size", shape, size))
-    return view_p(self, shape=_infer_size(shape, self._data.size))
+    return view_p(self, shape=infer_size(shape, self._data.size))
 
 
 def _view_dtype(self, dtype):
@@ -251,7 +232,7 @@ def view_as(self, other):
 
 
 def reshape(input, shape):
-    shape = _infer_size(_ints("reshape", shape), input._data.size)
+    shape = infer_size(_ints("reshape", shape), input._data.size)
     try:
         return view_p(input, shape=shape)
     except RuntimeError:
@@ -283,7 +264,7 @@ def unflatten(input, dim, sizes):
         raise RuntimeError("unflatten: sizes must be non-empty")
     size = shape[d] if shape else 1
     try:
-        sizes = _infer_size(sizes, size)
+        sizes = infer_size(sizes, size)
     except RuntimeError:
         raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size "
                            f"of dim {d} ({size}) in the input tensor") from None
