@@ -13,7 +13,7 @@ from .._core import dtype as dt
 from .._core._tensor import TensorBase, dtype_of, result_type_of
 from .._core.device import check_cpu, to_device
 from .._core.device import device as device_type
-from ._checks import torch_type_name
+from ._checks import LEGACY_NAMES, check_tensor
 from .primitive import ELEMENTWISE, LINEAR, Primitive
 
 
@@ -73,14 +73,13 @@ def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False, mem
     return _convert(self, d, copy)
 
 
-_LEGACY_NAMES = {d: f"lamina.{torch_type_name(d)}Tensor" for d in dt.ALL}
-_BY_LEGACY_NAME = {name: d for d, name in _LEGACY_NAMES.items()}
+_BY_LEGACY_NAME = {name: d for d, name in LEGACY_NAMES.items()}
 
 
 def type(self, dtype=None, non_blocking=False, **kwargs):
     """type(): the legacy type name ('lamina.FloatTensor'); type(dtype or name): a conversion."""
     if dtype is None:
-        return _LEGACY_NAMES[dtype_of(self._data)]
+        return LEGACY_NAMES[dtype_of(self._data)]
     if isinstance(dtype, str):
         d = _BY_LEGACY_NAME.get(dtype)
         if d is None:
@@ -130,11 +129,6 @@ def _arg_error(name, arg, pos, expected, value):
                      f"{builtins.type(value).__name__}")
 
 
-def _check_tensor(name, input):
-    if not isinstance(input, TensorBase):
-        raise _arg_error(name, "input", 1, "Tensor", input)
-
-
 def _check_dtypes(name, a, b, names):
     for pos, (arg, value) in enumerate(zip(names, (a, b)), 1):
         if not isinstance(value, dt.dtype):
@@ -165,22 +159,22 @@ def is_tensor(obj):
 
 
 def is_floating_point(input):
-    _check_tensor("is_floating_point", input)
+    check_tensor("is_floating_point", input)
     return dtype_of(input._data).category == dt.FLOAT
 
 
 def is_complex(input):
-    _check_tensor("is_complex", input)
+    check_tensor("is_complex", input)
     return dtype_of(input._data).category == dt.COMPLEX
 
 
 def numel(input):
-    _check_tensor("numel", input)
+    check_tensor("numel", input)
     return input._data.size
 
 
 def is_nonzero(input):
-    _check_tensor("is_nonzero", input)
+    check_tensor("is_nonzero", input)
     n = input._data.size
     if n != 1:
         what = "no values" if n == 0 else "more than one value"

@@ -32,7 +32,16 @@ from .._core.random import (
     seed,
     set_rng_state,
 )
-from ._checks import broadcast_error, torch_type_name
+from ._checks import (
+    CONVERT_NAMES,
+    RANGES,
+    broadcast_shape,
+    check_tensor,
+    checked_scalar,
+    not_implemented,
+    overflow_error,
+    torch_type_name,
+)
 from .mutation import copy_, write_inplace, write_out
 
 # NumPy's inference from Python data is PyTorch's except for the width of floats and complex
@@ -40,11 +49,7 @@ from .mutation import copy_, write_inplace, write_out
 _KIND_DEFAULT = {"b": lambda: dt.bool, "i": lambda: dt.int64, "u": lambda: dt.int64,
                  "f": get_default_dtype, "c": default_complex_dtype}
 
-# The C++ type names in PyTorch's "value cannot be converted" and "out of bounds" messages.
-_CONVERT_NAMES = {"bool": "bool", "uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t",
-                  "int32": "int", "int64": "int64_t", "float16": "c10::Half", "float32": "float",
-                  "float64": "double", "complex64": "c10::complex<float>",
-                  "complex128": "c10::complex<double>"}
+# The C++ type names in PyTorch's "out of bounds" messages.
 _BOUND_NAMES = {"bool": "bool", "uint8": "unsigned char", "int8": "signed char", "int16": "short",
                 "int32": "int", "int64": "long", "float16": "c10::Half", "float32": "float",
                 "float64": "double"}
@@ -103,13 +108,6 @@ def _dtype(dtype, out, default):
     return od
 
 
-def _tensor_arg(name, input):
-    if not isinstance(input, TensorBase):
-        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
-                        f"{type(input).__name__}")
-    return input
-
-
 def _number(name, arg, value):
     """A Python number from a number or a 0-dim tensor."""
     if isinstance(value, TensorBase) and value._data.ndim == 0:
@@ -127,42 +125,10 @@ def _int_arg(name, arg, value):
                         f"{type(value).__name__}") from None
 
 
-def _checked_scalar(value, d):
-    """`value` as a 0-dim array of dtype `d`; RuntimeError where PyTorch's checked conversion
-    finds it overflows `d` (negative values may wrap into unsigned types, as in PyTorch)."""
-    c = d.category
-    if c == dt.BOOL:
-        return np.asarray(bool(value))
-    if isinstance(value, (complex, np.complexfloating)) and c < dt.COMPLEX:
-        if value.imag != 0:
-            _overflow(d)
-        value = value.real
-    if c == dt.INT:
-        info = np.iinfo(d.np)
-        low = -int(info.max) if info.min == 0 else int(info.min)
-        if not low <= value <= info.max:  # NaN fails too
-            _overflow(d)
-        return np.asarray(int(value)).astype(d.np)
-    limit = float(np.finfo(d.np).max)
-    for part in (value.real, value.imag) if c == dt.COMPLEX else (value,):
-        try:
-            part = float(part)
-        except OverflowError:
-            _overflow(d)
-        if math.isfinite(part) and abs(part) > limit:
-            _overflow(d)
-    return np.asarray(value, dtype=d.np)
-
-
-def _overflow(d):
-    raise RuntimeError(f"value cannot be converted to type {_CONVERT_NAMES[d.name]} without "
-                       "overflow")
-
-
 def _float_only(d, kernel):
     """Random floats need a float or complex dtype; PyTorch names the kernel that refuses."""
     if d.category < dt.FLOAT:
-        raise NotImplementedError(f'"{kernel}" not implemented for \'{torch_type_name(d)}\'')
+        raise not_implemented(kernel, d)
     return d
 
 
@@ -242,7 +208,8 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
     shape = _shape("full", (size,))
     value = _number("full", "fill_value", fill_value)
     d = _dtype(dtype, out, scalar_dtype(value))
-    return _finish(np.full(shape, _checked_scalar(value, d)), requires_grad, out)
+    return _finish(np.full(shape, checked_scalar(value, d)),
+                   requires_grad, out)
 
 
 def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False,
@@ -258,7 +225,7 @@ def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_g
 
 
 def _constant_like(name, fill, input, dtype, device, requires_grad):
-    _tensor_arg(name, input)
+    check_tensor(name, input)
     check_cpu(device)
     d = input.dtype if dtype is None else dt.to_dtype(dtype)
     return _finish(fill(input._data.shape, d.np), requires_grad)
@@ -281,10 +248,10 @@ def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=Fal
 
 def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False,
               memory_format=None):
-    _tensor_arg("full_like", input)
+    check_tensor("full_like", input)
     check_cpu(device)
     d = input.dtype if dtype is None else dt.to_dtype(dtype)
-    value = _checked_scalar(_number("full_like", "fill_value", fill_value), d)
+    value = checked_scalar(_number("full_like", "fill_value", fill_value), d)
     return _finish(np.full(input._data.shape, value), requires_grad)
 
 
@@ -341,11 +308,11 @@ def arange(start=None, end=None, step=1, *, out=None, dtype=None, layout=None, d
     start, end, step = (_number("arange", a, v) for a, v in
                         (("start", start), ("end", end), ("step", step)))
     if any(isinstance(v, (complex, np.complexfloating)) for v in (start, end, step)):
-        raise RuntimeError("value cannot be converted to type double without overflow")
+        raise overflow_error(dt.float64)
     is_float = any(isinstance(v, (float, np.floating)) for v in (start, end, step))
     d = _dtype(dtype, out, get_default_dtype() if is_float else dt.int64)
     if d.category in (dt.BOOL, dt.COMPLEX):
-        raise NotImplementedError(f'"arange_cpu" not implemented for \'{torch_type_name(d)}\'')
+        raise not_implemented("arange_cpu", d)
     if not (math.isfinite(start) and math.isfinite(end)):
         raise RuntimeError(f"unsupported range: {_fmt(start)} -> {_fmt(end)}")
     if d is dt.int64:
@@ -371,10 +338,10 @@ def _space_dtype(name, start, end, dtype, out):
     inferred = default_complex_dtype() if is_complex else get_default_dtype()
     d = _dtype(dtype, out, inferred)
     if is_complex and d.category < dt.COMPLEX:
-        raise RuntimeError(f"lamina.{name}(): inferred dtype {_CONVERT_NAMES[inferred.name]} "
+        raise RuntimeError(f"lamina.{name}(): inferred dtype {CONVERT_NAMES[inferred.name]} "
                            f"can't be safely cast to passed dtype {torch_type_name(d)}")
     if d.category == dt.BOOL:
-        raise NotImplementedError(f'"{name}_cpu" not implemented for \'Bool\'')
+        raise not_implemented(f"{name}_cpu", dt.bool)
     return d
 
 
@@ -445,26 +412,16 @@ def randn(*sizes, size=None, generator=None, out=None, dtype=None, layout=None, 
 
 def rand_like(input, *, generator=None, dtype=None, layout=None, device=None,
               requires_grad=False, memory_format=None):
-    _tensor_arg("rand_like", input)
+    check_tensor("rand_like", input)
     return rand(input._data.shape, generator=generator, dtype=dtype or input.dtype,
                 device=device, requires_grad=requires_grad)
 
 
 def randn_like(input, *, generator=None, dtype=None, layout=None, device=None,
                requires_grad=False, memory_format=None):
-    _tensor_arg("randn_like", input)
+    check_tensor("randn_like", input)
     return randn(input._data.shape, generator=generator, dtype=dtype or input.dtype,
                  device=device, requires_grad=requires_grad)
-
-
-def _dtype_range(d):
-    if d.category == dt.BOOL:
-        return 0, 1
-    if d.category == dt.INT:
-        info = np.iinfo(d.np)
-        return int(info.min), int(info.max)
-    limit = float(np.finfo(d.np).max)
-    return -limit, limit
 
 
 def _random_ints(rng, low, high, shape, d):
@@ -475,7 +432,7 @@ def _random_ints(rng, low, high, shape, d):
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= "
                            f"to={high}")
-    lo, hi = _dtype_range(d)
+    lo, hi = RANGES[d]
     if not lo <= low <= hi:
         raise RuntimeError(f"from is out of bounds for {_BOUND_NAMES[d.name]}")
     if not lo <= high - 1 <= hi:
@@ -509,7 +466,7 @@ def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None
 
 def randint_like(input, low=0, high=None, *, generator=None, dtype=None, layout=None,
                  device=None, requires_grad=False, memory_format=None):
-    _tensor_arg("randint_like", input)
+    check_tensor("randint_like", input)
     check_cpu(device)
     low, high = _low_high("randint_like", low, high)
     d = input.dtype if dtype is None else dt.to_dtype(dtype)
@@ -526,11 +483,11 @@ def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=Non
         raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
     d = _dtype(dtype, out, dt.int64)
     if d.category in (dt.BOOL, dt.COMPLEX):
-        raise NotImplementedError(f'"randperm" not implemented for \'{torch_type_name(d)}\'')
+        raise not_implemented("randperm", d)
     if d is dt.float16 and n > 2049:  # float16 holds every integer only up to 2**11
         raise RuntimeError("n cannot be greater than 2049 for Half type.")
     if n:
-        _checked_scalar(n - 1, d)
+        checked_scalar(n - 1, d)
     return _finish(rng_of(generator).permutation(n).astype(d.np), requires_grad, out)
 
 
@@ -565,10 +522,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
             raise RuntimeError("normal expects all elements of std >= 0.0")
     else:
         _check_std(s)
-    try:
-        shape = np.broadcast_shapes(np.shape(m), np.shape(s))
-    except ValueError:
-        raise broadcast_error(np.shape(m), np.shape(s)) from None
+    shape = broadcast_shape(np.shape(m), np.shape(s))
     arr = (m + s * _random.normal(rng, shape, d)).astype(d.np, copy=False)
     return _finish(arr, out=out)
 
@@ -576,8 +530,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
 def _bernoulli_draw(rng, probs, shape, d):
     """0/1 draws of dtype `d` with success probabilities `probs` (a number or an array)."""
     if d.category == dt.COMPLEX:
-        raise NotImplementedError(f'"bernoulli_tensor_cpu_self_" not implemented for '
-                                  f"'{torch_type_name(d)}'")
+        raise not_implemented("bernoulli_tensor_cpu_self_", d)
     if isinstance(probs, np.ndarray):
         if not np.all((probs >= 0) & (probs <= 1)):
             raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
@@ -588,12 +541,11 @@ def _bernoulli_draw(rng, probs, shape, d):
 
 def bernoulli(input, p=None, *, generator=None, out=None):
     """0/1 draws shaped and typed like `input`, with probabilities `input` (or the number `p`)."""
-    _tensor_arg("bernoulli", input)
+    check_tensor("bernoulli", input)
     d = input.dtype
     if p is None:
         if d.category < dt.FLOAT:
-            raise NotImplementedError(f'"bernoulli_tensor_cpu_p_" not implemented for '
-                                      f"'{torch_type_name(d)}'")
+            raise not_implemented("bernoulli_tensor_cpu_p_", d)
         p = input._data
     arr = _bernoulli_draw(rng_of(generator), p, input._data.shape, d)
     return _finish(arr, out=out)
@@ -605,7 +557,7 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
     Without replacement this takes the largest p / E with E ~ Exp(1), the exponential-race form
     of sequential sampling that PyTorch uses (zero weights come last, in order).
     """
-    _tensor_arg("multinomial", input)
+    check_tensor("multinomial", input)
     d = input.dtype
     if d.category != dt.FLOAT:
         raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: "
@@ -648,7 +600,7 @@ def fill_(self, value):
             raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor "
                                f"with {value._data.ndim} dimensions.")
         return copy_(self, value)
-    return copy_(self, _checked_scalar(_number("fill_", "value", value), self.dtype))
+    return copy_(self, checked_scalar(_number("fill_", "value", value), self.dtype))
 
 
 def zero_(self):
@@ -676,11 +628,10 @@ def random_(self, from_=None, to=None, *, generator=None):
     exactly from 0 (up to 2**mantissa bits for floats)."""
     d = self.dtype
     if d.category == dt.COMPLEX:
-        raise NotImplementedError(f'"random_kernel_cpu" not implemented for '
-                                  f"'{torch_type_name(d)}'")
+        raise not_implemented("random_kernel_cpu", d)
     rng = rng_of(generator)
     if from_ is None and to is None:
-        top = 1 << (np.finfo(d.np).nmant + 1) if d.category == dt.FLOAT else _dtype_range(d)[1]
+        top = 1 << (np.finfo(d.np).nmant + 1) if d.category == dt.FLOAT else RANGES[d][1]
         arr = _random.integers(rng, 0, top, self._data.shape, d)
     else:
         if to is None:

@@ -13,9 +13,16 @@ raises its own TypeError, as PyTorch's operators do.
 import numpy as np
 
 from .._core import dtype as dt
-from .._core._tensor import TensorBase, dtype_of, get_default_dtype, result_type_of
-from ._checks import broadcast_error, torch_type_name
-from .mutation import write_inplace, write_out
+from .._core._tensor import TensorBase, dtype_of, result_type_of
+from ._checks import (
+    broadcast_shape,
+    checked_value,
+    float_result,
+    not_implemented,
+    overflow_error,
+    torch_type_name,
+)
+from .mutation import finish_out, inplace_method, write_inplace, write_out
 from .primitive import ELEMENTWISE, LINEAR, NONDIFF, Primitive
 
 _BOOL = np.dtype(np.bool_)
@@ -30,24 +37,6 @@ _CPP_NAMES = {"float16": "c10::Half", "float32": "float", "float64": "double",
               "complex64": "c10::complex<float>", "complex128": "c10::complex<double>",
               "int8": "signed char", "uint8": "unsigned char", "int16": "short int",
               "int32": "int", "int64": "long int", "bool": "bool"}
-_C_TYPES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int",
-            "int64": "int64_t", "float16": "c10::Half", "float32": "float", "float64": "double"}
-
-
-def _float_result(d):
-    """Integral and bool inputs of a float-only function compute in the default dtype."""
-    return get_default_dtype() if d.category < dt.FLOAT else d
-
-
-def _not_implemented(kernel, d):
-    return NotImplementedError(f'"{kernel}" not implemented for \'{torch_type_name(d)}\'')
-
-
-def _broadcast_shape(*shapes):
-    try:
-        return np.broadcast_shapes(*shapes)
-    except ValueError:
-        raise broadcast_error(*shapes) from None
 
 
 def _call(ufunc, a, b, d):
@@ -73,7 +62,7 @@ def _compare(ufunc, a, b, d):
 
 def _retry(err, ufunc, a, b, d, how):
     if isinstance(err, ValueError):
-        _broadcast_shape(np.shape(a), np.shape(b))
+        broadcast_shape(np.shape(a), np.shape(b))
         raise err
     if isinstance(err, OverflowError):
         # A Python int outside the dtype's range wraps, as PyTorch's C++ cast does.
@@ -101,16 +90,8 @@ def _scale(alpha, d):
         raise RuntimeError("For non-complex input tensors, argument alpha must not be a complex "
                            "number.")
     elif d.category == dt.INT or d.category == dt.FLOAT:
-        # PyTorch's checked conversion; an unsigned type also takes -max..-1 (two's complement).
-        info = np.iinfo(d.np) if d.category == dt.INT else np.finfo(d.np)
-        low = -info.max if d is dt.uint8 else info.min
-        if not low <= alpha <= info.max and (d.category == dt.INT or np.isfinite(alpha)):
-            raise _overflow_error(d)
+        checked_value(alpha, d)  # the cast below wraps a negative int into an unsigned type
     return np.asarray(alpha).astype(d.np)
-
-
-def _overflow_error(d):
-    return RuntimeError(f"value cannot be converted to type {_C_TYPES[d.name]} without overflow")
 
 
 def _additive(ufunc, *, bools=True):
@@ -155,7 +136,7 @@ def _division_dtype(kernel, a, b):
     PyTorch (which has no integer inf), and bool and complex have no kernel."""
     d = result_type_of((a, b))
     if d.category == dt.BOOL or d.category == dt.COMPLEX:
-        raise _not_implemented(kernel, d)
+        raise not_implemented(kernel, d)
     if d.category == dt.INT and np.any(np.asarray(b).astype(d.np, copy=False) == 0):
         raise RuntimeError("ZeroDivisionError")
     return d.np
@@ -163,7 +144,7 @@ def _division_dtype(kernel, a, b):
 
 def _div_fwd(xp, a, b, *, rounding_mode=None):
     if rounding_mode is None:
-        return _call(np.true_divide, a, b, _float_result(result_type_of((a, b))).np)
+        return _call(np.true_divide, a, b, float_result(result_type_of((a, b))).np)
     if rounding_mode == "floor":
         return _call(np.floor_divide, a, b, _division_dtype("div_floor_cpu", a, b))
     if rounding_mode == "trunc":
@@ -193,7 +174,7 @@ def _pow_fwd(xp, a, b):
         # No bool kernel, but a Python bool exponent is a scalar power: x ** True is x and
         # x ** False is 1.
         if not isinstance(b, (bool, np.bool_)) or not isinstance(a, np.ndarray):
-            raise _not_implemented("pow", d)
+            raise not_implemented("pow", d)
         return xp.logical_or(a, not b)
     if not isinstance(b, np.ndarray):
         if b < 0:
@@ -233,8 +214,8 @@ def _float_valued(ufunc, kernel, *, integral=True):
     def fwd(xp, a, b):
         d = result_type_of((a, b))
         if d.category == dt.COMPLEX or (d.category < dt.FLOAT and not integral):
-            raise _not_implemented(kernel, d)
-        return _call(ufunc, a, b, _float_result(d).np)
+            raise not_implemented(kernel, d)
+        return _call(ufunc, a, b, float_result(d).np)
     fwd.__name__ = ufunc.__name__
     return fwd
 
@@ -244,7 +225,7 @@ def _lerp_fwd(xp, start, end, weight):
     # step back from end. A primitive, because as a composite it costs five passes and a where.
     d = start.dtype
     w = xp.asarray(weight).astype(d, copy=False)
-    _broadcast_shape(start.shape, end.shape, w.shape)
+    broadcast_shape(start.shape, end.shape, w.shape)
     if d in _OPMATH:
         start, end, w = start.astype(_OPMATH[d]), end.astype(_OPMATH[d]), w.astype(_OPMATH[d])
     diff = end - start
@@ -271,7 +252,7 @@ def _comparison(ufunc, kernel=None):
     def fwd(xp, a, b):
         d = result_type_of((a, b))
         if kernel is not None and d.category == dt.COMPLEX:
-            raise _not_implemented(kernel, d)
+            raise not_implemented(kernel, d)
         return _compare(ufunc, a, b, d.np)
     fwd.__name__ = ufunc.__name__
     return fwd
@@ -288,7 +269,7 @@ def _bitwise(ufunc, kernel, *, bools=True):
     def fwd(xp, a, b):
         d = result_type_of((a, b))
         if d.category > dt.INT or (d is dt.bool and not bools):
-            raise _not_implemented(kernel, d)
+            raise not_implemented(kernel, d)
         return _call(ufunc, a, b, d.np)
     fwd.__name__ = ufunc.__name__
     return fwd
@@ -303,7 +284,7 @@ def _isclose_fwd(xp, a, b, *, rtol, atol, equal_nan):
         close |= xp.isnan(a) & xp.isnan(b)
     if rtol == 0 and atol == 0:
         return close
-    ftype = _float_result(dtype_of(a)).np
+    ftype = float_result(dtype_of(a)).np
     if a.dtype == _BOOL:
         a, b = a.astype(ftype), b.astype(ftype)
     allowed = atol + xp.abs(xp.multiply(rtol, b, dtype=ftype))
@@ -350,13 +331,13 @@ def _neg_fwd(xp, a):
 
 def _abs_fwd(xp, a):
     if a.dtype == _BOOL:
-        raise _not_implemented("abs_cpu", dt.bool)
+        raise not_implemented("abs_cpu", dt.bool)
     return xp.abs(a)  # complex gives its real dtype
 
 
 def _bitwise_not_fwd(xp, a):
     if a.dtype.kind in "fc":
-        raise _not_implemented("bitwise_not_cpu", dtype_of(a))
+        raise not_implemented("bitwise_not_cpu", dtype_of(a))
     return xp.invert(a)
 
 
@@ -403,8 +384,8 @@ def _matmul_fwd(xp, a, b):
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
                            f"{_CPP_NAMES[da.name]} != {_CPP_NAMES[db.name]}")
     if da is dt.bool:
-        raise _not_implemented("dot" if vectors else "addmm_impl_cpu_", da)
-    _broadcast_shape(a.shape[:-2], b.shape[:-2])
+        raise not_implemented("dot" if vectors else "addmm_impl_cpu_", da)
+    broadcast_shape(a.shape[:-2], b.shape[:-2])
     if a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
         raise _matmul_shape_error(a.shape, b.shape)
     return xp.matmul(a, b)
@@ -447,6 +428,7 @@ def _binary(name, prim, tensors=0):
         except (AttributeError, TypeError):
             _check_operands(name, input, other)
             raise
+        # The operators' ops test `out` inline, not through finish_out: a call costs on every op.
         return result if out is None else write_out(out, result)
     fn.__name__ = fn.__qualname__ = name
     return fn
@@ -555,7 +537,7 @@ def lerp(input, end, weight, *, out=None):
     d = input.dtype
     if d.category < dt.FLOAT:
         kind = "tensor" if isinstance(weight, TensorBase) else "scalar"
-        raise _not_implemented(f"lerp_kernel_{kind}", d)
+        raise not_implemented(f"lerp_kernel_{kind}", d)
     checked = [("end", end)]
     if isinstance(weight, TensorBase):
         if weight.ndim:  # a 0-dim weight is a scalar and takes any dtype
@@ -564,7 +546,7 @@ def lerp(input, end, weight, *, out=None):
         raise TypeError(f"lerp(): argument 'weight' must be Tensor or Number, not "
                         f"{type(weight).__name__}")
     elif np.iscomplexobj(weight) and np.imag(weight) != 0 and d.category < dt.COMPLEX:
-        raise _overflow_error(d)
+        raise overflow_error(d)
     else:
         weight = np.real(weight) if d.category < dt.COMPLEX else weight
     for arg, t in checked:
@@ -572,7 +554,7 @@ def lerp(input, end, weight, *, out=None):
             raise RuntimeError(f"expected dtype {_CPP_NAMES[d.name]} for `{arg}` but got dtype "
                                f"{_CPP_NAMES[t.dtype.name]}")
     result = lerp_p(input, end, weight)
-    return result if out is None else write_out(out, result)
+    return finish_out(result, out)
 
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
@@ -601,14 +583,6 @@ def equal(input, other):
 
 
 # -- in-place methods and Python operators --------------------------------------------------------
-
-def _inplace(fn):
-    """The in-place method of `fn`: the out-of-place result, written into self's storage."""
-    def method(self, *args, **kwargs):
-        return write_inplace(self, fn(self, *args, **kwargs))
-    method.__name__ = method.__qualname__ = fn.__name__ + "_"
-    return method
-
 
 def abs_(self):
     if self.dtype.category == dt.COMPLEX:
@@ -657,7 +631,7 @@ def __invert__(self):
     return bitwise_not_p(self)
 
 
-_INPLACE = {f.__name__ + "_": _inplace(f) for f in (
+_INPLACE = {f.__name__ + "_": inplace_method(f) for f in (
     add, sub, mul, div, true_divide, floor_divide, pow, remainder, fmod, atan2, hypot, copysign,
     lerp, eq, ne, lt, le, gt, ge, logical_and, logical_or, logical_xor, logical_not, bitwise_and,
     bitwise_or, bitwise_xor, bitwise_not, bitwise_left_shift, bitwise_right_shift, neg)}

@@ -19,9 +19,9 @@ import numpy as np
 
 from .._core import dtype as dt
 from .._core._tensor import TensorBase, canonical_dim, dtype_of
-from ._checks import broadcast_error, torch_type_name
+from ._checks import broadcast_error, checked_scalar, torch_type_name
 from .elementwise import mul
-from .mutation import write_inplace, write_out
+from .mutation import finish_out, write_inplace
 from .primitive import LINEAR, Primitive
 from .shape import clone
 
@@ -76,49 +76,18 @@ index_mul_p = Primitive("index_mul", xp=_index_mul_fwd)
 
 # -- shared checks --------------------------------------------------------------------------------
 
-# C++ type names, as PyTorch's conversion messages print them (float16 takes only a complex
-# number's check, which PyTorch runs in double).
-_OVERFLOW_NAMES = {"bool": "bool", "uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t",
-                   "int32": "int", "int64": "int64_t", "float16": "double", "float32": "float",
-                   "float64": "double", "complex64": "c10::complex<float>",
-                   "complex128": "c10::complex<double>"}
+def _scalar(value, d, *, half_to_inf=False):
+    """A Python or NumPy number as a 0-dim array of dtype `d` for the indexing ops, after the
+    checks PyTorch's argument parser makes (a Number, and an int that fits in int64).
 
-
-def _scalar(value, d):
-    """A Python or NumPy number as a 0-dim array of dtype `d`, refusing what PyTorch's checked
-    conversion refuses: 200 for int8, 1e39 for float32, 1+1j for a real dtype, nan for an int.
-
-    PyTorch lets an unsigned type take an integer in -max..max (uint8 takes -1 as 255, but not
-    -1.0) and float16 overflow to inf; both are kept.
+    `half_to_inf`: float16 takes any real number, rounding a large one to inf, as PyTorch's
+    setitem and where do; its fill ops (index_fill, masked_fill, scatter) refuse it.
     """
     if not isinstance(value, (numbers.Number, np.number, np.bool_)):
         raise TypeError(f"value must be a Number, not {type(value).__name__}")
     if isinstance(value, numbers.Integral) and not -2**63 <= value < 2**63:
         raise ValueError("Overflow when unpacking long long")
-    c = d.category
-    if c == dt.BOOL:
-        return np.asarray(bool(value))
-    overflow = RuntimeError(f"value cannot be converted to type {_OVERFLOW_NAMES[d.name]} without "
-                            "overflow")
-    if isinstance(value, numbers.Complex) and not isinstance(value, numbers.Real):
-        if c != dt.COMPLEX:
-            if value.imag != 0:
-                raise overflow
-            value = value.real
-    if c == dt.INT:
-        info = np.iinfo(d.np)
-        wraps = info.min == 0 and isinstance(value, numbers.Integral)
-        low = -int(info.max) if wraps else int(info.min)
-        if not low <= value <= info.max:  # also false for nan
-            raise overflow
-        return np.asarray(int(value)).astype(d.np)
-    if d is not dt.float16:
-        big = float(np.finfo(d.to_real().np).max)
-        parts = (value.real, value.imag) if c == dt.COMPLEX else (value,)
-        if any(np.isfinite(p) and abs(p) > big for p in parts):
-            raise overflow
-    with np.errstate(over="ignore"):
-        return np.asarray(value, dtype=d.np)
+    return checked_scalar(value, d, half_to_inf=half_to_inf)
 
 
 def _index_array(name, index, dtypes=(dt.int64, dt.int32)):
@@ -167,10 +136,6 @@ def _size(t, d):
     return t.shape[d] if t.ndim else 1
 
 
-def _out(result, out):
-    return result if out is None else write_out(out, result)
-
-
 # -- along one dim: index_select, index_add, index_fill -------------------------------------------
 
 def index_select(input, dim, index, *, out=None):
@@ -195,7 +160,7 @@ def index_select(input, dim, index, *, out=None):
         if dim == 1:
             raise RuntimeError(f"INDICES element is out of DATA bounds, id={bad} axis_dim={size}")
         raise IndexError("index out of range in self")
-    return _out(index_p(input, idx.reshape(-1) if idx.ndim else idx, at=(dim,)), out)
+    return finish_out(index_p(input, idx.reshape(-1) if idx.ndim else idx, at=(dim,)), out)
 
 
 def index_add(input, dim, index, source, *, alpha=1, out=None):
@@ -231,7 +196,7 @@ def index_add(input, dim, index, source, *, alpha=1, out=None):
         source = mul(source, alpha)
     if source.ndim == 0:
         source = basic_index_p(source, key=(None,))
-    return _out(index_put_p(input, source, idx.reshape(-1), at=(dim,), accumulate=True), out)
+    return finish_out(index_put_p(input, source, idx.reshape(-1), at=(dim,), accumulate=True), out)
 
 
 def index_add_(self, dim, index, source, *, alpha=1):
@@ -286,7 +251,7 @@ def gather(input, dim, index, *, sparse_grad=False, out=None):
                                f"{list(input.shape)} apart from dimension {dim}")
     _check_bounds(idx, shape[dim], dim)
     grid = _grid(idx.shape, dim, idx, shape) if idx.ndim else [idx]
-    return _out(index_p(input, *grid, at=tuple(range(len(grid)))), out)
+    return finish_out(index_p(input, *grid, at=tuple(range(len(grid)))), out)
 
 
 def _scatter_checks(name, input, dim, index, src):
@@ -338,7 +303,7 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None, out=None):
         warnings.warn("The reduce argument of lamina.scatter with Tensor src is deprecated and "
                       "will be removed in a future release. Use lamina.scatter_reduce instead "
                       "for more reduction options.", UserWarning, stacklevel=2)
-    return _out(_scatter("scatter", input, dim, index, src, reduce), out)
+    return finish_out(_scatter("scatter", input, dim, index, src, reduce), out)
 
 
 def _scatter(name, input, dim, index, src, reduce):
@@ -361,7 +326,7 @@ def scatter_add(input, dim, index, src, *, out=None):
     if not isinstance(src, TensorBase):
         raise TypeError(f"scatter_add(): argument 'src' (position 3) must be Tensor, not "
                         f"{type(src).__name__}")
-    return _out(_scatter("scatter_add", input, dim, index, src, "add"), out)
+    return finish_out(_scatter("scatter_add", input, dim, index, src, "add"), out)
 
 
 def scatter_add_(self, dim, index, src):
@@ -389,7 +354,7 @@ def _flat_index(name, input, index):
 def take(input, index, *, out=None):
     """The elements of `input`, read as a flat vector, at `index`; the result has index's shape."""
     grid = _flat_index("take", input, index)
-    return _out(index_p(input, *grid, at=tuple(range(len(grid)))), out)
+    return finish_out(index_p(input, *grid, at=tuple(range(len(grid)))), out)
 
 
 def put(input, index, source, accumulate=False):
@@ -423,7 +388,7 @@ def take_along_dim(input, indices, dim=None, *, out=None):
         flat = idx.reshape(-1)
         _check_bounds(flat, input._data.size, 0)
         grid = np.unravel_index(flat, input._data.shape or (1,))
-        return _out(index_p(input, *grid, at=tuple(range(len(grid)))), out)
+        return finish_out(index_p(input, *grid, at=tuple(range(len(grid)))), out)
     idx = _index_array("take_along_dim", indices, (dt.int64,))
     if idx is None:
         raise RuntimeError(f"lamina.take_along_dim(): dtype of indices should be Long but got "
@@ -442,7 +407,7 @@ def take_along_dim(input, indices, dim=None, *, out=None):
         raise broadcast_error(*(sh[:dim] + (1,) + sh[dim + 1:] for sh in (shape, ishape))) from None
     _check_bounds(idx, shape[dim], dim)
     grid = _grid(out_shape, dim, idx.reshape(ishape), shape)
-    return _out(index_p(input, *grid, at=tuple(range(len(grid)))), out)
+    return finish_out(index_p(input, *grid, at=tuple(range(len(grid)))), out)
 
 
 __all__ = ["index_select", "index_add", "index_fill", "gather", "scatter", "scatter_add", "take",

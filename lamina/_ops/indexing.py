@@ -16,12 +16,11 @@ import numpy as np
 
 from .._core import dtype as dt
 from .._core._tensor import TensorBase, dtype_of, result_type_of
-from ._checks import broadcast_error, torch_type_name
+from ._checks import LEGACY_NAMES, broadcast_shape, torch_type_name
 from .gather_scatter import METHODS as _ALONG_METHODS
 from .gather_scatter import (
     _dims,
     _first_bad,
-    _out,
     _scalar,
     basic_index_p,
     gather,
@@ -36,7 +35,7 @@ from .gather_scatter import (
     take,
     take_along_dim,
 )
-from .mutation import copy_, write_inplace
+from .mutation import copy_, finish_out, write_inplace
 from .primitive import ELEMENTWISE, LINEAR, NONDIFF, Primitive
 
 _INDEX_TYPES_MSG = "tensors used as indices must be long, int, byte or bool tensors"
@@ -68,10 +67,6 @@ nonzero_p = Primitive("nonzero", xp=_nonzero_fwd, vjp=NONDIFF, jvp=NONDIFF)
 def _type_name(x):
     t = type(x)
     return t.__name__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__name__}"
-
-
-def _legacy_type(d):
-    return f"lamina.{torch_type_name(d)}Tensor"
 
 
 # -- getitem / setitem ----------------------------------------------------------------------------
@@ -277,9 +272,9 @@ def __setitem__(self, key, value):
     if isinstance(value, TensorBase):
         value = _strip_leading_ones(value)
     elif isinstance(value, (bool, int, float, complex, np.integer)):  # PyTorch's accepted types
-        value = _scalar(value, d)
+        value = _scalar(value, d, half_to_inf=True)
     else:
-        raise TypeError(f"can't assign a {_type_name(value)} to a {_legacy_type(d)}")
+        raise TypeError(f"can't assign a {_type_name(value)} to a {LEGACY_NAMES[d]}")
     if key is True or key is False:  # PyTorch's shortcut: a new leading dim, written or not
         if key:
             view = basic_index_p(self, key=(None, Ellipsis))
@@ -303,7 +298,7 @@ def _check_expand(value, shape):
     vshape = data.shape
     if len(vshape) > len(shape):
         raise RuntimeError(
-            f"expand({_legacy_type(dtype_of(data))}{{{list(vshape)}}}, "
+            f"expand({LEGACY_NAMES[dtype_of(data)]}{{{list(vshape)}}}, "
             f"size={list(shape)}): the number of sizes provided ({len(shape)}) must be greater "
             f"or equal to the number of dimensions in the tensor ({len(vshape)})")
     for i in range(1, len(vshape) + 1):
@@ -389,7 +384,7 @@ def _mask_value(name, input, mask, value, inplace):
                         f"{_type_name(value)}")
     shape, mshape = input._data.shape, mask._data.shape
     if not inplace:
-        _broadcast_shape(mshape, shape)
+        broadcast_shape(mshape, shape)
     if isinstance(value, TensorBase) and value.ndim:
         raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got "
                            f"tensor with {value.ndim} dimension(s).")
@@ -398,7 +393,7 @@ def _mask_value(name, input, mask, value, inplace):
         raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
                            f"{_MASK_NAMES[md.name]}")
     if inplace:
-        full = _broadcast_shape(shape, mshape)
+        full = broadcast_shape(shape, mshape)
         if full != shape:
             raise RuntimeError(f"output with shape {list(shape)} doesn't match the broadcast "
                                f"shape {list(full)}")
@@ -406,25 +401,18 @@ def _mask_value(name, input, mask, value, inplace):
                    dtype_of(input._data))
 
 
-def _broadcast_shape(a, b):
-    try:
-        return np.broadcast_shapes(a, b)
-    except ValueError:
-        raise broadcast_error(a, b) from None
-
-
 def masked_select(input, mask, *, out=None):
     """The elements of `input` (broadcast with `mask`) where `mask` is True, as a vector."""
     if dtype_of(mask._data) is not dt.bool:
         raise RuntimeError("masked_select: expected BoolTensor for mask")
     shape, mshape = input._data.shape, mask._data.shape
-    full = _broadcast_shape(mshape, shape)
+    full = broadcast_shape(mshape, shape)
     nz = np.nonzero(np.broadcast_to(mask._data, full or (1,)))
     # Index `input` where it sits in the broadcast shape: its own dims, 0 along its size-1 dims.
     lead = len(full) - len(shape)
     grid = [np.zeros_like(nz[0]) if n == 1 else nz[lead + d] for d, n in enumerate(shape)]
     grid = grid or [np.zeros_like(nz[0])]
-    return _out(index_p(input, *grid, at=tuple(range(len(grid)))), out)
+    return finish_out(index_p(input, *grid, at=tuple(range(len(grid)))), out)
 
 
 def where(condition, input=None, other=None, *, out=None):
@@ -436,7 +424,8 @@ def where(condition, input=None, other=None, *, out=None):
         raise TypeError("where() takes a condition and both input and other, or the condition "
                         "alone")
     d = result_type_of((input, other))
-    input, other = (v if isinstance(v, TensorBase) else _scalar(v, d) for v in (input, other))
+    input, other = (v if isinstance(v, TensorBase) else _scalar(v, d, half_to_inf=True)
+                    for v in (input, other))
     cd = dtype_of(condition._data)
     if cd is dt.uint8:
         warnings.warn("where received a uint8 condition tensor. This behavior is deprecated and "
@@ -448,8 +437,8 @@ def where(condition, input=None, other=None, *, out=None):
                            f"with dtype {torch_type_name(cd)}")
     shape = np.shape(condition)
     for v in (input, other):  # PyTorch names the first pair that fails to broadcast
-        shape = _broadcast_shape(shape, np.shape(v))
-    return _out(where_p(condition, input, other), out)
+        shape = broadcast_shape(shape, np.shape(v))
+    return finish_out(where_p(condition, input, other), out)
 
 
 def _where_method(self, condition, other):
@@ -465,7 +454,7 @@ def nonzero(input, *, out=None, as_tuple=False):
     if out is not None and dtype_of(out._data) is not dt.int64:
         raise RuntimeError(f"nonzero: Expected out tensor to have scalar type Long but got "
                            f"scalar type{torch_type_name(dtype_of(out._data))}")
-    return _out(nonzero_p(input), out)
+    return finish_out(nonzero_p(input), out)
 
 
 def argwhere(input):

@@ -10,7 +10,7 @@ import operator
 from .._core import dtype as dt
 from .._core._tensor import TensorBase, canonical_dim, result_type_of
 from ._checks import torch_type_name
-from .mutation import write_out
+from .mutation import finish_out
 from .primitive import LINEAR, Primitive
 from .shape import view_p
 
@@ -77,7 +77,7 @@ def _cat(tensors, dim, out):
         raise TypeError(f"lamina.cat(): input types can't be cast to the desired output type "
                         f"{torch_type_name(out.dtype)}")
     result = cat_p(*tensors, dim=d, dtype=dtype.np)
-    return result if out is None else write_out(out, result)
+    return finish_out(result, out)
 
 
 def cat(tensors, dim=0, *, axis=None, out=None):

@@ -56,8 +56,9 @@ def write_inplace(self, result):
     return self
 
 
-def write_out(out, result):
-    """Finish an op called with `out=`: resize `out` if needed (warning if it held data)."""
+def write_out(out, result, stacklevel=3):
+    """Finish an op called with `out=`: resize `out` if needed (warning if it held data).
+    `stacklevel` points the warning at the user's call: 3 when the public op calls this."""
     if not isinstance(out, TensorBase):
         raise TypeError(f"argument 'out' must be Tensor, not {type(out).__name__}")
     r = result._data
@@ -73,10 +74,33 @@ def write_out(out, result):
                 f"{list(r.shape)}. This behavior is deprecated, and in a future PyTorch release "
                 "outputs will not be resized unless they have zero elements. You can explicitly "
                 "reuse an out tensor t by resizing it, inplace, to zero elements with "
-                "t.resize_(0).", UserWarning, stacklevel=3)
+                "t.resize_(0).", UserWarning, stacklevel=stacklevel)
         out._data = np.empty(r.shape, dtype=out._data.dtype)
     _write(out, r)
     return out
+
+
+def finish_out(result, out):
+    """Finish an op's `out=` argument: `result` itself when `out` is None, else `result` written
+    into `out`; a tuple result (values, indices) goes into a tuple of as many tensors."""
+    if out is None:
+        return result
+    if isinstance(result, tuple):
+        if not isinstance(out, (tuple, list)) or len(out) != len(result):
+            raise TypeError(f"out must be a tuple of {len(result)} Tensors")
+        for o, r in zip(out, result):
+            write_out(o, r, 4)  # the warning names the line that called the public op
+        return type(result)(*out)
+    return write_out(out, result, 4)
+
+
+def inplace_method(fn, name=None):
+    """The in-place method `name_` of op `fn` (default: fn's own name): the out-of-place result,
+    written into self's storage."""
+    def method(self, *args, **kwargs):
+        return write_inplace(self, fn(self, *args, **kwargs))
+    method.__name__ = method.__qualname__ = (name or fn.__name__) + "_"
+    return method
 
 
 __all__ = []

@@ -19,8 +19,8 @@ from .._core import dtype as dt
 from .._core._reduce import sum_all
 from .._core._tensor import TensorBase, canonical_dim, get_default_dtype
 from . import elementwise
-from ._checks import torch_type_name
-from .mutation import write_inplace, write_out
+from ._checks import not_implemented, torch_type_name
+from .mutation import finish_out, write_inplace
 from .primitive import LINEAR, NONDIFF, Primitive
 
 # -- named tuples ---------------------------------------------------------------------------------
@@ -85,19 +85,7 @@ def reject_complex(name, x, kernel=None):
     """PyTorch's NotImplementedError for a kernel with no complex version."""
     d = x.dtype
     if d.category == dt.COMPLEX:
-        raise NotImplementedError(f'"{kernel or name + "_cpu"}" not implemented for '
-                                  f"'{torch_type_name(d)}'")
-
-
-def finish_out(result, out):
-    """`out=` for one tensor or for a tuple of tensors (values, indices)."""
-    if out is None:
-        return result
-    if isinstance(result, tuple):
-        if not isinstance(out, (tuple, list)) or len(out) != len(result):
-            raise TypeError(f"out must be a tuple of {len(result)} Tensors")
-        return type(result)(*[write_out(o, r) for o, r in zip(out, result)])
-    return write_out(out, result)
+        raise not_implemented(kernel or name + "_cpu", d)
 
 
 def scalar_as_vector(fwd):
@@ -612,14 +600,14 @@ logcumsumexp_p = Primitive("logcumsumexp", xp=_logcumsumexp_fwd)
 def cumsum(input, dim, *, dtype=None, out=None):
     d = _sum_result(input.dtype, dtype)
     if d is dt.bool:
-        raise NotImplementedError("\"cumsum_out_cpu\" not implemented for 'Bool'")
+        raise not_implemented("cumsum_out_cpu", dt.bool)
     return finish_out(cumsum_p(input, axis=one_axis("cumsum", dim, input.ndim), dtype=d.np), out)
 
 
 def cumprod(input, dim, *, dtype=None, out=None):
     d = _sum_result(input.dtype, dtype)
     if d is dt.bool:
-        raise NotImplementedError("\"cumprod_out_cpu\" not implemented for 'Bool'")
+        raise not_implemented("cumprod_out_cpu", dt.bool)
     return finish_out(cumprod_p(input, axis=one_axis("cumprod", dim, input.ndim), dtype=d.np), out)
 
 
@@ -642,8 +630,7 @@ def logcumsumexp(input, dim, *, out=None):
     if d.category != dt.FLOAT:
         # PyTorch also takes complex inputs; NumPy's logaddexp has no complex loop, so lamina
         # refuses them rather than guess.
-        raise NotImplementedError(f"\"logcumsumexp_out_cpu\" not implemented for "
-                                  f"'{torch_type_name(d)}'")
+        raise not_implemented("logcumsumexp_out_cpu", d)
     return finish_out(logcumsumexp_p(input, axis=one_axis("logcumsumexp", dim, input.ndim)), out)
 
 

@@ -15,13 +15,11 @@ Ops that PyTorch defines as copies stay copies here even where NumPy would retur
 import operator
 import warnings
 
-import numpy as np
-
 from .._core import dtype as dt
 from .._core._tensor import Size, canonical_dim, infer_size, is_int_tuple
 from . import unary
-from ._checks import broadcast_error, torch_type_name
-from .mutation import write_inplace, write_out
+from ._checks import LEGACY_NAMES, broadcast_shape, torch_type_name
+from .mutation import finish_out, write_inplace
 from .primitive import LINEAR, Primitive
 
 _VIEW_STRIDE_MSG = ("view size is not compatible with input tensor's size and stride (at least one "
@@ -449,7 +447,7 @@ def expand(self, *sizes, size=None):
     shape = self._data.shape
     if len(sizes) < len(shape):
         raise RuntimeError(
-            f"expand(lamina.{torch_type_name(self.dtype)}Tensor{{{list(shape)}}}, "
+            f"expand({LEGACY_NAMES[self.dtype]}{{{list(shape)}}}, "
             f"size={list(sizes)}): the number of sizes provided ({len(sizes)}) must be greater or "
             f"equal to the number of dimensions in the tensor ({len(shape)})")
     lead = len(sizes) - len(shape)
@@ -506,11 +504,7 @@ def broadcast_shapes(*shapes):
 
 
 def broadcast_tensors(*tensors):
-    shapes = [x._data.shape for x in tensors]
-    try:
-        shape = np.broadcast_shapes(*shapes)
-    except ValueError:
-        raise broadcast_error(*shapes) from None
+    shape = broadcast_shape(*(x._data.shape for x in tensors))
     return tuple(expand_p(x, shape=shape) for x in tensors)
 
 
@@ -663,7 +657,7 @@ def diag(input, diagonal=0, *, out=None):
                          order="C")
     else:
         raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {ndim}D")
-    return result if out is None else write_out(out, result)
+    return finish_out(result, out)
 
 
 def diagflat(input, offset=0):
@@ -675,7 +669,7 @@ def _triangle(prim, name, input, diagonal, out):
     if input._data.ndim < 2:
         raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions")
     result = prim(input, diagonal=operator.index(diagonal))
-    return result if out is None else write_out(out, result)
+    return finish_out(result, out)
 
 
 def tril(input, diagonal=0, *, out=None):

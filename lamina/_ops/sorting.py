@@ -10,11 +10,11 @@ import numpy as np
 
 from .._core import dtype as dt
 from .._core._tensor import canonical_dim
-from ._checks import torch_type_name
+from ._checks import not_implemented
+from .mutation import finish_out
 from .primitive import NONDIFF, Primitive
 from .reduction import (
     check_nonempty,
-    finish_out,
     is_int_like,
     one_axis,
     reject_complex,
@@ -150,7 +150,7 @@ def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {axis}")
     reject_complex("kthvalue", input)
     if input.dtype is dt.bool:
-        raise NotImplementedError("\"kthvalue_cpu\" not implemented for 'Bool'")
+        raise not_implemented("kthvalue_cpu", dt.bool)
     values, indices = kthvalue_p(input, k=int(k), axis=axis, keepdim=keepdim)
     return finish_out(return_types.kthvalue(values, indices), out)
 
@@ -161,7 +161,7 @@ def _median(name, input, dim, keepdim, out, skipnan):
         check_nonempty(name, input, one_axis(name, dim, input.ndim))
     reject_complex(name, input, "median_cpu")
     if d is dt.bool:
-        raise NotImplementedError(f"\"median_cpu\" not implemented for '{torch_type_name(d)}'")
+        raise not_implemented("median_cpu", d)
     if dim is None:
         return median_p(input, axis=None, keepdim=False, skipnan=skipnan)[0]
     axis = one_axis(name, dim, input.ndim)

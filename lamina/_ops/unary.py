@@ -21,21 +21,18 @@ import scipy.special
 
 from .._core import dtype as dt
 from .._core._tensor import TensorBase, dtype_of, get_default_dtype, result_type_of
-from ._checks import broadcast_error, torch_type_name
-from .elementwise import _float_result, mul, pow, sub
-from .mutation import write_inplace, write_out
+from ._checks import (
+    broadcast_error,
+    broadcast_shape,
+    check_tensor,
+    checked_value,
+    float_result,
+    not_implemented,
+    torch_type_name,
+)
+from .elementwise import mul, pow, sub
+from .mutation import finish_out, inplace_method, write_inplace
 from .primitive import ELEMENTWISE, LINEAR, NONDIFF, Primitive
-
-
-def _check_tensor(name, x, arg="input", position=1):
-    if not isinstance(x, TensorBase):
-        raise TypeError(f"{name}(): argument '{arg}' (position {position}) must be Tensor, not "
-                        f"{type(x).__name__}")
-
-
-def _not_implemented(kernel, d):
-    return NotImplementedError(f'"{kernel}" not implemented for \'{torch_type_name(d)}\'')
-
 
 # -- float-valued math: one NumPy/CuPy ufunc each --------------------------------------------------
 
@@ -72,10 +69,10 @@ def _rsqrt_fwd(xp, x):
 # half kernels do. They are CPU kernels; cupyx.scipy.special serves the CUDA path later.
 def _special_cpu(fn, name, complex_fallback=None):
     def cpu(x):
-        d = _float_result(dtype_of(x))
+        d = float_result(dtype_of(x))
         if d.category == dt.COMPLEX:
             if complex_fallback is None:
-                raise _not_implemented(f"{name}_vml_cpu", d)
+                raise not_implemented(f"{name}_vml_cpu", d)
             return complex_fallback(x)
         compute = np.float32 if d is dt.float16 else d.np
         # dtype= only where a cast is needed: the keyword alone costs ~2 us a call.
@@ -128,7 +125,7 @@ def _rounding_fwd(ufunc_name, name, complex_msg):
         if k in "iu":
             return x.copy()
         if k == "b" or (k == "c" and complex_msg is None):
-            raise _not_implemented(f"{name}_vml_cpu", dtype_of(x))
+            raise not_implemented(f"{name}_vml_cpu", dtype_of(x))
         if k == "c":
             raise NotImplementedError(complex_msg)
         return getattr(xp, ufunc_name)(x)
@@ -143,7 +140,7 @@ def _round_fwd(xp, x, *, decimals):
     if decimals == 0:
         return _rint_fwd(xp, x)
     if x.dtype.kind != "f":
-        raise _not_implemented("round_cpu", dtype_of(x))
+        raise not_implemented("round_cpu", dtype_of(x))
     # NumPy rounds as PyTorch does: rint(x * 10**d) / 10**d, dividing first when d < 0. PyTorch
     # scales float16 in float32, where x * 10**d cannot overflow or lose the digit being rounded.
     if x.dtype == xp.float16:
@@ -163,27 +160,12 @@ round_p = Primitive("round", xp=_round_fwd, batch=ELEMENTWISE)
 
 # -- clamp -----------------------------------------------------------------------------------------
 
-# The C++ type names PyTorch's overflow message uses, and each type's range (computed once:
-# np.finfo costs a microsecond per call).
-_C_NAMES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int",
-            "int64": "int64_t", "float16": "c10::Half", "float32": "float", "float64": "double"}
-_RANGES = {d: (int(np.iinfo(d.np).min), int(np.iinfo(d.np).max)) if d.category == dt.INT
-           else (-float(np.finfo(d.np).max), float(np.finfo(d.np).max))
-           for d in dt.ALL if d.category in (dt.INT, dt.FLOAT)}
-
-
 def _scalar_bound(b, d):
-    """A Python-number bound checked against `d`'s range as PyTorch checks it."""
+    """A Python-number bound checked against `d`'s range as PyTorch checks it, and left a Python
+    number: NumPy casts it within the ufunc, where a 0-dim array would cost a build per call."""
     if b is None or isinstance(b, np.ndarray):
         return b
-    low, high = _RANGES[d]
-    if not low <= b <= high and not (d.category == dt.FLOAT and not math.isfinite(b)):
-        # PyTorch lets a negative value wrap into an unsigned type, down to -max.
-        if d is dt.uint8 and -high <= b < 0:
-            return b + high + 1
-        raise RuntimeError(f"value cannot be converted to type {_C_NAMES[d.name]} without "
-                           "overflow")
-    return b
+    return checked_value(b, d)
 
 
 def _clamp_fwd(xp, x, lo, hi):
@@ -209,9 +191,9 @@ def _check_bool_clamp(lo, hi):
     """PyTorch clamps bool tensors only by one bool tensor bound."""
     scalars = not isinstance(lo, np.ndarray) and not isinstance(hi, np.ndarray)
     if lo is not None and hi is not None:
-        raise _not_implemented("clamp_scalar_cpu" if scalars else "clamp_cpu", dt.bool)
+        raise not_implemented("clamp_scalar_cpu" if scalars else "clamp_cpu", dt.bool)
     if scalars:
-        raise _not_implemented("clamp_max_scalar_cpu" if lo is None else "clamp_min_scalar_cpu",
+        raise not_implemented("clamp_max_scalar_cpu" if lo is None else "clamp_min_scalar_cpu",
                                dt.bool)
 
 
@@ -223,7 +205,7 @@ clamp_p = Primitive("clamp", xp=_clamp_fwd, batch=ELEMENTWISE)
 def _angle_fwd(xp, x):
     if x.dtype.kind == "c":
         return xp.angle(x)
-    d = _float_result(dtype_of(x)).np
+    d = float_result(dtype_of(x)).np
     # PyTorch: pi for negatives, 0 otherwise (-0.0 included), NaN stays NaN.
     r = xp.where(x < 0, d.type(math.pi), d.type(0))
     if x.dtype.kind == "f":
@@ -232,10 +214,7 @@ def _angle_fwd(xp, x):
 
 
 def _complex_fwd(xp, real, imag):
-    try:
-        shape = np.broadcast_shapes(real.shape, imag.shape)
-    except ValueError:
-        raise broadcast_error(real.shape, imag.shape) from None
+    shape = broadcast_shape(real.shape, imag.shape)
     # Filling the parts separately keeps inf + 0j exact; real + 1j * imag would give nan parts.
     out = xp.empty(shape, dtype=dtype_of(real).to_complex().np)
     out.real[...] = real
@@ -283,18 +262,11 @@ PREDICATE_PRIMS = {
 
 def _unary(name, prim):
     def fn(input, *, out=None):
-        _check_tensor(name, input)
+        check_tensor(name, input)
         r = prim(input)
-        return r if out is None else write_out(out, r)
+        return finish_out(r, out)
     fn.__name__ = fn.__qualname__ = name
     return fn
-
-
-def _inplace(name, fn):
-    def fn_(self, *args, **kwargs):
-        return write_inplace(self, fn(self, *args, **kwargs))
-    fn_.__name__ = fn_.__qualname__ = name + "_"
-    return fn_
 
 
 _FLOAT_FNS = {name: _unary(name, p) for name, p in FLOAT_PRIMS.items()}
@@ -307,12 +279,12 @@ angle = _unary("angle", angle_p)
 
 
 def sign(input, *, out=None):
-    _check_tensor("sign", input)
+    check_tensor("sign", input)
     if input.dtype.category == dt.COMPLEX:
         raise NotImplementedError("Unlike NumPy, lamina.sign is not intended to support complex "
                                   "numbers. Please use lamina.sgn instead.")
     r = sgn_p(input)
-    return r if out is None else write_out(out, r)
+    return finish_out(r, out)
 
 
 def fix(input, *, out=None):
@@ -320,22 +292,22 @@ def fix(input, *, out=None):
 
 
 def round(input, *, decimals=0, out=None):
-    _check_tensor("round", input)
+    check_tensor("round", input)
     r = round_p(input, decimals=decimals)
-    return r if out is None else write_out(out, r)
+    return finish_out(r, out)
 
 
 def frac(input, *, out=None):
-    _check_tensor("frac", input)
+    check_tensor("frac", input)
     d = input.dtype
     if d.category != dt.FLOAT:
-        raise _not_implemented("frac_cpu", d)
+        raise not_implemented("frac_cpu", d)
     r = sub(input, trunc_p(input))
-    return r if out is None else write_out(out, r)
+    return finish_out(r, out)
 
 
 def square(input, *, out=None):
-    _check_tensor("square", input)
+    check_tensor("square", input)
     return pow(input, 2, out=out)
 
 
@@ -343,7 +315,7 @@ _BOUND_TYPES = (TensorBase, numbers.Number)
 
 
 def clamp(input, min=None, max=None, *, out=None):
-    _check_tensor("clamp", input)
+    check_tensor("clamp", input)
     if min is None and max is None:
         raise RuntimeError("lamina.clamp: At least one of 'min' or 'max' must not be None")
     for arg, bound in (("min", min), ("max", max)):
@@ -351,7 +323,7 @@ def clamp(input, min=None, max=None, *, out=None):
             raise TypeError(f"clamp(): argument '{arg}' must be Tensor or Number, not "
                             f"{type(bound).__name__}")
     r = clamp_p(input, min, max)
-    return r if out is None else write_out(out, r)
+    return finish_out(r, out)
 
 
 def _check_bound(name, bound, arg):
@@ -371,16 +343,16 @@ def clamp_max(input, max, *, out=None):
 
 
 def relu(input):
-    _check_tensor("relu", input)
+    check_tensor("relu", input)
     if input.dtype is dt.bool:
         raise RuntimeError("Boolean inputs not supported for relu")
     return clamp_p(input, 0, None)
 
 
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
-    _check_tensor("nan_to_num", input)
+    check_tensor("nan_to_num", input)
     r = nan_to_num_p(input, nan=nan, posinf=posinf, neginf=neginf)
-    return r if out is None else write_out(out, r)
+    return finish_out(r, out)
 
 
 _DEG_TO_RAD = math.pi / 180
@@ -388,7 +360,7 @@ _DEG_TO_RAD = math.pi / 180
 
 def _degrees(name, factor):
     def fn(input, *, out=None):
-        _check_tensor(name, input)
+        check_tensor(name, input)
         if input.dtype.category == dt.COMPLEX:
             raise RuntimeError(f"{name} is not supported for complex tensors.")
         return mul(input, factor, out=out)
@@ -404,7 +376,7 @@ def _predicate(name):
     prim = PREDICATE_PRIMS[name]
 
     def fn(input):
-        _check_tensor(name, input)
+        check_tensor(name, input)
         return prim(input)
     fn.__name__ = fn.__qualname__ = name
     return fn
@@ -414,11 +386,11 @@ def _predicate_out(name):
     prim = PREDICATE_PRIMS[name]
 
     def fn(input, *, out=None):
-        _check_tensor(name, input)
+        check_tensor(name, input)
         if out is not None and isinstance(out, TensorBase) and out.dtype is not dt.bool:
             raise RuntimeError(f"{name} does not support non-boolean outputs.")
         r = prim(input)
-        return r if out is None else write_out(out, r)
+        return finish_out(r, out)
     fn.__name__ = fn.__qualname__ = name
     return fn
 
@@ -431,12 +403,12 @@ isposinf, isneginf, signbit = (_predicate_out(n) for n in ("isposinf", "isneginf
 # input itself, as PyTorch's do.
 
 def real(input):
-    _check_tensor("real", input)
+    check_tensor("real", input)
     return real_p(input) if input.dtype.category == dt.COMPLEX else input
 
 
 def imag(input):
-    _check_tensor("imag", input)
+    check_tensor("imag", input)
     if input.dtype.category != dt.COMPLEX:
         raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
     return imag_p(input)
@@ -451,13 +423,13 @@ def _set_imag(self, value):
 
 
 def conj(input):
-    _check_tensor("conj", input)
+    check_tensor("conj", input)
     return conj_p(input) if input.dtype.category == dt.COMPLEX else input
 
 
 def conj_physical(input, *, out=None):
     r = conj(input)
-    return r if out is None else write_out(out, r)
+    return finish_out(r, out)
 
 
 def conj_physical_(self):
@@ -493,16 +465,16 @@ def _check_float_pair(a, b):
 
 
 def complex(real, imag, *, out=None):
-    _check_tensor("complex", real, "real", 1)
-    _check_tensor("complex", imag, "imag", 2)
+    check_tensor("complex", real, "real", 1)
+    check_tensor("complex", imag, "imag", 2)
     _check_float_pair(real, imag)
     r = complex_p(real, imag)
-    return r if out is None else write_out(out, r)
+    return finish_out(r, out)
 
 
 def polar(abs, angle, *, out=None):
-    _check_tensor("polar", abs, "abs", 1)
-    _check_tensor("polar", angle, "angle", 2)
+    check_tensor("polar", abs, "abs", 1)
+    check_tensor("polar", angle, "angle", 2)
     _check_float_pair(abs, angle)
     cos, sin = FLOAT_PRIMS["cos"], FLOAT_PRIMS["sin"]
     return complex(mul(abs, cos(angle)), mul(abs, sin(angle)), out=out)
@@ -518,7 +490,7 @@ globals().update({alias: globals()[name] for alias, name in _ALIASES.items()})
 _WITH_INPLACE = tuple(_FLOAT_FNS) + tuple(_ALIASES) + (
     "sign", "sgn", "floor", "ceil", "round", "trunc", "fix", "frac", "square", "relu",
     "clamp", "clamp_min", "clamp_max", "nan_to_num", "deg2rad", "rad2deg")
-_INPLACE = {name + "_": _inplace(name, globals()[name]) for name in _WITH_INPLACE}
+_INPLACE = {name + "_": inplace_method(globals()[name], name) for name in _WITH_INPLACE}
 _INPLACE["conj_physical_"] = conj_physical_
 globals().update(_INPLACE)
 
