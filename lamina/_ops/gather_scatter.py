@@ -182,7 +182,8 @@ def index_add(input, dim, index, source, *, alpha=1, out=None):
         raise RuntimeError(f"index_add_(): Number of indices ({idx.size}) should be equal to "
                            f"source.size(dim): ({_size(source, dim)}), for dim: {dim}")
     shape, sshape = input._data.shape or (1,), source._data.shape or (1,)
-    if len(shape) != len(sshape) or any(a != b for i, (a, b) in enumerate(zip(shape, sshape))
+    # Compared unpadded: a 0-dim tensor matches only a 0-dim one, as in PyTorch.
+    if input.ndim != source.ndim or any(a != b for i, (a, b) in enumerate(zip(shape, sshape))
                                         if i != dim):
         raise RuntimeError(f"source tensor shape must match self tensor shape, excluding the "
                            f"specified dimension. Got self.shape = {list(input.shape)} "
@@ -335,7 +336,7 @@ def scatter_add_(self, dim, index, src):
 
 # -- flat indices: take, put, take_along_dim ------------------------------------------------------
 
-def _flat_index(name, input, index):
+def _flat_index(name, input, index, empty_msg):
     """Index arrays (one per dim) for flat indices into `input`, checked and wrapped."""
     idx = _index_array(name, index, (dt.int64,))
     if idx is None:
@@ -343,7 +344,7 @@ def _flat_index(name, input, index):
                            f"{torch_type_name(index.dtype)}")
     n = input._data.size
     if n == 0 and idx.size:
-        raise IndexError(f"{name}(): tried to take from an empty tensor")
+        raise IndexError(f"{name}(): {empty_msg}")
     bad = _first_bad(idx, -n, n)
     if bad is not None:
         raise IndexError(f"out of range: tried to access index {bad} on a tensor of {n} "
@@ -353,7 +354,7 @@ def _flat_index(name, input, index):
 
 def take(input, index, *, out=None):
     """The elements of `input`, read as a flat vector, at `index`; the result has index's shape."""
-    grid = _flat_index("take", input, index)
+    grid = _flat_index("take", input, index, "tried to take from an empty tensor")
     return finish_out(index_p(input, *grid, at=tuple(range(len(grid)))), out)
 
 
@@ -368,7 +369,7 @@ def put(input, index, source, accumulate=False):
         raise IndexError(f"put_(): Expected source and index to have the same number of "
                          f"elements, but got source.numel() = {source.numel()}, "
                          f"index.numel() = {index.numel()}")
-    grid = _flat_index("put_", input, index)
+    grid = _flat_index("put_", input, index, "Tried to put elements into an empty tensor")
     # Index arrays shaped like `source` pair each value with its position.
     grid = [g.reshape(source._data.shape) for g in grid]
     return index_put_p(input, source, *grid, at=tuple(range(len(grid))), accumulate=accumulate)
@@ -397,9 +398,12 @@ def take_along_dim(input, indices, dim=None, *, out=None):
         raise RuntimeError(f"lamina.take_along_dim(): input and indices should have the same "
                            f"number of dimensions, but got {input.ndim} dimensions for input, "
                            f"and {idx.ndim} dimensions for indices")
+    if input.ndim == 0:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
     dim = canonical_dim(dim, input.ndim)
-    shape = input._data.shape or (1,)
-    ishape = idx.shape or (1,)
+    shape = input._data.shape
+    ishape = idx.shape
+    idx = np.where(idx < 0, idx + shape[dim], idx)  # PyTorch wraps negative indices here
     try:
         out_shape = [i if d == dim else np.broadcast_shapes((s,), (i,))[0]
                      for d, (s, i) in enumerate(zip(shape, ishape))]

@@ -19,7 +19,6 @@ from .._core._tensor import TensorBase, dtype_of, result_type_of
 from ._checks import LEGACY_NAMES, broadcast_shape, torch_type_name
 from .gather_scatter import METHODS as _ALONG_METHODS
 from .gather_scatter import (
-    _dims,
     _first_bad,
     _scalar,
     basic_index_p,
@@ -352,7 +351,7 @@ def index_put(input, indices, values, accumulate=False):
         d += v.ndim if kind == "mask" else 1
     if not advanced:
         raise RuntimeError("index_put(): expected at least one index tensor")
-    if d > _dims(input):
+    if d > input.ndim:  # a 0-dim input takes no index tensor, unlike in __getitem__
         raise IndexError(f"too many indices for tensor of dimension {input.ndim} (got "
                          f"{len(indices)})")
     arrays, at = _advanced(input._data.shape or (1,), advanced)

@@ -101,7 +101,7 @@ def _index_add_samples(dtype, rng):
     yield Sample((_array((2, 3, 4), dtype, rng), -2, I64([2, 2]), _array((2, 2, 4), dtype, rng)),
                  name="batched")
     yield Sample((_array((5,), dtype, rng), 0, I64(3), _array((1,), dtype, rng)), name="0dimindex")
-    # A 0-dim input takes a 0-dim source only (a 1-dim one is left out: see KNOWN BUGS below).
+    # A 0-dim input takes a 0-dim source only (a 1-dim one raises: see the error inputs).
     yield Sample((_array((), dtype, rng), 0, I64([0]), _array((), dtype, rng)), name="0dim")
     yield Sample((_array((0, 4), dtype, rng), 1, I64([1, 1]), _array((0, 2), dtype, rng)),
                  name="empty")
@@ -246,7 +246,7 @@ def _take_along_dim_samples(dtype, rng):
                  name="broadcastindex")
     yield Sample((_array((2, 1, 3), dtype, rng), _index((1, 4, 2), 3, rng), -1),
                  name="broadcastboth")
-    # Negative indices with a dim (PyTorch wraps them) are left out: see KNOWN BUGS below.
+    yield Sample((_array((3, 4), dtype, rng), I64([[0, -1, -4, 2]]), 1), name="negative")
     yield Sample((_array((3, 4), dtype, rng), I64([[0, 5], [1, 11]])), name="flat")
     yield Sample((_array((2, 3), dtype, rng), np.array([5, 0, 0], np.int32)), {"dim": None},
                  name="flatint32")
@@ -295,7 +295,6 @@ def _index_put_samples(dtype, rng):
                   _array((3,), dtype, rng)), {"accumulate": True}, name="accumulatepairs")
     yield Sample((_array((3, 4), dtype, rng), (_array((3, 4), "bool", rng),),
                   _array((), dtype, rng)), {"accumulate": True}, name="accumulatemask")
-    # A 0-dim input is left out: PyTorch refuses it, lamina does not (see KNOWN BUGS below).
 
 
 def _index_put_ref(x, indices, values, accumulate=False):
@@ -385,6 +384,11 @@ OPS = [
            errors=_errors(
                ((F, 0, I64([3]), F[:1]), RuntimeError,
                 r"index 3 is out of bounds for dimension 0 with size 3"),
+               ((np.ones((), np.float32), 0, I64([0]), F[0, :1]), RuntimeError,
+                r"source tensor shape must match self tensor shape, excluding the specified "
+                r"dimension. Got self.shape = \[\] source.shape = \[1\]"),
+               ((F[0, :1], 0, I64([0]), np.ones((), np.float32)), RuntimeError,
+                r"Got self.shape = \[1\] source.shape = \[\]"),
                ((F, 0, I64([-1]), F[:1]), RuntimeError,
                 r"index -1 is out of bounds for dimension 0 with size 3"),
                ((F, 0, I64([3]), F[:1]), {"alpha": 2}, IndexError, r"index out of range in self"),
@@ -472,7 +476,8 @@ OPS = [
                ((F, I64([1]), F[0, :1].astype(np.float64)), RuntimeError,
                 r"put_\(\): self and source expected to have the same dtype, but got self.dtype "
                 r"= Float and source.dtype = Double"),
-               # Putting into an empty tensor is left out: see KNOWN BUGS below.
+               ((np.zeros((0,), np.float32), I64([0]), F[0, :1]), IndexError,
+                r"put_\(\): Tried to put elements into an empty tensor"),
            )),
     OpInfo("take_along_dim", lm.take_along_dim, _take_along_dim_ref, _take_along_dim_samples,
            dtypes=DTYPES, method="take_along_dim",
@@ -490,7 +495,8 @@ OPS = [
                ((F, I64([[0], [1]]), 1), RuntimeError,
                 r"The size of tensor a \(3\) must match the size of tensor b \(2\) at "
                 r"non-singleton dimension 0"),
-               # A 0-dim input with a dim is left out: see KNOWN BUGS below.
+               ((np.float32(1.0) * np.ones((), np.float32), I64(0), 0), IndexError,
+                r"Dimension specified as 0 but tensor has no dimensions"),
            )),
     OpInfo("index_put", lm.index_put, _index_put_ref, _index_put_samples, dtypes=DTYPES,
            method="index_put",
@@ -517,7 +523,8 @@ OPS = [
                 r"tensor \[3, 4\] at index 0"),
                ((np.zeros((0, 3)), (I64([0]),), np.ones(())), IndexError,
                 r"index is out of bounds for dimension with size 0"),
-               # A 0-dim input is left out: see KNOWN BUGS below.
+               ((np.ones((), np.float32), (I64([0]),), np.ones((), np.float32)), IndexError,
+                r"too many indices for tensor of dimension 0 \(got 1\)"),
            )),
     OpInfo("masked_fill", lm.masked_fill, _masked_fill_ref, _masked_fill_samples,
            dtypes=DTYPES + ("uint8",), method="masked_fill",
@@ -552,17 +559,3 @@ OPS = [
     OpInfo("argwhere", lm.argwhere, np.argwhere, _argwhere_samples, dtypes=DTYPES,
            method="argwhere"),
 ]
-
-# KNOWN BUGS: cases where lamina differs from PyTorch 2.13, left out of the entries above until
-# lamina is fixed (add each back, as a sample or an ErrorInput, with its fix).
-# - take_along_dim with a dim: PyTorch wraps negative indices, take_along_dim(x, [[0, -1]], 1)
-#   reading columns 0 and 3 of a (3, 4) x; lamina raises "index -1 is out of bounds".
-# - take_along_dim(0-dim input, 0-dim indices, 0): PyTorch raises IndexError "Dimension specified
-#   as 0 but tensor has no dimensions"; lamina returns a shape-(1,) tensor.
-# - index_put on a 0-dim input: PyTorch raises IndexError "too many indices for tensor of
-#   dimension 0 (got 1)"; lamina writes as if the input had one dim of size 1.
-# - put into an empty tensor: PyTorch raises IndexError "put_(): Tried to put elements into an
-#   empty tensor"; lamina's message is take's, "put_(): tried to take from an empty tensor".
-# - index_add with a 0-dim input and a 1-dim source, or the reverse: PyTorch raises "source tensor
-#   shape must match self tensor shape, excluding the specified dimension. Got self.shape = []
-#   source.shape = [1]"; lamina accepts both (it pads 0-dim shapes to (1,) before comparing).
