@@ -51,3 +51,4 @@ for _family in _FAMILIES:
 del _family, _name, _fn
 
 from . import autograd, cuda, linalg  # noqa: E402  (subpackages see the assembled namespace)
+from . import utils as utils  # noqa: E402

@@ -1,0 +1,285 @@
+"""Batched matrix products: lamina vs NumPy (and PyTorch, JAX when installed), against the floor.
+
+Every library multiplies the same inputs in one process. The floor of a product is what this
+machine cannot beat: its bytes (A, B and C once each) over the measured copy bandwidth, or its
+flops (2 n^3 per matrix) over the measured GEMM peak, whichever is larger. Both are measured at
+the start of the run, so a table shows how far each library is from the hardware, not only from
+the others.
+"""
+
+import argparse
+import math
+import os
+import statistics
+import time
+
+import numpy as np
+import scipy.linalg.blas
+
+import lamina as lm
+
+try:
+    import torch
+except ImportError:
+    torch = None
+
+try:
+    import jax
+    import jax.numpy as jnp
+
+    jax.config.update("jax_enable_x64", True)  # float64 inputs stay float64
+except ImportError:
+    jax = None
+
+try:
+    import threadpoolctl
+except ImportError:
+    threadpoolctl = None
+
+# name -> (batch, n): from many tiny matrices (memory-bound, per-matrix overhead shows) to one
+# large one (compute-bound, BLAS's own threading decides).
+CASES = {
+    "4x4": (100000, 4),
+    "16x16": (20000, 16),
+    "64x64": (2000, 64),
+    "512x512": (32, 512),
+    "2048x2048": (1, 2048),
+}
+# --quick: a tenth of each batch, and 1024 for the single large matrix (an eighth of the flops).
+QUICK_CASES = {"4x4": (10000, 4), "16x16": (2000, 16), "64x64": (200, 64),
+               "512x512": (4, 512), "2048x2048": (1, 1024)}
+DTYPES = ("float64", "float32")
+OPS = ("bmm", "matmul")
+LIBS = ("lamina", "numpy", "torch", "jax")
+
+# Seconds of timing per case (all libraries together), and the round counts around it: enough
+# rounds for a stable median on this shared 2-core machine, and a default run of ~1-2 min when
+# the machine is idle (the 2048 and 512 cases take most of it).
+BUDGET = {False: 2.0, True: 0.2}
+ROUNDS = {False: (3, 31), True: (3, 5)}
+SAMPLE_S = 0.01  # a sample repeats the call until it lasts ~10 ms, so the clock's jitter is small
+
+
+def _callables(op, a, b):
+    """library -> zero-argument call of `op` on the library's copy of a, b (None: not available).
+
+    NumPy has no bmm; np.matmul on 3-d inputs is the same product. JAX dispatches
+    asynchronously, so its call waits for the result.
+    """
+    calls = {"numpy": lambda: np.matmul(a, b)}
+    la, lb = lm.from_numpy(a), lm.from_numpy(b)
+    lm_op = getattr(lm, op, None)
+    calls["lamina"] = None if lm_op is None else (lambda: lm_op(la, lb))
+    if torch is not None:
+        ta, tb = torch.from_numpy(a), torch.from_numpy(b)
+        torch_op = getattr(torch, op)
+        calls["torch"] = lambda: torch_op(ta, tb)
+    if jax is not None:
+        ja, jb = jnp.asarray(a), jnp.asarray(b)
+        jax_op = jax.jit(jax.lax.batch_matmul if op == "bmm" else jnp.matmul)
+        calls["jax"] = lambda: jax_op(ja, jb).block_until_ready()
+    return calls
+
+
+def _to_numpy(result):
+    return result.numpy() if hasattr(result, "numpy") else np.asarray(result)
+
+
+def _time(fn, number):
+    start = time.perf_counter()
+    for _ in range(number):
+        fn()
+    return (time.perf_counter() - start) / number
+
+
+def measure_floors(quick=False):
+    """Copy bandwidth (bytes/s) and GEMM peak (flop/s per dtype) of this machine, best of a few.
+
+    Bandwidth: np.copyto of 128 MB (64 MB with --quick), counting bytes read plus written.
+    Peak: scipy's ?gemm on a large square matrix with all of OpenBLAS's threads; the best run
+    is the peak, since any slower run was disturbed.
+    """
+    size = (8 if quick else 16) * 2**20
+    src, dst = np.ones(size), np.empty(size)
+    np.copyto(dst, src)
+    bandwidth = 2 * src.nbytes / min(_time(lambda: np.copyto(dst, src), 1) for _ in range(7))
+    n = 1024 if quick else 2048
+    peak = {}
+    for dtype, gemm in (("float64", scipy.linalg.blas.dgemm), ("float32", scipy.linalg.blas.sgemm)):
+        a = np.asfortranarray(np.random.default_rng(0).standard_normal((n, n)), dtype=dtype)
+        gemm(1.0, a, a)
+        best = min(_time(lambda gemm=gemm, a=a: gemm(1.0, a, a), 1) for _ in range(3))
+        peak[dtype] = 2 * n**3 / best
+    return bandwidth, peak
+
+
+def floor_of(batch, n, dtype, bandwidth, peak):
+    """(seconds, 'mem' or 'flop'): the larger of the memory and the compute floor."""
+    mem = 3 * batch * n * n * np.dtype(dtype).itemsize / bandwidth
+    flop = 2 * batch * n**3 / peak[dtype]
+    return (mem, "mem") if mem >= flop else (flop, "flop")
+
+
+def run_case(op, batch, n, dtype, quick=False):
+    """Median seconds per call of each library on one case; a library with a wrong result is
+    reported as NaN rather than timed."""
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((batch, n, n)).astype(dtype)
+    b = rng.standard_normal((batch, n, n)).astype(dtype)
+    calls = _callables(op, a, b)
+    expected = np.matmul(a, b)
+    tol = 1e-4 if dtype == "float32" else 1e-10
+    numbers, results, per_round = {}, {}, 0.0
+    for lib, fn in calls.items():
+        if fn is None:
+            continue
+        # Warm-up: a first call allocates, JIT-compiles or spins up thread pools; the second is
+        # checked, and its time sets how many calls make one sample.
+        fn()
+        start = time.perf_counter()
+        result = fn()
+        t = time.perf_counter() - start
+        if not np.allclose(_to_numpy(result), expected, rtol=tol, atol=tol * n):
+            print(f"  {lib} {op} {n}x{n} {dtype}: wrong result, not timed")
+            results[lib] = math.nan
+            continue
+        numbers[lib] = max(1, math.ceil(SAMPLE_S / t))
+        per_round += numbers[lib] * t
+    lo, hi = ROUNDS[quick]
+    rounds = min(hi, max(lo, int(BUDGET[quick] / max(per_round, 1e-9))))
+    samples = {lib: [] for lib in numbers}
+    # Libraries interleaved within each round, so drift in the machine's speed hits all alike.
+    for _ in range(rounds):
+        for lib, number in numbers.items():
+            samples[lib].append(_time(calls[lib], number))
+    results.update({lib: statistics.median(v) for lib, v in samples.items()})
+    return results
+
+
+def run(quick=False, sizes=None, dtypes=DTYPES, ops=OPS):
+    cases = QUICK_CASES if quick else CASES
+    rows = []
+    for op in ops:
+        for dtype in dtypes:
+            for name in sizes or cases:
+                batch, n = cases[name]
+                rows.append({"op": op, "dtype": dtype, "batch": batch, "n": n,
+                             "times": run_case(op, batch, n, dtype, quick)})
+    return rows
+
+
+def format_table(rows, bandwidth, peak):
+    libs = [lib for lib in LIBS if any(lib in r["times"] for r in rows)]
+    ref = [lib for lib in ("numpy", "torch") if lib in libs]
+    head = ("| op | dtype | batch x n x n | floor (ms) | "
+            + " | ".join(f"{lib} ms (x floor)" for lib in libs)
+            + "".join(f" | lamina/{lib}" for lib in ref) + " |")
+    lines = [head, "|" + "---|" * (head.count("|") - 1)]
+    for r in rows:
+        floor, bound = floor_of(r["batch"], r["n"], r["dtype"], bandwidth, peak)
+        cells = [r["op"], r["dtype"], f"{r['batch']} x {r['n']} x {r['n']}",
+                 f"{floor * 1e3:.3g} ({bound})"]
+        for lib in libs:
+            t = r["times"].get(lib)
+            cells.append("-" if t is None else "wrong" if math.isnan(t)
+                         else f"{t * 1e3:.3g} ({t / floor:.1f}x)")
+        for lib in ref:
+            ours, theirs = r["times"].get("lamina"), r["times"].get(lib)
+            cells.append("-" if ours is None or theirs is None else f"{ours / theirs:.2f}")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def plot(rows, path, bandwidth, peak):
+    """Time against batch size and against matrix size, log-log, one line per library and
+    dtype, the floor dashed; one row of panels per op."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print(f"matplotlib is not installed: no plot ({path})")
+        return
+    ops = list(dict.fromkeys(r["op"] for r in rows))
+    fig, axes = plt.subplots(len(ops), 2, figsize=(11, 4 * len(ops)), squeeze=False)
+    colors = dict(zip(LIBS + ("floor",), ("C0", "C1", "C2", "C3", "k"), strict=True))
+    styles = {"float64": "-", "float32": ":"}
+    for ax_row, op in zip(axes, ops, strict=True):
+        for dtype in dict.fromkeys(r["dtype"] for r in rows):
+            sel = [r for r in rows if r["op"] == op and r["dtype"] == dtype]
+            series = {lib: [r["times"].get(lib) for r in sel] for lib in LIBS}
+            series["floor"] = [floor_of(r["batch"], r["n"], dtype, bandwidth, peak)[0]
+                               for r in sel]
+            for ax, key in zip(ax_row, ("batch", "n"), strict=True):
+                x = [r[key] for r in sel]
+                for lib, ys in series.items():
+                    pts = [(xi, y * 1e3) for xi, y in zip(x, ys, strict=True) if y is not None]
+                    if pts:
+                        ax.plot(*zip(*pts, strict=True), marker="o", color=colors[lib],
+                                linestyle="--" if lib == "floor" else styles[dtype],
+                                label=f"{lib} {dtype}")
+        for ax, xlabel in zip(ax_row, ("batch size", "matrix size n"), strict=True):
+            ax.set(xscale="log", yscale="log", xlabel=xlabel, ylabel="median time (ms)",
+                   title=f"{op}: time vs {xlabel}")
+            ax.grid(True, which="both", alpha=0.3)
+        ax_row[0].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    print(f"plot written to {path}")
+
+
+def _set_threads(n):
+    """Limit every library to n threads where it can be limited.
+
+    Returns the names of the libraries limited, and threadpoolctl's limiter (None without it),
+    which must stay referenced while the limit should hold.
+    """
+    applied, limiter = [], None
+    if hasattr(lm, "set_num_threads"):
+        lm.set_num_threads(n)
+        applied.append("lamina")
+    if torch is not None:
+        torch.set_num_threads(n)
+        applied.append("torch")
+    if threadpoolctl is not None:
+        # Process-wide, kept for the whole run: NumPy's and SciPy's OpenBLAS alike.
+        limiter = threadpoolctl.threadpool_limits(n)
+        applied.append("numpy (threadpoolctl)")
+    return applied, limiter
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats, smaller cases")
+    parser.add_argument("--sizes", nargs="+", choices=list(CASES), help="only these cases")
+    parser.add_argument("--dtypes", nargs="+", choices=DTYPES, default=list(DTYPES))
+    parser.add_argument("--ops", nargs="+", choices=OPS, default=list(OPS))
+    parser.add_argument("--threads", type=int, help="thread count for every library")
+    parser.add_argument("--plot", default=os.path.join(os.path.dirname(__file__), "bmm.png"),
+                        metavar="PATH", help="where to write the plot (default perf/bmm.png)")
+    args = parser.parse_args(argv)
+    if args.threads is not None:
+        applied, _limiter = _set_threads(args.threads)
+        print(f"threads: {args.threads} for {', '.join(applied) or 'no library'}"
+              + ("" if "lamina" in applied else " (lamina has no set_num_threads yet)"))
+    if not hasattr(lm, "bmm"):
+        print("lamina has no bmm yet: its bmm cells are skipped")
+    # Floors before and after the cases, the better of each kept: a floor measured while a
+    # neighbour loaded this shared machine would flatter every library.
+    bandwidth, peak = measure_floors(args.quick)
+    rows = run(args.quick, args.sizes, args.dtypes, args.ops)
+    bandwidth_after, peak_after = measure_floors(args.quick)
+    bandwidth = max(bandwidth, bandwidth_after)
+    peak = {dtype: max(peak[dtype], peak_after[dtype]) for dtype in peak}
+    print(f"Floors: copy bandwidth {bandwidth / 1e9:.1f} GB/s, GEMM peak "
+          f"{peak['float64'] / 1e9:.0f} GFLOP/s (float64), {peak['float32'] / 1e9:.0f} GFLOP/s "
+          f"(float32); floor = max(bytes / bandwidth, flops / peak)")
+    print("Batched matrix products, median ms per call (multiple of the floor)")
+    print(format_table(rows, bandwidth, peak))
+    plot(rows, args.plot, bandwidth, peak)
+
+
+if __name__ == "__main__":
+    main()
