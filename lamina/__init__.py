@@ -2,6 +2,7 @@
 
 from ._core import dtype as _dt
 from ._core._tensor import Size, get_default_dtype, set_default_dtype
+from ._core._threads import get_num_threads, set_num_threads
 from ._core.device import device
 from ._core.dtype import (
     bool,
@@ -28,6 +29,8 @@ from ._core.dtype import (
 from ._core.printing import get_printoptions, set_printoptions
 from ._core.tensor import Tensor
 from ._ops import (
+    blas,
+    contraction,
     conversion,
     creation,
     elementwise,
@@ -41,8 +44,9 @@ from ._ops import (
 )
 
 # Every op family contributes its public functions (`__all__`) and its Tensor methods (`METHODS`).
+# A later family's name wins: blas's matmul replaces elementwise's NumPy stand-in.
 _FAMILIES = (creation, conversion, elementwise, unary, reduction, sorting, shape, joining,
-             indexing, mutation)
+             indexing, mutation, blas, contraction)
 for _family in _FAMILIES:
     for _name in _family.__all__:
         globals()[_name] = getattr(_family, _name)

@@ -128,3 +128,10 @@ def checked_scalar(value, d, *, half_to_inf=False):
     for part in (value.real, value.imag) if c == dt.COMPLEX else (value,):
         checked_value(part, d)
     return np.asarray(value, dtype=d.np)
+
+
+# C++ type names, which some of PyTorch's dtype messages use (matmul, lerp, multi_dot).
+CPP_NAMES = {"float16": "c10::Half", "float32": "float", "float64": "double",
+              "complex64": "c10::complex<float>", "complex128": "c10::complex<double>",
+              "int8": "signed char", "uint8": "unsigned char", "int16": "short int",
+              "int32": "int", "int64": "long int", "bool": "bool"}

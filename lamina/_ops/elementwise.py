@@ -15,6 +15,7 @@ import numpy as np
 from .._core import dtype as dt
 from .._core._tensor import TensorBase, dtype_of, result_type_of
 from ._checks import (
+    CPP_NAMES,
     broadcast_shape,
     checked_value,
     float_result,
@@ -32,11 +33,6 @@ _BOOL_SCALARS = (bool, np.bool_)
 _OPMATH = {np.dtype(np.float16): np.dtype(np.float32)}
 # What a binary op takes besides tensors; anything else makes an operator return NotImplemented.
 _OPERANDS = (TensorBase, int, float, complex, np.generic, np.ndarray)
-# C++ type names, which PyTorch's matmul and lerp messages use.
-_CPP_NAMES = {"float16": "c10::Half", "float32": "float", "float64": "double",
-              "complex64": "c10::complex<float>", "complex128": "c10::complex<double>",
-              "int8": "signed char", "uint8": "unsigned char", "int16": "short int",
-              "int32": "int", "int64": "long int", "bool": "bool"}
 
 
 def _call(ufunc, a, b, d):
@@ -351,49 +347,6 @@ bitwise_not_p = Primitive("bitwise_not", xp=_bitwise_not_fwd, **_NONDIFF)
 logical_not_p = Primitive("logical_not", xp=_logical_not_fwd, **_NONDIFF)
 
 
-# -- matmul ---------------------------------------------------------------------------------------
-
-def _matmul_shape_error(sa, sb):
-    if len(sa) == 1 and len(sb) == 1:
-        return RuntimeError(f"inconsistent tensor size, expected tensor [{sa[0]}] and src "
-                            f"[{sb[0]}] to have the same number of elements, but got {sa[0]} and "
-                            f"{sb[0]} elements respectively")
-    rows = int(np.prod(sa[:-1]))
-    if len(sb) == 1:
-        return RuntimeError(f"size mismatch, got input ({rows}), mat ({rows}x{sa[-1]}), vec "
-                            f"({sb[0]})")
-    if len(sb) == 2:
-        return RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{sa[-1]} and "
-                            f"{sb[0]}x{sb[1]})")
-    batch = int(np.prod(np.broadcast_shapes(sa[:-2], sb[:-2])))
-    return RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
-                        f"[{batch}, {sa[-1]}] but got: [{batch}, {sb[-2]}].")
-
-
-def _matmul_fwd(xp, a, b):
-    # A stand-in for the BLAS family's matmul, which replaces it.
-    if not a.ndim or not b.ndim:
-        raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are "
-                           f"{a.ndim}D and {b.ndim}D")
-    da, db = dtype_of(a), dtype_of(b)
-    vectors = a.ndim == 1 and b.ndim == 1
-    if da is not db:
-        if vectors:
-            raise RuntimeError(f"dot : expected both vectors to have same dtype, but found "
-                               f"{torch_type_name(da)} and {torch_type_name(db)}")
-        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
-                           f"{_CPP_NAMES[da.name]} != {_CPP_NAMES[db.name]}")
-    if da is dt.bool:
-        raise not_implemented("dot" if vectors else "addmm_impl_cpu_", da)
-    broadcast_shape(a.shape[:-2], b.shape[:-2])
-    if a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
-        raise _matmul_shape_error(a.shape, b.shape)
-    return xp.matmul(a, b)
-
-
-matmul_p = Primitive("matmul", xp=_matmul_fwd)
-
-
 # -- public functions -----------------------------------------------------------------------------
 
 _ARG_NAMES = ("input", "other")
@@ -519,7 +472,6 @@ bitwise_or = _binary("bitwise_or", bitwise_or_p)
 bitwise_xor = _binary("bitwise_xor", bitwise_xor_p)
 bitwise_left_shift = _binary("bitwise_left_shift", left_shift_p)
 bitwise_right_shift = _binary("bitwise_right_shift", right_shift_p)
-matmul = _binary("matmul", matmul_p, tensors=2)
 neg = _unary("neg", neg_p)
 abs = _unary("abs", abs_p)
 bitwise_not = _unary("bitwise_not", bitwise_not_p)
@@ -551,8 +503,8 @@ def lerp(input, end, weight, *, out=None):
         weight = np.real(weight) if d.category < dt.COMPLEX else weight
     for arg, t in checked:
         if t.dtype is not d:
-            raise RuntimeError(f"expected dtype {_CPP_NAMES[d.name]} for `{arg}` but got dtype "
-                               f"{_CPP_NAMES[t.dtype.name]}")
+            raise RuntimeError(f"expected dtype {CPP_NAMES[d.name]} for `{arg}` but got dtype "
+                               f"{CPP_NAMES[t.dtype.name]}")
     result = lerp_p(input, end, weight)
     return finish_out(result, out)
 
@@ -652,7 +604,6 @@ __all__ = [
     "less_equal", "not_equal", "isclose", "allclose", "equal", "logical_and", "logical_or",
     "logical_xor", "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not",
     "bitwise_left_shift", "bitwise_right_shift", "neg", "negative", "positive", "abs", "absolute",
-    "matmul",
 ]
 METHODS = {name: globals()[name] for name in __all__}
 METHODS.update(_INPLACE)
@@ -666,8 +617,6 @@ METHODS.update({
     "__rfloordiv__": _operator(_floor_div_p, reflected=True),
     "__mod__": _operator(remainder_p), "__rmod__": _operator(remainder_p, reflected=True),
     "__pow__": _operator(pow_p), "__rpow__": _operator(pow_p, reflected=True),
-    "__matmul__": _operator(matmul_p, operands=TensorBase),
-    "__rmatmul__": _operator(matmul_p, reflected=True, operands=TensorBase),
     "__and__": _operator(bitwise_and_p), "__rand__": _operator(bitwise_and_p, reflected=True),
     "__or__": _operator(bitwise_or_p), "__ror__": _operator(bitwise_or_p, reflected=True),
     "__xor__": _operator(bitwise_xor_p), "__rxor__": _operator(bitwise_xor_p, reflected=True),

@@ -1,0 +1,385 @@
+# cython: language_level=3
+"""Batched matrix products: BLAS ?gemm/?gemv/?dot per matrix, or plain loops for tiny matrices.
+
+Memory contract of `matmul(a, b)`: `a` is (*batch_a, m, k) and `b` (*batch_b, k, n), one dtype
+of float32/float64/complex64/complex128, batch dims broadcasting as in matmul, any strides
+(zero and negative included). Both are only read. The result is a new C-contiguous
+(*batch, m, n) array, every element written once. Nothing else is written except a per-thread
+scratch buffer, allocated once per call.
+
+Row-major meets column-major BLAS through the transpose identity: a C-ordered (m, n) block is
+the Fortran-ordered transpose, so C = A @ B is computed as C^T = B^T A^T, and an operand stored
+transposed (unit row stride) goes in with trans='T' instead of being copied. Only layouts BLAS
+cannot address (no unit stride in either matrix dim, negative or zero strides, a leading
+dimension past 2^31-1 for LP64 OpenBLAS) are copied, one matrix at a time, into the scratch.
+Tiny matrices skip BLAS: their loops read any strides directly, so they never copy.
+
+Threads: the batch is split into one contiguous range per thread (lamina._core._threads); each
+range is a `with nogil:` loop, and every check happens before it, so the loop cannot fail.
+"""
+
+cimport numpy as cnp
+from libc.limits cimport INT_MAX
+from libc.string cimport memset
+from scipy.linalg.cython_blas cimport (
+    cdotu, cgemm, cgemv, ddot, dgemm, dgemv, sdot, sgemm, sgemv, zdotu, zgemm, zgemv)
+
+import numpy as np
+
+from . import _threads
+
+cnp.import_array()
+
+ctypedef float complex c64
+ctypedef double complex c128
+ctypedef fused blas_t:
+    float
+    double
+    c64
+    c128
+
+cdef enum:
+    MAXDIM = 64          # NumPy's NPY_MAXDIMS
+    ROW = 0              # element (i, j) at i * ld + j: BLAS sees the transpose, trans='N'
+    COL = 1              # element (i, j) at i + j * ld: BLAS sees the matrix, trans='T'
+    COPY = 2             # not addressable: copied row-major into the scratch first
+
+# Products with every dim <= TINY and at most TINY_WORK multiply-adds take the loops below
+# instead of a BLAS call. Measured per float64 matrix, one thread (medians, noisy shared 2-core
+# machine): 4x4 loops 26-31 ns vs dgemm 100 ns (its fixed cost per call dominates), 6x6 125 vs
+# 144 ns, 8x8 196-230 vs 175-197 ns, so squares stop at 6^3 multiply-adds; thin shapes such as
+# a length-8 dot or an 8x3 @ 3x8 stay below that bound and also skip the call.
+cdef enum:
+    TINY = 8
+    TINY_WORK = 216
+
+# A batch whose total multiply-adds (batch * m * n * k) are below PARALLEL_WORK stays on one
+# thread. Waking a pool thread and joining it costs ~25-40 us here (a SimpleQueue hand-off each
+# way); measured serial vs 2 threads: 4096 4x4 products (2^18 multiply-adds) 157 vs 331 us,
+# 16384 (2^20) 729 vs 404 us; 256 16x16 products (2^20) 190 vs 196 us, 1024 (2^22) 797 vs 658.
+cdef Py_ssize_t PARALLEL_WORK = 1 << 20
+
+# OpenBLAS threads one gemm only when m * n * k >= 65536 * 4 (SMP_THRESHOLD_MIN times
+# GEMM_MULTITHREAD_THRESHOLD in its interface/gemm.c): below that a product is single-threaded
+# whatever the thread setting, so no thread count is changed for it.
+cdef Py_ssize_t BLAS_THREADED_WORK = 1 << 18
+
+
+cdef struct Plan:
+    int typenum
+    int m, n, k
+    int ndim                                  # batch dims left after merging
+    Py_ssize_t shape[MAXDIM]
+    Py_ssize_t sa[MAXDIM]                     # batch strides in bytes (0 where broadcast)
+    Py_ssize_t sb[MAXDIM]
+    char* a
+    char* b
+    char* c
+    Py_ssize_t c_step                         # bytes between output matrices
+    Py_ssize_t ars, acs, brs, bcs             # matrix strides in elements
+    int amode, bmode, lda, ldb
+    bint tiny
+    char* scratch                             # NULL when nothing needs a copy
+    Py_ssize_t scratch_step                   # bytes per thread
+    Py_ssize_t nbatch, threads                # thread t runs nbatch * t // threads onwards
+
+
+cdef int _layout(Py_ssize_t rows, Py_ssize_t cols, Py_ssize_t rs, Py_ssize_t cs,
+                 int* ld) noexcept:
+    """How BLAS can address a (rows, cols) matrix with element strides (rs, cs); sets `ld`."""
+    cdef Py_ssize_t lead
+    if (cols == 1 or cs == 1) and (rows == 1 or rs >= max(1, cols)):
+        lead = rs if rows > 1 else max(1, cols)
+        if lead <= INT_MAX:
+            ld[0] = <int>lead
+            return ROW
+    if (rows == 1 or rs == 1) and (cols == 1 or cs >= max(1, rows)):
+        lead = cs if cols > 1 else max(1, rows)
+        if lead <= INT_MAX:
+            ld[0] = <int>lead
+            return COL
+    ld[0] = <int>max(1, cols)
+    return COPY
+
+
+# -- tiny matrices ------------------------------------------------------------------------------
+
+cdef inline void _tiny(const blas_t* a, const blas_t* b, blas_t* c, int m, int n, int k,
+                       Py_ssize_t ars, Py_ssize_t acs, Py_ssize_t brs,
+                       Py_ssize_t bcs) noexcept nogil:
+    # Row i of C accumulates A[i, l] * B[l, :] in registers: with n and the strides constant
+    # at the call site (see _tiny_any) the inner loop vectorises over a row of B.
+    cdef blas_t acc[TINY]
+    cdef blas_t x
+    cdef int i, j, l
+    for i in range(m):
+        for j in range(n):
+            acc[j] = 0
+        for l in range(k):
+            x = a[i * ars + l * acs]
+            for j in range(n):
+                acc[j] = acc[j] + x * b[l * brs + j * bcs]
+        for j in range(n):
+            c[i * n + j] = acc[j]
+
+
+cdef inline void _tiny_any(const blas_t* a, const blas_t* b, blas_t* c, Plan* p) noexcept nogil:
+    # Square products with unit column strides get their size as a constant, so the compiler
+    # unrolls them; everything else runs the same loops with runtime sizes.
+    cdef int n = p.n
+    if p.acs == 1 and p.bcs == 1 and p.m == n and p.k == n:
+        if n == 2:
+            _tiny(a, b, c, 2, 2, 2, p.ars, 1, p.brs, 1)
+        elif n == 3:
+            _tiny(a, b, c, 3, 3, 3, p.ars, 1, p.brs, 1)
+        elif n == 4:
+            _tiny(a, b, c, 4, 4, 4, p.ars, 1, p.brs, 1)
+        else:
+            _tiny(a, b, c, n, n, n, p.ars, 1, p.brs, 1)
+    elif p.bcs == 1:
+        _tiny(a, b, c, p.m, n, p.k, p.ars, p.acs, p.brs, 1)
+    else:
+        _tiny(a, b, c, p.m, n, p.k, p.ars, p.acs, p.brs, p.bcs)
+
+
+# -- BLAS ---------------------------------------------------------------------------------------
+
+cdef inline void _copy(const blas_t* src, blas_t* dst, int rows, int cols, Py_ssize_t rs,
+                       Py_ssize_t cs) noexcept nogil:
+    cdef int i, j
+    for i in range(rows):
+        for j in range(cols):
+            dst[<Py_ssize_t>i * cols + j] = src[i * rs + j * cs]
+
+
+cdef inline void _gemm(char* ta, char* tb, int* m, int* n, int* k, blas_t* alpha, blas_t* a,
+                       int* lda, blas_t* b, int* ldb, blas_t* beta, blas_t* c,
+                       int* ldc) noexcept nogil:
+    if blas_t is float:
+        sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+    elif blas_t is double:
+        dgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+    elif blas_t is c64:
+        cgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+    else:
+        zgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+
+
+cdef inline void _gemv(char* t, int* m, int* n, blas_t* alpha, blas_t* a, int* lda, blas_t* x,
+                       int* incx, blas_t* beta, blas_t* y, int* incy) noexcept nogil:
+    if blas_t is float:
+        sgemv(t, m, n, alpha, a, lda, x, incx, beta, y, incy)
+    elif blas_t is double:
+        dgemv(t, m, n, alpha, a, lda, x, incx, beta, y, incy)
+    elif blas_t is c64:
+        cgemv(t, m, n, alpha, a, lda, x, incx, beta, y, incy)
+    else:
+        zgemv(t, m, n, alpha, a, lda, x, incx, beta, y, incy)
+
+
+cdef inline blas_t _dot(int* n, blas_t* x, int* incx, blas_t* y, int* incy) noexcept nogil:
+    if blas_t is float:
+        return sdot(n, x, incx, y, incy)
+    elif blas_t is double:
+        return ddot(n, x, incx, y, incy)
+    elif blas_t is c64:
+        return cdotu(n, x, incx, y, incy)
+    else:
+        return zdotu(n, x, incx, y, incy)
+
+
+cdef inline void _product(blas_t* a, blas_t* b, blas_t* c, Plan* p,
+                          blas_t* scratch) noexcept nogil:
+    """One C = A @ B through BLAS; m, n, k >= 1 (the caller handles k = 0)."""
+    cdef int m = p.m, n = p.n, k = p.k, lda = p.lda, ldb = p.ldb, inca, incb, one = 1
+    cdef int amode = p.amode, bmode = p.bmode
+    cdef blas_t alpha = 1, beta = 0
+    cdef char* ta
+    cdef char* tb
+    if amode == COPY:
+        _copy(a, scratch, m, k, p.ars, p.acs)
+        a, amode = scratch, ROW
+        scratch += <Py_ssize_t>m * k
+    if bmode == COPY:
+        _copy(b, scratch, k, n, p.brs, p.bcs)
+        b, bmode = scratch, ROW
+    # A row of A is a vector with increment 1 (ROW) or ld (COL); a column of B the other way.
+    inca = 1 if amode == ROW else lda
+    incb = ldb if bmode == ROW else 1
+    if m == 1 and n == 1:
+        c[0] = _dot(&k, a, &inca, b, &incb)
+    elif n == 1:
+        if amode == ROW:
+            _gemv(b"T", &k, &m, &alpha, a, &lda, b, &incb, &beta, c, &one)
+        else:
+            _gemv(b"N", &m, &k, &alpha, a, &lda, b, &incb, &beta, c, &one)
+    elif m == 1:
+        if bmode == ROW:
+            _gemv(b"N", &n, &k, &alpha, b, &ldb, a, &inca, &beta, c, &one)
+        else:
+            _gemv(b"T", &k, &n, &alpha, b, &ldb, a, &inca, &beta, c, &one)
+    else:
+        ta = b"N" if amode == ROW else b"T"
+        tb = b"N" if bmode == ROW else b"T"
+        _gemm(tb, ta, &n, &m, &k, &alpha, b, &ldb, a, &lda, &beta, c, &n)
+
+
+cdef void _run(blas_t* tag, Plan* p, Py_ssize_t lo, Py_ssize_t hi,
+               blas_t* scratch) noexcept nogil:
+    """Products lo..hi-1 of the batch (in C order over the merged batch dims)."""
+    cdef Py_ssize_t idx[MAXDIM]
+    cdef Py_ssize_t i, rest = lo, oa = 0, ob = 0
+    cdef int d
+    cdef blas_t* c
+    for d in range(p.ndim - 1, -1, -1):
+        idx[d] = rest % p.shape[d]
+        rest //= p.shape[d]
+        oa += idx[d] * p.sa[d]
+        ob += idx[d] * p.sb[d]
+    for i in range(lo, hi):
+        c = <blas_t*>(p.c + i * p.c_step)
+        if p.tiny:
+            _tiny_any(<blas_t*>(p.a + oa), <blas_t*>(p.b + ob), c, p)
+        elif p.k == 0:
+            memset(c, 0, p.c_step)
+        else:
+            _product(<blas_t*>(p.a + oa), <blas_t*>(p.b + ob), c, p, scratch)
+        d = p.ndim - 1
+        while d >= 0:       # the next batch index, odometer style
+            idx[d] += 1
+            oa += p.sa[d]
+            ob += p.sb[d]
+            if idx[d] < p.shape[d]:
+                break
+            oa -= p.sa[d] * p.shape[d]
+            ob -= p.sb[d] * p.shape[d]
+            idx[d] = 0
+            d -= 1
+
+
+cdef class _Job:
+    """A planned call: the arrays it keeps alive and the ranges each thread runs."""
+    cdef Plan p
+    cdef object keep
+
+    def run(self, Py_ssize_t t):
+        cdef Py_ssize_t lo = self.p.nbatch * t // self.p.threads
+        cdef Py_ssize_t hi = self.p.nbatch * (t + 1) // self.p.threads
+        cdef char* scratch = self.p.scratch
+        if scratch != NULL:
+            scratch += t * self.p.scratch_step
+        cdef int typenum = self.p.typenum
+        with nogil:
+            if typenum == cnp.NPY_FLOAT32:
+                _run(<float*>NULL, &self.p, lo, hi, <float*>scratch)
+            elif typenum == cnp.NPY_FLOAT64:
+                _run(<double*>NULL, &self.p, lo, hi, <double*>scratch)
+            elif typenum == cnp.NPY_COMPLEX64:
+                _run(<c64*>NULL, &self.p, lo, hi, <c64*>scratch)
+            else:
+                _run(<c128*>NULL, &self.p, lo, hi, <c128*>scratch)
+
+
+
+def _shapes(a, b):
+    return f"{a.shape} and {b.shape}"
+
+
+def matmul(cnp.ndarray a, cnp.ndarray b):
+    """The broadcast batched product of (..., m, k) and (..., k, n) arrays of one BLAS dtype, as
+    a new C-contiguous array; None where a size passes LP64 BLAS's 2^31-1 (use NumPy then)."""
+    cdef int typenum = cnp.PyArray_TYPE(a), nda = a.ndim, ndb = b.ndim, d, nb, item
+    if typenum != cnp.PyArray_TYPE(b) or typenum not in (
+            cnp.NPY_FLOAT32, cnp.NPY_FLOAT64, cnp.NPY_COMPLEX64, cnp.NPY_COMPLEX128):
+        raise TypeError(f"matmul kernel: unsupported dtypes {a.dtype}, {b.dtype}")
+    if not (cnp.PyArray_ISNOTSWAPPED(a) and cnp.PyArray_ISNOTSWAPPED(b)):
+        return matmul(a.astype(a.dtype.newbyteorder("=")), b.astype(b.dtype.newbyteorder("=")))
+    if nda < 2 or ndb < 2 or a.shape[nda - 1] != b.shape[ndb - 2]:
+        raise ValueError(f"matmul kernel: shapes {_shapes(a, b)} do not multiply")
+    item = a.itemsize
+    cdef Py_ssize_t m = a.shape[nda - 2], k = a.shape[nda - 1], n = b.shape[ndb - 1]
+    for s in (a.strides[nda - 2], a.strides[nda - 1], b.strides[ndb - 2], b.strides[ndb - 1]):
+        if s % item:                          # unaligned views: rare enough to copy whole
+            return matmul(np.ascontiguousarray(a), np.ascontiguousarray(b))
+    if m > INT_MAX or n > INT_MAX or k > INT_MAX:
+        return None
+    # Broadcast the batch dims (right-aligned), dropping size-1 dims.
+    nb = max(nda, ndb) - 2
+    cdef list shape = [], sa = [], sb = []
+    cdef Py_ssize_t da, db, size
+    for d in range(nb):
+        da = a.shape[d - nb + nda - 2] if d - nb + nda - 2 >= 0 else 1
+        db = b.shape[d - nb + ndb - 2] if d - nb + ndb - 2 >= 0 else 1
+        if da != db and da != 1 and db != 1:
+            raise ValueError(f"matmul kernel: batch dims of {_shapes(a, b)} do not broadcast")
+        size = max(da, db)
+        shape.append(size)
+        sa.append(a.strides[d - nb + nda - 2] if da > 1 else 0)
+        sb.append(b.strides[d - nb + ndb - 2] if db > 1 else 0)
+    cdef cnp.ndarray out = np.empty(tuple(shape) + (m, n), dtype=a.dtype)
+    if out.size == 0:
+        return out
+    cdef _Job job = _Job()
+    cdef Plan* p = &job.p
+    p.typenum, p.m, p.n, p.k = typenum, m, n, k
+    p.a, p.b = cnp.PyArray_BYTES(a), cnp.PyArray_BYTES(b)
+    p.c = cnp.PyArray_BYTES(out)
+    p.c_step = m * n * item
+    p.ars, p.acs = a.strides[nda - 2] // item, a.strides[nda - 1] // item
+    p.brs, p.bcs = b.strides[ndb - 2] // item, b.strides[ndb - 1] // item
+    # Merge batch dims that step evenly in both operands (out is contiguous), so the common
+    # cases iterate over one dim; size-1 dims go.
+    p.ndim = 0
+    cdef Py_ssize_t nbatch = 1
+    for d in range(nb):
+        size = shape[d]
+        nbatch *= size
+        if size == 1:
+            continue
+        if (p.ndim and sa[d] * size == p.sa[p.ndim - 1] and sb[d] * size == p.sb[p.ndim - 1]):
+            p.shape[p.ndim - 1] *= size
+            p.sa[p.ndim - 1] = sa[d]
+            p.sb[p.ndim - 1] = sb[d]
+        else:
+            p.shape[p.ndim], p.sa[p.ndim], p.sb[p.ndim] = size, sa[d], sb[d]
+            p.ndim += 1
+    p.tiny = m <= TINY and n <= TINY and k <= TINY and m * n * k <= TINY_WORK
+    p.amode = _layout(m, k, p.ars, p.acs, &p.lda)
+    p.bmode = _layout(k, n, p.brs, p.bcs, &p.ldb)
+    cdef Py_ssize_t scratch = 0
+    if not p.tiny and k:
+        scratch = (m * k if p.amode == COPY else 0) + (k * n if p.bmode == COPY else 0)
+    # Threads: a batch with enough work is split; BLAS then runs on 1 thread per range. One
+    # product big enough for OpenBLAS to thread (or a batch too short to split evenly) runs
+    # serially with BLAS at lamina's thread count instead.
+    cdef Py_ssize_t work = m * n * k, threads = min(_threads.get_num_threads(), nbatch)
+    uses_blas = not p.tiny and k > 0
+    if threads > 1 and uses_blas and not _threads.BLAS_CONTROL:
+        threads = 1
+    if threads > 1 and (work * nbatch < PARALLEL_WORK
+                        or (work >= BLAS_THREADED_WORK and nbatch < 4 * threads)):
+        threads = 1
+    p.nbatch, p.threads = nbatch, threads
+    p.scratch_step = (scratch * item + 63) // 64 * 64      # a cache line apart
+    p.scratch = NULL
+    buf = None
+    if scratch:
+        buf = np.empty(threads * p.scratch_step, dtype=np.uint8)
+        p.scratch = cnp.PyArray_BYTES(buf)
+    job.keep = (a, b, out, buf)
+    if threads == 1:
+        limited = uses_blas and work >= BLAS_THREADED_WORK and _threads.limit_blas(
+            _threads.get_num_threads())
+        try:
+            job.run(0)
+        finally:
+            if limited:
+                _threads.unlimit_blas()
+        return out
+    limited = uses_blas and _threads.limit_blas(1)
+    try:
+        _threads.parallel_for(job.run, threads)
+    finally:
+        if limited:
+            _threads.unlimit_blas()
+    return out
