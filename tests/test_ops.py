@@ -1,5 +1,6 @@
 """Generic forward tests over the op table: every op, dtype, sample and layout vs its reference."""
 
+import numbers
 
 import numpy as np
 import pytest
@@ -61,8 +62,10 @@ def _assert_matches(actual, expected, info, ctx):
         got = actual.item() if isinstance(actual, lm.Tensor) else actual
         if isinstance(expected, float) and np.isnan(expected):
             assert np.isnan(got), ctx
-        else:
+        elif isinstance(expected, numbers.Number):
             assert got == pytest.approx(expected, rel=1e-5, abs=1e-6), ctx
+        else:  # a dtype, a bool, a shape: compared exactly
+            assert got == expected, ctx
         return
     assert isinstance(actual, lm.Tensor), f"{ctx}: expected a Tensor, got {type(actual)}"
     got = actual.numpy()
