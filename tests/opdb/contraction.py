@@ -27,7 +27,7 @@ def _cast_like(result, like):
 
 
 def _arrays(dtype, rng, *shapes):
-    return tuple(np.asarray(make_array(s, dtype, rng)) for s in shapes)
+    return tuple(make_array(s, dtype, rng) for s in shapes)
 
 
 # -- einsum ---------------------------------------------------------------------------------------
@@ -94,7 +94,7 @@ def _err(args, exc, match, name, kwargs=None):
 
 def _einsum_errors():
     rng = np.random.default_rng(0)
-    f32, f64, i64 = (lambda *s, d=d: np.asarray(make_array(s, d, rng))
+    f32, f64, i64 = (lambda *s, d=d: make_array(s, d, rng)
                      for d in ("float32", "float64", "int64"))
     return [
         _err(("ij,jk", f32(2, 3)), RuntimeError, "fewer operands were provided", "fewer"),

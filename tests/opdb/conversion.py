@@ -17,7 +17,7 @@ CASTS = {"bool": "bool", "byte": "uint8", "char": "int8", "short": "int16", "int
 
 def _arrays(dtype, rng):
     for shape in SHAPES:
-        yield shape, np.asarray(make_array(shape, dtype, rng))
+        yield shape, make_array(shape, dtype, rng)
 
 
 def unary_samples(dtype, rng):
@@ -67,7 +67,7 @@ def _cast_info(method, target):
 
 def pair_samples(dtype, rng):
     for shape, a in _arrays(dtype, rng):
-        yield Sample((a, np.asarray(make_array(shape, dtype, rng))), name=str(shape))
+        yield Sample((a, make_array(shape, dtype, rng)), name=str(shape))
 
 
 def dtype_pair_samples(dtype, rng):
@@ -115,7 +115,7 @@ OPS = [
     OpInfo("numel", lm.numel, lambda a: a.size, unary_samples, dtypes=ALL_DTYPES,
            method="numel"),
     OpInfo("is_nonzero", lm.is_nonzero, lambda a: bool(a), lambda dtype, rng: [
-        Sample((np.asarray(make_array(shape, dtype, rng)),), name=str(shape))
+        Sample((make_array(shape, dtype, rng),), name=str(shape))
         for shape in [(), (1,), (1, 1)]], dtypes=ALL_DTYPES, method="is_nonzero",
            errors=_errors(
                ("empty", (np.zeros(0),), {}, RuntimeError,

@@ -117,7 +117,7 @@ def logspace_ref(start, end, steps, base=10.0, dtype=None):
 
 def like_samples(dtype, rng):
     for shape in SHAPES:
-        yield Sample((np.asarray(make_array(shape, dtype, rng)),), name=str(shape))
+        yield Sample((make_array(shape, dtype, rng),), name=str(shape))
     yield Sample((make_array((2, 3), dtype, rng),), {"dtype": lm.float64}, name="dtype_kw")
 
 
@@ -129,7 +129,7 @@ def _like_ref(fill):
 
 def full_like_samples(dtype, rng):
     for shape in SHAPES:
-        yield Sample((np.asarray(make_array(shape, dtype, rng)), FILL[np.dtype(dtype).kind]),
+        yield Sample((make_array(shape, dtype, rng), FILL[np.dtype(dtype).kind]),
                      name=str(shape))
     yield Sample((make_array((2, 3), dtype, rng), 3), {"dtype": lm.int16}, name="dtype_kw")
 
@@ -140,7 +140,7 @@ def full_like_ref(a, value, dtype=None):
 
 def data_samples(dtype, rng):
     for shape in SHAPES:
-        yield Sample((np.asarray(make_array(shape, dtype, rng)),), name=str(shape))
+        yield Sample((make_array(shape, dtype, rng),), name=str(shape))
 
 
 def _errors(*cases):

@@ -9,14 +9,10 @@ NumPy's indexing (on which PyTorch's agrees wherever these samples go) or plain 
 import numpy as np
 
 import lamina as lm
-from opdb import ErrorInput, OpInfo, Sample, make_array
+from opdb import ErrorInput, OpInfo, Sample
+from opdb import make_array as _array  # a short name: the samples below use it on most lines
 
 DTYPES = ("bool", "int32", "float32", "float64", "complex64")
-
-
-def _array(shape, dtype, rng):
-    # make_array gives a NumPy scalar, not a 0-dim array, for 0-dim bool and integer shapes.
-    return np.asarray(make_array(shape, dtype, rng))
 
 
 def _index(shape, high, rng):
@@ -312,7 +308,7 @@ def _masked_fill_samples(dtype, rng):
     for xs, ms in (((3, 4), (3, 4)), ((3, 4), (4,)), ((4,), (3, 4)), ((), ()), ((0, 4), (4,))):
         yield Sample((_array(xs, dtype, rng), _array(ms, "bool", rng), 1), name=f"{xs}-{ms}")
     yield Sample((_array((3, 4), dtype, rng), _array((3, 4), "bool", rng),
-                  np.asarray(make_array((), dtype, rng))), name="tensorvalue")
+                  _array((), dtype, rng)), name="tensorvalue")
 
 
 def _masked_fill_ref(x, mask, value):

@@ -18,7 +18,7 @@ FLOATS = ("float16",) + FLOATING + COMPLEX                # what mean/var/norm a
 
 def _array(shape, dtype, rng, nan=False):
     # make_array gives a NumPy scalar, not an array, for shape () with some dtypes.
-    x = np.asarray(make_array(shape, dtype, rng))
+    x = make_array(shape, dtype, rng)
     if nan and x.dtype.kind == "f" and x.size > 2:
         x.reshape(-1)[rng.choice(x.size, x.size // 4, replace=False)] = np.nan
     return x

@@ -13,16 +13,11 @@ from opdb import ErrorInput, OpInfo, Sample, make_array
 DTYPES = ("bool", "int16", "float32", "complex128")
 
 
-def _array(shape, dtype, rng):
-    # make_array gives a NumPy scalar, not a 0-dim array, for 0-dim bool and integer shapes.
-    return np.asarray(make_array(shape, dtype, rng))
-
-
 def cases(*spec):
     """Samples from (shape, args, kwargs) triples: an array of `shape`, then the parameters."""
     def samples(dtype, rng):
         for shape, args, kwargs in spec:
-            yield Sample((_array(shape, dtype, rng),) + tuple(args), dict(kwargs),
+            yield Sample((make_array(shape, dtype, rng),) + tuple(args), dict(kwargs),
                          name=f"{shape}-{args}-{kwargs}")
     return samples
 
@@ -39,7 +34,7 @@ def pairs(*spec):
     """Samples of two arrays (shapes `sa`, `sb`) for the ops that take their shape from another."""
     def samples(dtype, rng):
         for sa, sb in spec:
-            yield Sample((_array(sa, dtype, rng), _array(sb, dtype, rng)),
+            yield Sample((make_array(sa, dtype, rng), make_array(sb, dtype, rng)),
                          name=f"{sa}-{sb}")
     return samples
 

@@ -182,7 +182,7 @@ def _unique_consecutive_ref(x, return_inverse=False, return_counts=False, dim=No
 
 def unique_samples(dtype, rng, *, sorted_kw=True):
     def small(shape):
-        return np.asarray(make_array(shape, dtype, rng, low=0, high=3))
+        return make_array(shape, dtype, rng, low=0, high=3)
     yield Sample((small(()),), {}, "0d")
     yield Sample((small((0,)),), {"return_inverse": True, "return_counts": True}, "empty")
     yield Sample((small((9,)),), {"return_counts": True}, "1d")

@@ -25,7 +25,7 @@ ROUNDING = ("int16", "int64", "float16") + FLOATING
 
 def _array(shape, dtype, rng, **kwargs):
     """make_array, always an ndarray (it gives NumPy scalars for some 0-dim bool/int draws)."""
-    return np.asarray(make_array(shape, dtype, rng, **kwargs))
+    return make_array(shape, dtype, rng, **kwargs)
 
 
 def unary_samples(low=None, high=None, int_low=None, int_high=None):
