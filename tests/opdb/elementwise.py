@@ -1,7 +1,7 @@
 """Op table entries for lamina/_ops/elementwise.py.
 
 Binary samples mix dtypes (another dtype the op takes, a 0-dim tensor, Python scalars), so each
-reference first finds PyTorch's result dtype with the promotion model of test_promotion.py
+reference first finds PyTorch's result dtype with the promotion model of promotion_model.py
 (written from PyTorch's documented rules, not from lamina's code), then computes in it as
 PyTorch does.
 """
@@ -9,10 +9,10 @@ PyTorch does.
 import functools
 
 import numpy as np
-from test_promotion import SCALAR_DTYPE, expected_result
 
 import lamina as lm
 from opdb import ALL_DTYPES, COMPLEX, FLOATING, INTEGRAL, ErrorInput, OpInfo, Sample, make_array
+from promotion_model import SCALAR_DTYPE, expected_result
 
 REAL = INTEGRAL + ("float16",) + FLOATING
 ORDERED = ("bool",) + REAL                 # what comparisons, extrema and atan2 take
@@ -24,7 +24,7 @@ SCALARS = (True, 3, 2.5, 1.5 - 2j)
 
 
 def torch_dtype(*operands):
-    """PyTorch's result dtype by test_promotion's model; None where PyTorch gives complex32 (a
+    """PyTorch's result dtype by promotion_model's rules; None where PyTorch gives complex32 (a
     float16 tensor meeting a weaker complex operand), which lamina does not have."""
     kinds = [("dim" if x.ndim else "zero", x.dtype.name) if isinstance(x, np.ndarray)
              else ("scalar", SCALAR_DTYPE[type(x)]) for x in operands]
