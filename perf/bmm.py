@@ -7,6 +7,9 @@ the start of the run, so a table shows how far each library is from the hardware
 the others.
 """
 
+import threads_env  # noqa: F401  (before numpy: see threads_env.py)
+
+# isort: split
 import argparse
 import math
 import os

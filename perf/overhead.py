@@ -5,6 +5,9 @@ cost: argument unwrapping, dtype promotion, allocation of the result object. The
 no slower than PyTorch per op.
 """
 
+import threads_env  # noqa: F401  (before numpy: see threads_env.py)
+
+# isort: split
 import argparse
 import statistics
 import timeit
