@@ -248,3 +248,24 @@ def test_concurrent_callers_agree_and_restore_blas(threads):
     assert not errors
     if before is not None:
         assert _threads._blas_get() == before and _threads._blas_users == 0
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n", [8, 16])
+def test_square_loop_sizes(threads, dtype, n):
+    # 8x8 and 16x16 squares with unit column strides take the constant-size loops instead of
+    # ?gemm: check them against a float64 reference, with padded row strides (a row of A not
+    # adjacent to the next), odd batches, and threaded (300 products of 16^3 pass the parallel
+    # threshold) against serial.
+    rng = np.random.default_rng(n)
+    lm.set_num_threads(2)
+    for batch in (1, 7, 300):
+        a = rng.standard_normal((batch, n, n + 3)).astype(dtype)[:, :, :n]
+        b = rng.standard_normal((batch, n, n)).astype(dtype)
+        ref = np.matmul(a.astype(np.float64), b.astype(np.float64))
+        got = lm.bmm(lm.from_numpy(a), lm.from_numpy(b)).numpy()
+        tol = 1e-5 if dtype == np.float32 else 1e-13
+        np.testing.assert_allclose(got, ref, rtol=tol, atol=tol * n)
+    lm.set_num_threads(1)
+    serial = lm.bmm(lm.from_numpy(a), lm.from_numpy(b)).numpy()
+    np.testing.assert_array_equal(got, serial)

@@ -52,6 +52,11 @@ cdef enum:
 cdef enum:
     TINY = 8
     TINY_WORK = 216
+    # Square real products of 8x8 and 16x16 with unit column strides run the loops with the
+    # size as a constant (unrolled, vectorised over a row of B) rather than a BLAS call. Measured
+    # with 2 threads, medians: 20000x16x16 float32 6.8 ms vs 12.1 ms through sgemm (torch 10-18,
+    # NumPy 13-15); float64 21 vs 22 ms (dgemm); 50000x8x8 float32 4.2 ms, float64 7.2 ms.
+    SQUARE_MAX = 16
 
 # A batch whose total multiply-adds (batch * m * n * k) are below PARALLEL_WORK stays on one
 # thread. Waking a pool thread and joining it costs ~25-40 us here (a SimpleQueue hand-off each
@@ -109,7 +114,7 @@ cdef inline void _tiny(const blas_t* a, const blas_t* b, blas_t* c, int m, int n
                        Py_ssize_t bcs) noexcept nogil:
     # Row i of C accumulates A[i, l] * B[l, :] in registers: with n and the strides constant
     # at the call site (see _tiny_any) the inner loop vectorises over a row of B.
-    cdef blas_t acc[TINY]
+    cdef blas_t acc[SQUARE_MAX]
     cdef blas_t x
     cdef int i, j, l
     for i in range(m):
@@ -134,6 +139,10 @@ cdef inline void _tiny_any(const blas_t* a, const blas_t* b, blas_t* c, Plan* p)
             _tiny(a, b, c, 3, 3, 3, p.ars, 1, p.brs, 1)
         elif n == 4:
             _tiny(a, b, c, 4, 4, 4, p.ars, 1, p.brs, 1)
+        elif n == 8:
+            _tiny(a, b, c, 8, 8, 8, p.ars, 1, p.brs, 1)
+        elif n == 16:
+            _tiny(a, b, c, 16, 16, 16, p.ars, 1, p.brs, 1)
         else:
             _tiny(a, b, c, n, n, n, p.ars, 1, p.brs, 1)
     elif p.bcs == 1:
@@ -343,7 +352,9 @@ def matmul(cnp.ndarray a, cnp.ndarray b):
         else:
             p.shape[p.ndim], p.sa[p.ndim], p.sb[p.ndim] = size, sa[d], sb[d]
             p.ndim += 1
-    p.tiny = m <= TINY and n <= TINY and k <= TINY and m * n * k <= TINY_WORK
+    p.tiny = ((m <= TINY and n <= TINY and k <= TINY and m * n * k <= TINY_WORK)
+              or (m == n == k and (n == 8 or n == 16) and p.acs == 1 and p.bcs == 1
+                  and typenum in (cnp.NPY_FLOAT32, cnp.NPY_FLOAT64)))
     p.amode = _layout(m, k, p.ars, p.acs, &p.lda)
     p.bmode = _layout(k, n, p.brs, p.bcs, &p.ldb)
     cdef Py_ssize_t scratch = 0
