@@ -191,10 +191,10 @@ def _dim_list(dims, ndim):
 # -- reshaping ------------------------------------------------------------------------------------
 
 def view(self, *shape, size=None, dtype=None):
+    if size is None and dtype is None and is_int_tuple(shape):
+        return view_p(self, shape=infer_size(shape, self._data.size))  # x.view(2, 2): no parsing
     if dtype is not None or (len(shape) == 1 and isinstance(shape[0], dt.dtype)):
         return _view_dtype(self, shape[0] if dtype is None else dtype)
-    if size is None and is_int_tuple(shape):
-        return view_p(self, shape=infer_size(shape, self._data.size))  # x.view(2, 2): no parsing
     shape = _ints("view", _varargs("view", "size", shape, size))
     return view_p(self, shape=infer_size(shape, self._data.size))
 
