@@ -10,10 +10,13 @@ A storage's version counter is created lazily: most tensors are never viewed or 
 place, and skipping the allocation is measurable on the per-op path.
 """
 
+cimport numpy as cnp
 from cpython.ref cimport Py_INCREF
 from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM
 
 import numpy as np
+
+cnp.import_array()
 
 from . import dtype as _dt
 
@@ -263,6 +266,26 @@ cpdef tuple infer_size(tuple shape, Py_ssize_t numel):
             f"cannot reshape tensor of 0 elements into shape {list(shape)} because the "
             "unspecified dimension size -1 can be any value and is ambiguous")
     raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+
+
+VIEW_STRIDE_MSG = ("view size is not compatible with input tensor's size and stride (at least "
+                    "one dimension spans across two contiguous subspaces). Use .reshape(...) "
+                    "instead.")
+
+
+def view_array(cnp.ndarray a, *, tuple shape):
+    """The cpu kernel of `Tensor.view`: `a` reshaped without a copy, or PyTorch's RuntimeError.
+
+    `shape` is already resolved and holds `a.size` elements. A C-contiguous array always has the
+    view, taken through NumPy's C API (the per-op cost of x.view(2, 2) is mostly call overhead);
+    any other layout asks NumPy whether its strides allow one.
+    """
+    if cnp.PyArray_IS_C_CONTIGUOUS(a):
+        return cnp.PyArray_Reshape(a, shape)
+    try:
+        return np.reshape(a, shape, copy=False)
+    except ValueError:
+        raise RuntimeError(VIEW_STRIDE_MSG) from None
 
 
 cpdef object wrap(object data):
