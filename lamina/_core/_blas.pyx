@@ -303,30 +303,39 @@ def matmul(cnp.ndarray a, cnp.ndarray b):
         raise TypeError(f"matmul kernel: unsupported dtypes {a.dtype}, {b.dtype}")
     if not (cnp.PyArray_ISNOTSWAPPED(a) and cnp.PyArray_ISNOTSWAPPED(b)):
         return matmul(a.astype(a.dtype.newbyteorder("=")), b.astype(b.dtype.newbyteorder("=")))
-    if nda < 2 or ndb < 2 or a.shape[nda - 1] != b.shape[ndb - 2]:
+    if nda < 2 or ndb < 2 or cnp.PyArray_DIMS(a)[nda - 1] != cnp.PyArray_DIMS(b)[ndb - 2]:
         raise ValueError(f"matmul kernel: shapes {_shapes(a, b)} do not multiply")
     item = a.itemsize
-    cdef Py_ssize_t m = a.shape[nda - 2], k = a.shape[nda - 1], n = b.shape[ndb - 1]
-    for s in (a.strides[nda - 2], a.strides[nda - 1], b.strides[ndb - 2], b.strides[ndb - 1]):
-        if s % item:                          # unaligned views: rare enough to copy whole
-            return matmul(np.ascontiguousarray(a), np.ascontiguousarray(b))
+    # Shapes and strides straight from the array structs: on small products the kernel's own
+    # setup is most of the per-call cost, so no Python tuples or lists are built here.
+    cdef cnp.npy_intp* ash = cnp.PyArray_DIMS(a)
+    cdef cnp.npy_intp* bsh = cnp.PyArray_DIMS(b)
+    cdef cnp.npy_intp* ast = cnp.PyArray_STRIDES(a)
+    cdef cnp.npy_intp* bst = cnp.PyArray_STRIDES(b)
+    cdef Py_ssize_t m = ash[nda - 2], k = ash[nda - 1], n = bsh[ndb - 1]
+    if (ast[nda - 2] % item or ast[nda - 1] % item or bst[ndb - 2] % item
+            or bst[ndb - 1] % item):          # unaligned views: rare enough to copy whole
+        return matmul(np.ascontiguousarray(a), np.ascontiguousarray(b))
     if m > INT_MAX or n > INT_MAX or k > INT_MAX:
         return None
     # Broadcast the batch dims (right-aligned), dropping size-1 dims.
     nb = max(nda, ndb) - 2
-    cdef list shape = [], sa = [], sb = []
+    cdef cnp.npy_intp shape[MAXDIM + 2]
+    cdef Py_ssize_t sa[MAXDIM]
+    cdef Py_ssize_t sb[MAXDIM]
     cdef Py_ssize_t da, db, size
     for d in range(nb):
-        da = a.shape[d - nb + nda - 2] if d - nb + nda - 2 >= 0 else 1
-        db = b.shape[d - nb + ndb - 2] if d - nb + ndb - 2 >= 0 else 1
+        da = ash[d - nb + nda - 2] if d - nb + nda - 2 >= 0 else 1
+        db = bsh[d - nb + ndb - 2] if d - nb + ndb - 2 >= 0 else 1
         if da != db and da != 1 and db != 1:
             raise ValueError(f"matmul kernel: batch dims of {_shapes(a, b)} do not broadcast")
         size = max(da, db)
-        shape.append(size)
-        sa.append(a.strides[d - nb + nda - 2] if da > 1 else 0)
-        sb.append(b.strides[d - nb + ndb - 2] if db > 1 else 0)
-    cdef cnp.ndarray out = np.empty(tuple(shape) + (m, n), dtype=a.dtype)
-    if out.size == 0:
+        shape[d] = size
+        sa[d] = ast[d - nb + nda - 2] if da > 1 else 0
+        sb[d] = bst[d - nb + ndb - 2] if db > 1 else 0
+    shape[nb], shape[nb + 1] = m, n
+    cdef cnp.ndarray out = cnp.PyArray_SimpleNew(nb + 2, shape, typenum)
+    if cnp.PyArray_SIZE(out) == 0:
         return out
     cdef _Job job = _Job()
     cdef Plan* p = &job.p
@@ -334,8 +343,8 @@ def matmul(cnp.ndarray a, cnp.ndarray b):
     p.a, p.b = cnp.PyArray_BYTES(a), cnp.PyArray_BYTES(b)
     p.c = cnp.PyArray_BYTES(out)
     p.c_step = m * n * item
-    p.ars, p.acs = a.strides[nda - 2] // item, a.strides[nda - 1] // item
-    p.brs, p.bcs = b.strides[ndb - 2] // item, b.strides[ndb - 1] // item
+    p.ars, p.acs = ast[nda - 2] // item, ast[nda - 1] // item
+    p.brs, p.bcs = bst[ndb - 2] // item, bst[ndb - 1] // item
     # Merge batch dims that step evenly in both operands (out is contiguous), so the common
     # cases iterate over one dim; size-1 dims go.
     p.ndim = 0
