@@ -126,7 +126,8 @@ def _reshape_fwd(xp, a, *, shape):
 # Views.
 view_p = Primitive("view", cpu=view_array, xp=_view_fwd, jvp=LINEAR, view=True)
 view_dtype_p = Primitive("view_dtype", xp=_view_dtype_fwd, view=True)
-permute_p = Primitive("permute", xp=lambda xp, a, *, dims: xp.transpose(a, dims), jvp=LINEAR,
+# The array's own transpose method: np.transpose's Python wrapper costs more than the view.
+permute_p = Primitive("permute", xp=lambda xp, a, *, dims: a.transpose(dims), jvp=LINEAR,
                       view=True)
 expand_p = Primitive("expand", xp=lambda xp, a, *, shape: xp.broadcast_to(a, shape), jvp=LINEAR,
                      view=True)
@@ -232,7 +233,9 @@ def view_as(self, other):
 
 
 def reshape(input, shape):
-    shape = infer_size(_ints("reshape", shape), input._data.size)
+    if not (type(shape) is tuple and is_int_tuple(shape)):  # plain ints skip the parsing
+        shape = _ints("reshape", shape)
+    shape = infer_size(shape, input._data.size)
     try:
         return view_p(input, shape=shape)
     except RuntimeError:
@@ -277,6 +280,10 @@ def ravel(input):
 
 def squeeze(input, dim=None):
     shape = input._data.shape
+    if type(dim) is int:  # one dim: no list to build and check
+        d = canonical_dim(dim, len(shape))
+        return view_p(input, shape=shape[:d] + shape[d + 1:] if shape and shape[d] == 1
+                      else shape)
     if dim is None:
         dims = range(len(shape))
     else:
