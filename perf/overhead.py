@@ -22,23 +22,29 @@ except ImportError:
     torch = None
 
 # name -> statement; each library's setup defines a, b (4 elements, float32) and x (4 elements).
+# The first four are issue 3's yardstick; the rest watch other common small-tensor paths
+# (m is a 2x2 matrix).
 CASES = {
     "a + b": "a + b",
     "x.sum()": "x.sum()",
     "x[0]": "x[0]",
     "x.view(2, 2)": "x.view(2, 2)",
+    "x.reshape(2, 2)": "x.reshape(2, 2)",
+    "x.unsqueeze(0)": "x.unsqueeze(0)",
+    "m.transpose(0, 1)": "m.transpose(0, 1)",
+    "m @ m": "m @ m",
 }
-NUMPY_STMT = {"x.view(2, 2)": "x.reshape(2, 2)"}  # NumPy's view() reinterprets dtype instead
+# NumPy's spelling where it differs (its view() reinterprets the dtype instead).
+NUMPY_STMT = {"x.view(2, 2)": "x.reshape(2, 2)", "x.unsqueeze(0)": "x[None]"}
 
 
 def _setups():
-    data = np.arange(4, dtype=np.float32)
-    libs = {"lamina": {"a": lm.from_numpy(data.copy()), "b": lm.from_numpy(data.copy()),
-                       "x": lm.from_numpy(data.copy())},
-            "numpy": {"a": data.copy(), "b": data.copy(), "x": data.copy()}}
+    data = {"a": np.arange(4, dtype=np.float32), "b": np.arange(4, dtype=np.float32),
+            "x": np.arange(4, dtype=np.float32), "m": np.arange(4, dtype=np.float32).reshape(2, 2)}
+    libs = {"lamina": {k: lm.from_numpy(v.copy()) for k, v in data.items()},
+            "numpy": {k: v.copy() for k, v in data.items()}}
     if torch is not None:
-        libs["torch"] = {"a": torch.from_numpy(data.copy()), "b": torch.from_numpy(data.copy()),
-                         "x": torch.from_numpy(data.copy())}
+        libs["torch"] = {k: torch.from_numpy(v.copy()) for k, v in data.items()}
     return libs
 
 
