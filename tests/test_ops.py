@@ -25,14 +25,6 @@ def _to_lamina(x):
     return x
 
 
-def _to_numpy(x):
-    if isinstance(x, lm.Tensor):
-        return x.numpy()
-    if isinstance(x, (list, tuple)):
-        return type(x)(_to_numpy(e) for e in x)
-    return x
-
-
 def _layout_variants(args):
     """The args once per layout: every array argument takes that layout (when it has it)."""
     yield "contig", args

@@ -85,14 +85,6 @@ def _sum_dtype(x, dtype=None):
     return np.dtype(np.int64) if x.dtype.kind in "biu" else x.dtype
 
 
-def _reduction_ref(fn, result=lambda x: x.dtype, prepare=_wide):
-    """A reference `fn(x, axis, keepdims)` computed wide and cast to PyTorch's result dtype."""
-    def ref(x, dim=None, keepdim=False, **kw):
-        out = fn(prepare(x), axis=_axis(x, dim), keepdims=keepdim, **kw)
-        return np.asarray(out).astype(result(x))
-    return ref
-
-
 def _sum_ref(fn):
     def ref(x, dim=None, keepdim=False, dtype=None):
         src = x if dtype is None else x.astype(dtype.np)
