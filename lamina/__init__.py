@@ -55,4 +55,17 @@ for _family in _FAMILIES:
 del _family, _name, _fn
 
 from . import autograd, cuda, linalg  # noqa: E402  (subpackages see the assembled namespace)
+
+
+# linalg's functions that torch also has at top level (torch.det, torch.cholesky_solve, ...) and
+# as Tensor methods.
+def _install_linalg():
+    for family in linalg._FAMILIES:
+        globals().update(family.TOPLEVEL)
+        for name, fn in family.METHODS.items():
+            setattr(Tensor, name, fn)
+
+
+_install_linalg()
+del _install_linalg
 from . import utils as utils  # noqa: E402

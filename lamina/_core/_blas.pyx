@@ -24,19 +24,15 @@ from libc.string cimport memset
 from scipy.linalg.cython_blas cimport (
     cdotu, cgemm, cgemv, ddot, dgemm, dgemv, sdot, sgemm, sgemv, zdotu, zgemm, zgemv)
 
+from ._lapack cimport c64, c128
+from ._lapack cimport lapack_t as blas_t
+
 import numpy as np
 
 from . import _threads
 
 cnp.import_array()
 
-ctypedef float complex c64
-ctypedef double complex c128
-ctypedef fused blas_t:
-    float
-    double
-    c64
-    c128
 
 cdef enum:
     MAXDIM = 64          # NumPy's NPY_MAXDIMS
@@ -396,10 +392,5 @@ def matmul(cnp.ndarray a, cnp.ndarray b):
             if limited:
                 _threads.unlimit_blas()
         return out
-    limited = uses_blas and _threads.limit_blas(1)
-    try:
-        _threads.parallel_for(job.run, threads)
-    finally:
-        if limited:
-            _threads.unlimit_blas()
+    _threads.run_parallel(job.run, threads)
     return out

@@ -159,3 +159,19 @@ def parallel_for(fn, count):
             raise err
     finally:
         pool.lock.release()
+
+
+def run_parallel(fn, threads):
+    """Call `fn(t)` for t in range(threads) across the pool, with scipy's BLAS/LAPACK at one
+    thread while they run (restored after), so a batch split over our threads never
+    oversubscribes the cores. Where that BLAS is out of reach (BLAS_CONTROL False), kernels
+    that call it pass threads=1."""
+    if threads <= 1:
+        fn(0)
+        return
+    limited = limit_blas(1)
+    try:
+        parallel_for(fn, threads)
+    finally:
+        if limited:
+            unlimit_blas()

@@ -1,36 +1,31 @@
-"""lamina.linalg: the torch.linalg surface (argument checks and compositions of _ops primitives)."""
+"""lamina.linalg: the torch.linalg surface.
 
-from .. import matmul  # linalg.matmul is torch.matmul under another name
-from .._core import dtype as _dt
-from .._core._tensor import TensorBase as _TensorBase
-from .._ops import contraction as _contraction
-from .._ops._checks import check_tensor as _check_tensor
-from .._ops._checks import torch_type_name as _torch_type_name
-from .._ops.mutation import finish_out as _finish_out
+Argument checks, error messages and compositions of _ops primitives; the kernels live in
+lamina/_core. One module per family, each listing its public names (`__all__`), the ones torch
+also has at top level (`TOPLEVEL`, installed on `lamina` by lamina/__init__.py) and its Tensor
+methods (`METHODS`).
+"""
 
+from . import (
+    _cholesky,
+    _eig,
+    _eigh,
+    _functions,
+    _ldl,
+    _lstsq,
+    _lu,
+    _norms,
+    _products,
+    _qr,
+    _svd,
+)
+from ._checks import LinAlgError
 
-def multi_dot(tensors, *, out=None):
-    if not isinstance(tensors, (list, tuple)):
-        raise TypeError(f"linalg_multi_dot(): argument 'tensors' (position 1) must be tuple of "
-                        f"Tensors, not {type(tensors).__name__}")
-    for k, x in enumerate(tensors):
-        if not isinstance(x, _TensorBase):
-            raise TypeError(f"expected Tensor as element {k} in argument 0, but got "
-                            f"{type(x).__name__}")
-    return _finish_out(_contraction.multi_dot(tensors), out)
+_FAMILIES = (_products, _cholesky, _lu, _qr, _eigh, _svd, _eig, _lstsq, _ldl, _norms,
+             _functions)
+for _family in _FAMILIES:
+    for _name in _family.__all__:
+        globals()[_name] = getattr(_family, _name)
+del _family, _name
 
-
-def vecdot(x, y, *, dim=-1, out=None):
-    _check_tensor("linalg_vecdot", x, "x", 1)
-    _check_tensor("linalg_vecdot", y, "y", 2)
-    if x.dtype.category < _dt.FLOAT:
-        raise RuntimeError(f"linalg.vecdot: Expected a floating point or complex tensor as input. "
-                           f"Got {_torch_type_name(x.dtype)}")
-    if x.dtype is not y.dtype:
-        raise RuntimeError(f"linalg.vecdot: Expected x and y to have the same dtype, but found x "
-                           f"of type {_torch_type_name(x.dtype)} and y of type "
-                           f"{_torch_type_name(y.dtype)} instead")
-    return _finish_out(_contraction.vecdot(x, y, dim), out)
-
-
-__all__ = ["matmul", "multi_dot", "vecdot"]
+__all__ = ["LinAlgError"] + [name for family in _FAMILIES for name in family.__all__]

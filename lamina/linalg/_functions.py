@@ -1,0 +1,5 @@
+"""lamina.linalg: the functions family (being written)."""
+
+__all__ = []
+TOPLEVEL = {}   # names that torch also has at top level (torch.det, torch.cholesky_solve, ...)
+METHODS = {}    # Tensor methods
