@@ -55,6 +55,7 @@ for _family in _FAMILIES:
 del _family, _name, _fn
 
 from . import autograd, cuda, linalg  # noqa: E402  (subpackages see the assembled namespace)
+from . import utils as utils  # noqa: E402
 
 
 # linalg's functions that torch also has at top level (torch.det, torch.cholesky_solve, ...) and
@@ -68,4 +69,3 @@ def _install_linalg():
 
 _install_linalg()
 del _install_linalg
-from . import utils as utils  # noqa: E402
