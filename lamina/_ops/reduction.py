@@ -3,13 +3,11 @@
 Forward bodies receive axes already checked and wrapped (a tuple of non-negative ints, or None
 for every axis) and the result dtype already decided in PyTorch's terms, so NumPy's own dtype
 rules never leak through. float16 inputs accumulate in float32 and round once at the end, as
-PyTorch's CPU kernels do. The named tuples PyTorch returns (`torch.return_types.max`, ...) live in
-`return_types`, shared with the sorting family.
+PyTorch's CPU kernels do. The named tuples PyTorch returns (`torch.return_types.max`, ...) are in
+return_types.py.
 """
 
 import builtins
-import collections
-import types
 import warnings
 from functools import partial
 
@@ -22,27 +20,7 @@ from . import elementwise
 from ._checks import not_implemented, torch_type_name
 from .mutation import finish_out, write_inplace
 from .primitive import LINEAR, NONDIFF, Primitive
-
-# -- named tuples ---------------------------------------------------------------------------------
-
-
-def _structseq_repr(self):
-    body = ",\n".join(f"{name}={value!r}" for name, value in zip(self._fields, self))
-    return f"lamina.return_types.{type(self).__name__}(\n{body})"
-
-
-def _structseq(name, fields=("values", "indices")):
-    cls = collections.namedtuple(name, fields)
-    cls.__module__ = "lamina.return_types"
-    cls.__repr__ = _structseq_repr
-    return cls
-
-
-return_types = types.SimpleNamespace(**{
-    name: _structseq(name) for name in ("max", "min", "median", "nanmedian", "mode", "cummax",
-                                        "cummin", "sort", "topk", "kthvalue")})
-return_types.aminmax = _structseq("aminmax", ("min", "max"))
-
+from .return_types import return_types
 
 # -- argument checks shared with sorting.py -------------------------------------------------------
 

@@ -18,9 +18,9 @@ from .reduction import (
     is_int_like,
     one_axis,
     reject_complex,
-    return_types,
     scalar_as_vector,
 )
+from .return_types import return_types
 
 
 def _argsort(xp, x, axis, descending):
