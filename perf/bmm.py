@@ -13,11 +13,9 @@ import threads_env  # noqa: F401  (before numpy: see threads_env.py)
 import argparse
 import math
 import os
-import statistics
-import time
 
 import numpy as np
-import scipy.linalg.blas
+from timing import measure_floors, set_threads, time_interleaved, to_numpy
 
 import lamina as lm
 
@@ -34,11 +32,6 @@ try:
 except ImportError:
     jax = None
 
-try:
-    import threadpoolctl
-except ImportError:
-    threadpoolctl = None
-
 # name -> (batch, n): from many tiny matrices (memory-bound, per-matrix overhead shows) to one
 # large one (compute-bound, BLAS's own threading decides).
 CASES = {
@@ -54,14 +47,6 @@ QUICK_CASES = {"4x4": (10000, 4), "16x16": (2000, 16), "64x64": (200, 64),
 DTYPES = ("float64", "float32")
 OPS = ("bmm", "matmul")
 LIBS = ("lamina", "numpy", "torch", "jax")
-
-# Seconds of timing per case (all libraries together), and the round counts around it: enough
-# rounds for a stable median on this shared 2-core machine, and a default run of ~1-2 min when
-# the machine is idle (the 2048 and 512 cases take most of it).
-BUDGET = {False: 2.0, True: 0.2}
-ROUNDS = {False: (3, 31), True: (3, 5)}
-SAMPLE_S = 0.01  # a sample repeats the call until it lasts ~10 ms, so the clock's jitter is small
-
 
 def _callables(op, a, b):
     """library -> zero-argument call of `op` on the library's copy of a, b (None: not available).
@@ -84,38 +69,6 @@ def _callables(op, a, b):
     return calls
 
 
-def _to_numpy(result):
-    return result.numpy() if hasattr(result, "numpy") else np.asarray(result)
-
-
-def _time(fn, number):
-    start = time.perf_counter()
-    for _ in range(number):
-        fn()
-    return (time.perf_counter() - start) / number
-
-
-def measure_floors(quick=False):
-    """Copy bandwidth (bytes/s) and GEMM peak (flop/s per dtype) of this machine, best of a few.
-
-    Bandwidth: np.copyto of 128 MB (64 MB with --quick), counting bytes read plus written.
-    Peak: scipy's ?gemm on a large square matrix with all of OpenBLAS's threads; the best run
-    is the peak, since any slower run was disturbed.
-    """
-    size = (8 if quick else 16) * 2**20
-    src, dst = np.ones(size), np.empty(size)
-    np.copyto(dst, src)
-    bandwidth = 2 * src.nbytes / min(_time(lambda: np.copyto(dst, src), 1) for _ in range(7))
-    n = 1024 if quick else 2048
-    peak = {}
-    for dtype, gemm in (("float64", scipy.linalg.blas.dgemm), ("float32", scipy.linalg.blas.sgemm)):
-        a = np.asfortranarray(np.random.default_rng(0).standard_normal((n, n)), dtype=dtype)
-        gemm(1.0, a, a)
-        best = min(_time(lambda gemm=gemm, a=a: gemm(1.0, a, a), 1) for _ in range(3))
-        peak[dtype] = 2 * n**3 / best
-    return bandwidth, peak
-
-
 def floor_of(batch, n, dtype, bandwidth, peak):
     """(seconds, 'mem' or 'flop'): the larger of the memory and the compute floor."""
     mem = 3 * batch * n * n * np.dtype(dtype).itemsize / bandwidth
@@ -124,39 +77,18 @@ def floor_of(batch, n, dtype, bandwidth, peak):
 
 
 def run_case(op, batch, n, dtype, quick=False):
-    """Median seconds per call of each library on one case; a library with a wrong result is
-    reported as NaN rather than timed."""
+    """Median seconds per call of each library on one case (NaN: a wrong result)."""
     rng = np.random.default_rng(0)
     a = rng.standard_normal((batch, n, n)).astype(dtype)
     b = rng.standard_normal((batch, n, n)).astype(dtype)
-    calls = _callables(op, a, b)
     expected = np.matmul(a, b)
     tol = 1e-4 if dtype == "float32" else 1e-10
-    numbers, results, per_round = {}, {}, 0.0
-    for lib, fn in calls.items():
-        if fn is None:
-            continue
-        # Warm-up: a first call allocates, JIT-compiles or spins up thread pools; the second is
-        # checked, and its time sets how many calls make one sample.
-        fn()
-        start = time.perf_counter()
-        result = fn()
-        t = time.perf_counter() - start
-        if not np.allclose(_to_numpy(result), expected, rtol=tol, atol=tol * n):
-            print(f"  {lib} {op} {n}x{n} {dtype}: wrong result, not timed")
-            results[lib] = math.nan
-            continue
-        numbers[lib] = max(1, math.ceil(SAMPLE_S / t))
-        per_round += numbers[lib] * t
-    lo, hi = ROUNDS[quick]
-    rounds = min(hi, max(lo, int(BUDGET[quick] / max(per_round, 1e-9))))
-    samples = {lib: [] for lib in numbers}
-    # Libraries interleaved within each round, so drift in the machine's speed hits all alike.
-    for _ in range(rounds):
-        for lib, number in numbers.items():
-            samples[lib].append(_time(calls[lib], number))
-    results.update({lib: statistics.median(v) for lib, v in samples.items()})
-    return results
+
+    def correct(result):
+        return np.allclose(to_numpy(result), expected, rtol=tol, atol=tol * n)
+
+    return time_interleaved(_callables(op, a, b), correct, quick,
+                            label=f"{op} {n}x{n} {dtype}")
 
 
 def run(quick=False, sizes=None, dtypes=DTYPES, ops=OPS):
@@ -233,26 +165,6 @@ def plot(rows, path, bandwidth, peak):
     print(f"plot written to {path}")
 
 
-def _set_threads(n):
-    """Limit every library to n threads where it can be limited.
-
-    Returns the names of the libraries limited, and threadpoolctl's limiter (None without it),
-    which must stay referenced while the limit should hold.
-    """
-    applied, limiter = [], None
-    if hasattr(lm, "set_num_threads"):
-        lm.set_num_threads(n)
-        applied.append("lamina")
-    if torch is not None:
-        torch.set_num_threads(n)
-        applied.append("torch")
-    if threadpoolctl is not None:
-        # Process-wide, kept for the whole run: NumPy's and SciPy's OpenBLAS alike.
-        limiter = threadpoolctl.threadpool_limits(n)
-        applied.append("numpy (threadpoolctl)")
-    return applied, limiter
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats, smaller cases")
@@ -264,7 +176,7 @@ def main(argv=None):
                         metavar="PATH", help="where to write the plot (default perf/bmm.png)")
     args = parser.parse_args(argv)
     if args.threads is not None:
-        applied, _limiter = _set_threads(args.threads)
+        applied, _limiter = set_threads(args.threads)
         print(f"threads: {args.threads} for {', '.join(applied) or 'no library'}"
               + ("" if "lamina" in applied else " (lamina has no set_num_threads yet)"))
     if not hasattr(lm, "bmm"):

@@ -19,11 +19,12 @@ sys.path[:] = [PERF] + [p for p in sys.path
                         if os.path.abspath(p or os.curdir) not in (CHECKOUT, PERF)]
 
 import bmm  # noqa: E402
+import linalg  # noqa: E402
 import overhead  # noqa: E402
 
 import lamina  # noqa: E402
 
-BENCHMARKS = {"overhead": overhead, "bmm": bmm}
+BENCHMARKS = {"overhead": overhead, "bmm": bmm, "linalg": linalg}
 
 
 def main():

@@ -1,0 +1,113 @@
+"""What every benchmark in perf/ shares: interleaved timing, the machine's floors, thread limits.
+
+Libraries are timed round by round in one process on the same inputs, so drift in this shared
+machine's speed hits all of them alike; medians over rounds are reported.
+"""
+
+import math
+import statistics
+import time
+
+import numpy as np
+import scipy.linalg.blas
+
+import lamina as lm
+
+try:
+    import torch
+except ImportError:
+    torch = None
+
+try:
+    import threadpoolctl
+except ImportError:
+    threadpoolctl = None
+
+# Seconds of timing per case (all libraries together), and the round counts around it: enough
+# rounds for a stable median on this shared 2-core machine, and a default run of a few minutes
+# when the machine is idle.
+BUDGET = {False: 2.0, True: 0.2}
+ROUNDS = {False: (3, 31), True: (3, 5)}
+SAMPLE_S = 0.01  # a sample repeats the call until it lasts ~10 ms, so the clock's jitter is small
+
+
+def to_numpy(result):
+    if isinstance(result, (tuple, list)):
+        return tuple(to_numpy(r) for r in result)
+    return result.numpy() if hasattr(result, "numpy") else np.asarray(result)
+
+
+def time_once(fn, number):
+    start = time.perf_counter()
+    for _ in range(number):
+        fn()
+    return (time.perf_counter() - start) / number
+
+
+def time_interleaved(calls, correct, quick=False, label=""):
+    """library -> median seconds per call, for each library whose call is not None; a library
+    whose result `correct(result)` rejects is reported as NaN rather than timed."""
+    numbers, results, per_round = {}, {}, 0.0
+    for lib, fn in calls.items():
+        if fn is None:
+            continue
+        # Warm-up: a first call allocates, JIT-compiles or spins up thread pools; the second is
+        # checked, and its time sets how many calls make one sample.
+        fn()
+        start = time.perf_counter()
+        result = fn()
+        t = time.perf_counter() - start
+        if not correct(result):
+            print(f"  {lib} {label}: wrong result, not timed")
+            results[lib] = math.nan
+            continue
+        numbers[lib] = max(1, math.ceil(SAMPLE_S / t))
+        per_round += numbers[lib] * t
+    lo, hi = ROUNDS[quick]
+    rounds = min(hi, max(lo, int(BUDGET[quick] / max(per_round, 1e-9))))
+    samples = {lib: [] for lib in numbers}
+    for _ in range(rounds):
+        for lib, number in numbers.items():
+            samples[lib].append(time_once(calls[lib], number))
+    results.update({lib: statistics.median(v) for lib, v in samples.items()})
+    return results
+
+
+def measure_floors(quick=False):
+    """Copy bandwidth (bytes/s) and GEMM peak (flop/s per dtype) of this machine, best of a few.
+
+    Bandwidth: np.copyto of 128 MB (64 MB with --quick), counting bytes read plus written.
+    Peak: scipy's ?gemm on a large square matrix with all of OpenBLAS's threads; the best run
+    is the peak, since any slower run was disturbed.
+    """
+    size = (8 if quick else 16) * 2**20
+    src, dst = np.ones(size), np.empty(size)
+    np.copyto(dst, src)
+    bandwidth = 2 * src.nbytes / min(time_once(lambda: np.copyto(dst, src), 1) for _ in range(7))
+    n = 1024 if quick else 2048
+    peak = {}
+    for dtype, gemm in (("float64", scipy.linalg.blas.dgemm), ("float32", scipy.linalg.blas.sgemm)):
+        a = np.asfortranarray(np.random.default_rng(0).standard_normal((n, n)), dtype=dtype)
+        gemm(1.0, a, a)
+        best = min(time_once(lambda gemm=gemm, a=a: gemm(1.0, a, a), 1) for _ in range(3))
+        peak[dtype] = 2 * n**3 / best
+    return bandwidth, peak
+
+
+def set_threads(n):
+    """Limit every library to n threads where it can be limited.
+
+    Returns the names of the libraries limited, and threadpoolctl's limiter (None without it),
+    which must stay referenced while the limit should hold.
+    """
+    applied, limiter = [], None
+    lm.set_num_threads(n)
+    applied.append("lamina")
+    if torch is not None:
+        torch.set_num_threads(n)
+        applied.append("torch")
+    if threadpoolctl is not None:
+        # Process-wide, kept for the whole run: NumPy's and SciPy's OpenBLAS alike.
+        limiter = threadpoolctl.threadpool_limits(n)
+        applied.append("numpy (threadpoolctl)")
+    return applied, limiter
