@@ -9,6 +9,8 @@ block with no partner (PyTorch reads past the block there).
 """
 
 from .._core import dtype as _dt
+from .._core._tensor import TensorBase as _TensorBase
+from .._ops._checks import CPP_NAMES as _CPP_NAMES
 from .._ops._checks import broadcast_shape as _broadcast_shape
 from .._ops._checks import check_tensor as _check_tensor
 from .._ops._checks import torch_type_name as _torch_type_name
@@ -24,6 +26,20 @@ from ._checks import raise_if_info as _raise_if_info
 def _check_bool(fn, arg, value):
     if not isinstance(value, bool):
         raise TypeError(f"{fn}(): argument '{arg}' must be bool, not {type(value).__name__}")
+
+
+def _finish(result, out):
+    """`out=` as PyTorch's linalg kernels take it: each tensor of exactly its result's dtype."""
+    if out is not None:
+        if isinstance(result, tuple):     # a wrong `out` is left to finish_out to refuse
+            pairs = zip(result, out) if isinstance(out, (tuple, list)) else ()
+        else:
+            pairs = ((result, out),)
+        for r, o in pairs:
+            if isinstance(o, _TensorBase) and o.dtype is not r.dtype:
+                raise RuntimeError(f"Expected out tensor to have dtype {_CPP_NAMES[r.dtype.name]}, "
+                                   f"but got {_CPP_NAMES[o.dtype.name]} instead")
+    return _finish_out(result, out)
 
 
 def _factor(fn, A, hermitian, check_errors, name):
@@ -49,14 +65,14 @@ def ldl_factor_ex(input, *, hermitian=False, check_errors=False, out=None):
     """(LD, pivots, info) of A = L D L^T (L D L^H with hermitian=True); info > 0: D singular."""
     result = _factor("linalg_ldl_factor_ex", input, hermitian, check_errors,
                      "torch.linalg.ldl_factor_ex")
-    return _finish_out(_return_types.linalg_ldl_factor_ex(*result), out)
+    return _finish(_return_types.linalg_ldl_factor_ex(*result), out)
 
 
 def ldl_factor(input, *, hermitian=False, out=None):
     """(LD, pivots) of A = L D L^T (L D L^H with hermitian=True); raises if D is singular."""
     LD, pivots, _ = _factor("linalg_ldl_factor", input, hermitian, True,
                             "torch.linalg.ldl_factor")
-    return _finish_out(_return_types.linalg_ldl_factor(LD, pivots), out)
+    return _finish(_return_types.linalg_ldl_factor(LD, pivots), out)
 
 
 _SOLVE = "torch.linalg.ldl_solve"
@@ -88,7 +104,7 @@ def ldl_solve(LD, pivots, B, *, hermitian=False, out=None):
         raise RuntimeError(f"{_SOLVE}: Expected pivots to be integers. Got "
                            f"{_torch_type_name(pivots.dtype)}")
     _broadcast_shape(B.shape[:-2], LD.shape[:-2])
-    return _finish_out(_ldl_solve_p(LD, pivots, B, hermitian=hermitian), out)
+    return _finish(_ldl_solve_p(LD, pivots, B, hermitian=hermitian), out)
 
 
 __all__ = ["ldl_factor", "ldl_factor_ex", "ldl_solve"]

@@ -37,7 +37,8 @@ def _rcond_value(rcond, A, m, n):
         return float(rcond.item())
     if isinstance(rcond, numbers.Real) and not isinstance(rcond, bool):
         return float(rcond)
-    raise TypeError(f"linalg_lstsq(): argument 'rcond' must be float, not {type(rcond).__name__}")
+    raise TypeError(f"linalg_lstsq(): argument 'rcond' (position 3) must be float, not "
+                    f"{type(rcond).__name__}")
 
 
 def _not_full_rank(code):
