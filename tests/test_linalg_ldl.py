@@ -104,7 +104,7 @@ def test_solve_accepts_any_layout_of_the_factor():
 def test_threads_match_serial(dtype):
     rng = np.random.default_rng(5)
     a = _indefinite((301, 24, 24), rng, dtype)
-    b = rng.standard_normal((301, 24, 2)).astype(dtype)
+    b = rng.standard_normal((301, 24, 8)).astype(dtype)
     saved = lm.get_num_threads()
     try:
         results = []

@@ -54,10 +54,10 @@ cnp.import_array()
 
 
 # Batches with less estimated work (nbatch * n^3 multiply-adds) stay on one thread: waking a
-# pool thread costs ~25-40 us. Measured, float64 sytrf, serial vs 2 threads (medians, noisy
-# shared 2-core machine): 100 of 8x8 (2^15.6) 0.10 vs 0.12 ms, 100 of 16x16 (2^18.6) 0.40 vs
-# 0.29 ms, 2000 of 32x32 34 vs 19 ms.
-cdef Py_ssize_t PARALLEL_WORK = 1 << 17
+# pool thread costs ~25-40 us, a 32x32 sytrf ~10-20 us here, so a split pays only from a few
+# hundred microseconds of work (2^20 is ~0.3-1 ms). The 2-thread gain could not be measured (see
+# the same note in _lstsq.pyx: the machine was saturated by other work); re-measure when idle.
+cdef Py_ssize_t PARALLEL_WORK = 1 << 20
 
 
 cdef struct Plan:

@@ -66,11 +66,14 @@ cdef enum:
 
 DRIVERS = {"gels": GELS, "gelsy": GELSY, "gelsd": GELSD, "gelss": GELSS}
 
-# A batch whose estimated work (nbatch * m * n * max(m, n) multiply-adds) is below PARALLEL_WORK
-# stays on one thread: waking a pool thread costs ~25-40 us. Measured, float64 gelsy, serial vs
-# 2 threads (medians, noisy shared 2-core machine): 200 of 8x4 (2^14.6 work) 0.21 vs 0.24 ms,
-# 200 of 32x16 (2^21.6) 2.5 vs 1.6 ms, 50 of 16x8 (2^16.6) 0.16 vs 0.16 ms.
-cdef Py_ssize_t PARALLEL_WORK = 1 << 17
+# A batch whose estimated work (nbatch * m * n * max(m, n) multiply-adds) is below
+# PARALLEL_WORK stays on one thread. Waking a pool thread costs ~25-40 us, and one 32x16 gelsy
+# ~10-25 us here, so a split pays only from a few hundred microseconds of work: 2^20 is ~0.3-1 ms.
+# The 2-thread gain itself could not be measured: the shared 2-core machine ran at load 6-7
+# while this was written (serial wall time was twice the CPU time, and even the matmul kernel's
+# 4x4 loops, which scale 2x when idle, did not scale), and OpenBLAS may serialise some of the
+# BLAS calls these routines make (KERNEL-FACTS.md). Re-measure on an idle machine.
+cdef Py_ssize_t PARALLEL_WORK = 1 << 20
 
 
 cdef struct Plan:

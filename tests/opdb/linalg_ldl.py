@@ -32,7 +32,7 @@ SHAPES = [
     ("17x17", (17, 17)),
     ("40x40", (40, 40)),
     ("odd-batch", (7, 6, 6)),
-    ("threaded", (65, 16, 16)),
+    ("threaded", (65, 26, 26)),
 ]
 
 
@@ -98,7 +98,7 @@ def _solve_samples(dtype, rng):
         ("k0", (4, 4), (4, 0)),
         ("8x8", (8, 8), (8, 8)),
         ("40x40", (40, 40), (40, 3)),
-        ("threaded", (65, 16, 16), (65, 16, 2)),
+        ("threaded", (65, 32, 32), (65, 32, 16)),
     ]
     for name, ldshape, bshape in cases:
         for hermitian in (False, True):
