@@ -16,8 +16,7 @@ receive the pivots and LAPACK's status (> 0: D(info, info) is exactly zero).
 
 Memory contract of `sytrs_batched(ld, ld_off, ipiv, piv_off, x, hermitian)`: `ld` holds the
 factors at byte offsets `ld_off` (one per batch element) with its last two strides, `ipiv`
-(npiv, n) int32 C-contiguous their pivots, row `piv_off[i]` (an intp index) for element i; both
-are only read.
+(npiv, n) int32 C-contiguous their pivots, at byte offsets `piv_off`; both are only read.
 A factor that LAPACK cannot address in place (no unit row stride) is copied into a per-thread
 scratch first. `x` (nbatch, k, n) C-contiguous holds B^T (B column-major) and is overwritten
 with the solution. The pivots are checked first: ?sytrs trusts them to index rows and to pair
@@ -49,6 +48,7 @@ from ._lapack cimport c64, c128, lapack_t
 import numpy as np
 
 from . import _threads
+from ._lstsq import offsets_inside
 
 cnp.import_array()
 
@@ -68,7 +68,7 @@ cdef struct Plan:
     Py_ssize_t rs, cs               # sytrs: the factor's element strides
     bint copy                       # sytrs: the factor goes through the scratch
     int* ipiv
-    const Py_ssize_t* piv_off       # sytrs: pivot row of each element
+    const Py_ssize_t* piv_off       # sytrs: byte offset of each element's pivots
     char* x
     int* info
     char* scratch
@@ -139,7 +139,7 @@ cdef void _solve(lapack_t* tag, Plan* p, Py_ssize_t lo, Py_ssize_t hi,
                     a[r + c * n] = src[r * p.rs + c * p.cs]
         else:
             a = <lapack_t*>src
-        _trs(a, lda, p, p.ipiv + p.piv_off[i] * n,
+        _trs(a, lda, p, <int*>(<char*>p.ipiv + p.piv_off[i]),
              <lapack_t*>(p.x + i * p.k * n * sizeof(lapack_t)))
 
 
@@ -315,22 +315,11 @@ def sytrs_batched(cnp.ndarray ld, cnp.ndarray ld_off, cnp.ndarray ipiv, cnp.ndar
                          "ld's dtype")
     if not _is_c_input(ipiv, (npiv, n), np.int32):
         raise ValueError("ldl kernel: ipiv must be a C-contiguous (npiv, n) int32 array")
-    for off, name in ((ld_off, "ld_off"), (piv_off, "piv_off")):
-        if (off.dtype != np.intp or off.ndim != 1 or off.shape[0] != nbatch
-                or not off.flags.c_contiguous):
-            raise ValueError(f"ldl kernel: {name} must be a contiguous intp array of nbatch "
-                             "entries")
+    if ld_off.shape[0] != nbatch or piv_off.shape[0] != nbatch:
+        raise ValueError("ldl kernel: ld_off and piv_off must hold nbatch offsets")
     if rs % item or cs % item:
         raise ValueError("ldl kernel: unaligned strides")
-    # Every offset must stay inside its array's batch extent, so no read leaves it.
-    cdef Py_ssize_t lo = 0, hi = 0, span
-    cdef int d
-    for d in range(ld.ndim - 2):
-        span = (ld.shape[d] - 1) * ld.strides[d]
-        lo += min(0, span)
-        hi += max(0, span)
-    if nbatch and n and (ld.size == 0 or ld_off.min() < lo or ld_off.max() > hi
-                         or piv_off.min() < 0 or piv_off.max() >= npiv):
+    if nbatch and n and not (offsets_inside(ld, ld_off, 2) and offsets_inside(ipiv, piv_off, 1)):
         raise ValueError("ldl kernel: offsets point outside ld or ipiv")
     check_pivots(ipiv)
     if nbatch == 0 or n == 0 or k == 0:

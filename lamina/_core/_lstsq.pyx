@@ -350,6 +350,28 @@ def _check_out(arr, shape, dtype, name, allowed=True):
             else " for this problem"))
 
 
+def offsets_inside(cnp.ndarray arr, cnp.ndarray off, int core):
+    """Whether every byte offset in `off` (a contiguous intp array) is aligned and lies in the
+    extent of `arr`'s leading (batch) dims, as the start of one of its trailing `core`-dim blocks
+    does: then no read of such a block leaves `arr`. The lstsq and ldl kernels check their
+    offsets with it."""
+    if off.dtype != np.intp or off.ndim != 1 or not off.flags.c_contiguous:
+        raise ValueError("offsets must be a contiguous intp array")
+    cdef Py_ssize_t lo = 0, hi = 0, span, i, count = off.shape[0], item = arr.itemsize
+    cdef int d
+    if count and arr.size == 0:
+        return False
+    for d in range(arr.ndim - core):
+        span = (arr.shape[d] - 1) * arr.strides[d]
+        lo += min(0, span)
+        hi += max(0, span)
+    cdef const Py_ssize_t* o = <const Py_ssize_t*>cnp.PyArray_DATA(off)
+    for i in range(count):
+        if o[i] < lo or o[i] > hi or o[i] % item:
+            return False
+    return True
+
+
 cdef Py_ssize_t _aligned(Py_ssize_t nbytes):
     return (nbytes + 63) // 64 * 64
 
@@ -375,19 +397,11 @@ def lstsq_batched(cnp.ndarray a, cnp.ndarray a_off, cnp.ndarray x, res, rank, sv
                          "max(1, m, n)) array of a's dtype")
     if m > INT_MAX or n > INT_MAX or k > INT_MAX or ldb > INT_MAX:
         raise ValueError("lstsq kernel: sizes past LAPACK's 32-bit integers")
-    if (a_off.dtype != np.intp or a_off.ndim != 1 or a_off.shape[0] != nbatch
-            or not a_off.flags.c_contiguous):
-        raise ValueError("lstsq kernel: a_off must be a contiguous intp array of nbatch offsets")
+    if a_off.shape[0] != nbatch:
+        raise ValueError("lstsq kernel: a_off must hold nbatch offsets")
     if a.strides[a.ndim - 2] % item or a.strides[a.ndim - 1] % item:
         raise ValueError("lstsq kernel: unaligned strides")
-    # Every offset must stay inside a's batch extent, so no read leaves a.
-    cdef Py_ssize_t lo = 0, hi = 0, span
-    cdef int d
-    for d in range(a.ndim - 2):
-        span = (a.shape[d] - 1) * a.strides[d]
-        lo += min(0, span)
-        hi += max(0, span)
-    if nbatch and m and n and (a.size == 0 or a_off.min() < lo or a_off.max() > hi):
+    if nbatch and m and n and not offsets_inside(a, a_off, 2):
         raise ValueError("lstsq kernel: offsets point outside a")
     cdef int drv = DRIVERS[driver]
     _check_out(res, (nbatch, k), real, "res", m > n)

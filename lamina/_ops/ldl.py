@@ -38,16 +38,16 @@ ldl_factor_p = Primitive("ldl_factor", cpu=_ldl_factor_cpu)
 # A primitive because the solve with the factor is one LAPACK call per matrix (?sytrs/?hetrs),
 # applying the pivots and D's 2x2 blocks as the factorization left them.
 def _ldl_solve_cpu(LD, pivots, B, *, hermitian):
-    batch = np.broadcast_shapes(B.shape[:-2], LD.shape[:-2])
+    batch = LD.shape[:-2]
+    if B.shape[:-2] != batch:
+        batch = np.broadcast_shapes(B.shape[:-2], batch)
     n, k = LD.shape[-1], B.shape[-1]
     x = np.empty(batch + (k, n), LD.dtype)   # B^T: B column-major, solved in place
     np.copyto(x, np.swapaxes(B, -1, -2))
     piv = np.ascontiguousarray(pivots, dtype=np.int32)
-    rows = np.arange(math.prod(LD.shape[:-2]), dtype=np.intp).reshape(LD.shape[:-2])
     nbatch = math.prod(batch)
-    _ldl.sytrs_batched(LD, batch_offsets(LD, batch), piv.reshape(rows.size, n),
-                       np.ascontiguousarray(np.broadcast_to(rows, batch)).reshape(-1),
-                       x.reshape(nbatch, k, n), hermitian)
+    _ldl.sytrs_batched(LD, batch_offsets(LD, batch), piv.reshape(math.prod(piv.shape[:-1]), n),
+                       batch_offsets(piv, batch, 1), x.reshape(nbatch, k, n), hermitian)
     return np.swapaxes(x, -1, -2)
 
 

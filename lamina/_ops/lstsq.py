@@ -18,9 +18,14 @@ def batch_offsets(arr, batch, core=2):
     """The byte offset, from `arr`'s data pointer, of each of its trailing `core`-dim blocks once
     its leading dims are broadcast to `batch`: a contiguous intp array over `batch` in C order
     (zero strides repeat an offset, so nothing is copied)."""
-    lead = len(batch) - (arr.ndim - core)
+    nb = arr.ndim - core
+    if nb == 0:                                 # the one block, for every element
+        return np.zeros(math.prod(batch), np.intp)
+    if nb == 1 and batch == arr.shape[:1]:      # one batch dim, not broadcast
+        return np.arange(arr.shape[0], dtype=np.intp) * arr.strides[0]
+    lead = len(batch) - nb
     off = np.zeros((1,) * len(batch), dtype=np.intp)
-    for d in range(arr.ndim - core):
+    for d in range(nb):
         if arr.shape[d] != 1:
             shape = [1] * len(batch)
             shape[lead + d] = arr.shape[d]
@@ -28,8 +33,7 @@ def batch_offsets(arr, batch, core=2):
     return np.ascontiguousarray(np.broadcast_to(off, batch)).reshape(-1)
 
 
-def _real(dtype):
-    return np.empty(0, dtype).real.dtype
+_REAL = {np.dtype(c): np.dtype(c.lower()) for c in "fdFD"}
 
 
 # A primitive because the whole solve is one LAPACK call per matrix (QR, complete orthogonal or
@@ -38,9 +42,11 @@ def _real(dtype):
 # not gelsy) else (0,); rank (*,) int64, (0,) for gels; singular values (*, min(m, n)) for
 # gelsd/gelss else (0,); LAPACK's info (*,) int32.
 def _lstsq_cpu(A, B, *, rcond, driver):
-    batch = np.broadcast_shapes(A.shape[:-2], B.shape[:-2])
+    batch = A.shape[:-2]
+    if B.shape[:-2] != batch:
+        batch = np.broadcast_shapes(batch, B.shape[:-2])
     (m, n), k = A.shape[-2:], B.shape[-1]
-    real = _real(A.dtype)
+    real = _REAL[A.dtype]
     if k == 0 and driver in ("gelsd", "gelss"):
         # Their SVD solver refuses zero right-hand sides; one zero column gives the same rank
         # and singular values, and is dropped again.
@@ -50,7 +56,7 @@ def _lstsq_cpu(A, B, *, rcond, driver):
     ldb = max(1, m, n)
     nbatch = math.prod(batch)
     x = np.empty(batch + (k, ldb), A.dtype)
-    np.copyto(x[..., :m], np.swapaxes(B, -1, -2))
+    np.copyto(x[..., :m], B.swapaxes(-1, -2))
     if m < ldb:
         x[..., m:] = 0      # room for the solution; all of it when m = 0
     res = np.empty(batch + (k,), real) if m > n and driver != "gelsy" else None
@@ -63,12 +69,14 @@ def _lstsq_cpu(A, B, *, rcond, driver):
                          None if rank is None else rank.reshape(nbatch),
                          None if sv is None else sv.reshape(nbatch, min(m, n)),
                          info.reshape(nbatch), rcond, driver)
-    # rank and singular values describe A alone: PyTorch returns them over A's batch shape.
-    own = tuple(slice(0, 1) if d == 1 else slice(None) for d in A.shape[:-2])
+    if batch != A.shape[:-2]:
+        # rank and singular values describe A alone: PyTorch returns them over A's batch shape.
+        own = tuple(slice(0, 1) if d == 1 else slice(None) for d in A.shape[:-2])
+        rank = None if rank is None else rank[own].copy()
+        sv = None if sv is None else sv[own].copy()
     empty = np.empty(0, real)
-    return (np.swapaxes(x, -1, -2)[..., :n, :], empty if res is None else res,
-            np.empty(0, np.int64) if rank is None else rank[own].copy(),
-            empty if sv is None else sv[own].copy(), info)
+    return (x.swapaxes(-1, -2)[..., :n, :], empty if res is None else res,
+            np.empty(0, np.int64) if rank is None else rank, empty if sv is None else sv, info)
 
 
 def _lstsq_xp(xp, A, B, *, rcond, driver):
@@ -78,7 +86,7 @@ def _lstsq_xp(xp, A, B, *, rcond, driver):
     (m, n), k, A_shape = A.shape[-2:], B.shape[-1], A.shape
     A = xp.broadcast_to(A, batch + (m, n))
     B = xp.broadcast_to(B, batch + (m, k))
-    real = _real(A.dtype)
+    real = _REAL[A.dtype]
     u, s, vh = xp.linalg.svd(A, full_matrices=False)
     if min(m, n):
         keep = s > rcond * s[..., :1]

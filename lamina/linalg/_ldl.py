@@ -103,7 +103,8 @@ def ldl_solve(LD, pivots, B, *, hermitian=False, out=None):
     if pivots.dtype.category != _dt.INT:
         raise RuntimeError(f"{_SOLVE}: Expected pivots to be integers. Got "
                            f"{_torch_type_name(pivots.dtype)}")
-    _broadcast_shape(B.shape[:-2], LD.shape[:-2])
+    if B.shape[:-2] != LD.shape[:-2]:
+        _broadcast_shape(B.shape[:-2], LD.shape[:-2])
     return _finish(_ldl_solve_p(LD, pivots, B, hermitian=hermitian), out)
 
 

@@ -80,11 +80,10 @@ def lstsq(input, b, rcond=None, *, driver=None, out=None):
         raise RuntimeError("This function doesn't handle types other than float and double")
     if A.ndim != B.ndim:
         B = _unsqueeze(B, -1)
+    if A.shape[:-2] != B.shape[:-2]:
         _broadcast_shape(A.shape[:-2], B.shape[:-2])
-        if B.shape[-2] != m:
-            raise RuntimeError(f"{_NAME}: input.size(-2) should match other.size(-1)")
-    else:
-        _broadcast_shape(A.shape[:-2], B.shape[:-2])
+    if B.shape[-2] != m:    # B with one dim fewer that is not a batch of vectors
+        raise RuntimeError(f"{_NAME}: input.size(-2) should match other.size(-1)")
     solution, residuals, rank, sv, info = _lstsq_p(A, B, rcond=_rcond_value(rcond, A, m, n),
                                                    driver=driver)
     info = info.numpy()
