@@ -30,9 +30,8 @@ _DRIVERS = ("gels", "gelsy", "gelsd", "gelss")
 _LAPACK_TYPES = (_dt.float32, _dt.float64, _dt.complex64, _dt.complex128)
 
 
-def _rcond_value(rcond, A, m, n):
-    if rcond is None:   # machine precision of A's (real) dtype times the larger dim
-        return float(np.finfo(A.dtype.to_real().np).eps) * max(m, n)
+def _rcond_value(rcond):
+    """rcond as a float, as PyTorch's argument parser takes it (a number or a 0-dim tensor)."""
     if isinstance(rcond, _TensorBase) and rcond.ndim == 0:
         return float(rcond.item())
     if isinstance(rcond, numbers.Real) and not isinstance(rcond, bool):
@@ -54,6 +53,8 @@ def lstsq(input, b, rcond=None, *, driver=None, out=None):
     if driver is not None and not isinstance(driver, str):
         raise TypeError(f"linalg_lstsq(): argument 'driver' must be str, not "
                         f"{type(driver).__name__}")
+    if rcond is not None:
+        rcond = _rcond_value(rcond)
     if A.ndim < 2:
         raise RuntimeError(f"{_NAME}: input must have at least 2 dimensions.")
     if B.ndim < 1:
@@ -84,8 +85,9 @@ def lstsq(input, b, rcond=None, *, driver=None, out=None):
         _broadcast_shape(A.shape[:-2], B.shape[:-2])
     if B.shape[-2] != m:    # B with one dim fewer that is not a batch of vectors
         raise RuntimeError(f"{_NAME}: input.size(-2) should match other.size(-1)")
-    solution, residuals, rank, sv, info = _lstsq_p(A, B, rcond=_rcond_value(rcond, A, m, n),
-                                                   driver=driver)
+    if rcond is None:   # machine precision of A's (real) dtype times the larger dim
+        rcond = float(np.finfo(A.dtype.to_real().np).eps) * max(m, n)
+    solution, residuals, rank, sv, info = _lstsq_p(A, B, rcond=rcond, driver=driver)
     info = info.numpy()
     # PyTorch names the batch element only when there is more than one.
     _raise_if_info(_NAME, info if info.size != 1 else info.reshape(()), _not_full_rank)
@@ -97,5 +99,5 @@ def lstsq(input, b, rcond=None, *, driver=None, out=None):
 
 
 __all__ = ["lstsq"]
-TOPLEVEL = {}   # torch 2.13 has no top-level lstsq (torch.lstsq was removed)
-METHODS = {}    # nor a working Tensor.lstsq
+TOPLEVEL = {}   # torch.lstsq and Tensor.lstsq only raise in torch 2.13 (removed in 1.9)
+METHODS = {}
