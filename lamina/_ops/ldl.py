@@ -1,0 +1,54 @@
+"""LDL (Bunch-Kaufman) of symmetric or Hermitian matrices: the `ldl_factor` and `ldl_solve`
+primitives.
+
+On cpu both go to the Cython LAPACK kernels (lamina/_core/_ldl.pyx). The factor is computed in
+place in its output, which holds each matrix transposed (column-major, as LAPACK and PyTorch keep
+it), so LD comes back as a transposed view with PyTorch's strides; ldl_solve reads such a view
+without copying it. Neither has an xp body: NumPy and CuPy have no Bunch-Kaufman factorization.
+"""
+
+import math
+
+import numpy as np
+
+from .._core import _ldl
+from .lstsq import batch_offsets
+from .primitive import Primitive
+
+
+# A primitive because the symmetric-indefinite factorization is one LAPACK call per matrix
+# (?sytrf/?hetrf) whose pivoting nothing else here reproduces. Outputs: LD (*, n, n), pivots
+# (*, n) int32, info (*,) int32.
+def _ldl_factor_cpu(A, *, hermitian):
+    batch, n = A.shape[:-2], A.shape[-1]
+    out = np.empty(batch + (n, n), A.dtype)
+    lower = np.swapaxes(out, -1, -2)        # out holds A^T: A column-major
+    np.copyto(lower, A)
+    pivots = np.empty(batch + (n,), np.int32)
+    info = np.empty(batch, np.int32)
+    nbatch = math.prod(batch)
+    _ldl.sytrf_batched(out.reshape(nbatch, n, n), pivots.reshape(nbatch, n),
+                       info.reshape(nbatch), hermitian)
+    return lower, pivots, info
+
+
+ldl_factor_p = Primitive("ldl_factor", cpu=_ldl_factor_cpu)
+
+
+# A primitive because the solve with the factor is one LAPACK call per matrix (?sytrs/?hetrs),
+# applying the pivots and D's 2x2 blocks as the factorization left them.
+def _ldl_solve_cpu(LD, pivots, B, *, hermitian):
+    batch = LD.shape[:-2]
+    if B.shape[:-2] != batch:
+        batch = np.broadcast_shapes(B.shape[:-2], batch)
+    n, k = LD.shape[-1], B.shape[-1]
+    x = np.empty(batch + (k, n), LD.dtype)   # B^T: B column-major, solved in place
+    np.copyto(x, np.swapaxes(B, -1, -2))
+    piv = np.ascontiguousarray(pivots, dtype=np.int32)
+    nbatch = math.prod(batch)
+    _ldl.sytrs_batched(LD, batch_offsets(LD, batch), piv.reshape(math.prod(piv.shape[:-1]), n),
+                       batch_offsets(piv, batch, 1), x.reshape(nbatch, k, n), hermitian)
+    return np.swapaxes(x, -1, -2)
+
+
+ldl_solve_p = Primitive("ldl_solve", cpu=_ldl_solve_cpu)

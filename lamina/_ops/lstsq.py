@@ -1,0 +1,108 @@
+"""Least squares: the `lstsq` primitive, min ||A X - B|| over a broadcast batch.
+
+On cpu the batch goes to the Cython LAPACK kernel (lamina/_core/_lstsq.pyx): B is copied once
+into the output buffer in LAPACK's column-major layout and solved in place there, so the solution
+comes back as a view of that buffer with the strides PyTorch's has. The xp body (NumPy or CuPy)
+solves through the SVD instead, as ?gelsd does.
+"""
+
+import math
+
+import numpy as np
+
+from .._core import _lstsq
+from .primitive import Primitive
+
+
+def batch_offsets(arr, batch, core=2):
+    """The byte offset, from `arr`'s data pointer, of each of its trailing `core`-dim blocks once
+    its leading dims are broadcast to `batch`: a contiguous intp array over `batch` in C order
+    (zero strides repeat an offset, so nothing is copied)."""
+    nb = arr.ndim - core
+    if nb == 0:                                 # the one block, for every element
+        return np.zeros(math.prod(batch), np.intp)
+    if nb == 1 and batch == arr.shape[:1]:      # one batch dim, not broadcast
+        return np.arange(arr.shape[0], dtype=np.intp) * arr.strides[0]
+    lead = len(batch) - nb
+    off = np.zeros((1,) * len(batch), dtype=np.intp)
+    for d in range(nb):
+        if arr.shape[d] != 1:
+            shape = [1] * len(batch)
+            shape[lead + d] = arr.shape[d]
+            off = off + (np.arange(arr.shape[d], dtype=np.intp) * arr.strides[d]).reshape(shape)
+    return np.ascontiguousarray(np.broadcast_to(off, batch)).reshape(-1)
+
+
+_REAL = {np.dtype(c): np.dtype(c.lower()) for c in "fdFD"}
+
+
+# A primitive because the whole solve is one LAPACK call per matrix (QR, complete orthogonal or
+# SVD-based, by driver), which no composition of other primitives matches in speed or in rank
+# handling. Outputs: solution (*, n, k); residuals (*, k) where the driver computes them (m > n,
+# not gelsy) else (0,); rank (*,) int64, (0,) for gels; singular values (*, min(m, n)) for
+# gelsd/gelss else (0,); LAPACK's info (*,) int32.
+def _lstsq_cpu(A, B, *, rcond, driver):
+    batch = A.shape[:-2]
+    if B.shape[:-2] != batch:
+        batch = np.broadcast_shapes(batch, B.shape[:-2])
+    (m, n), k = A.shape[-2:], B.shape[-1]
+    real = _REAL[A.dtype]
+    if k == 0 and driver in ("gelsd", "gelss"):
+        # Their SVD solver refuses zero right-hand sides; one zero column gives the same rank
+        # and singular values, and is dropped again.
+        x, res, rank, sv, info = _lstsq_cpu(A, np.zeros(B.shape[:-1] + (1,), B.dtype),
+                                            rcond=rcond, driver=driver)
+        return x[..., :0], res[..., :0], rank, sv, info
+    ldb = max(1, m, n)
+    nbatch = math.prod(batch)
+    x = np.empty(batch + (k, ldb), A.dtype)
+    np.copyto(x[..., :m], B.swapaxes(-1, -2))
+    if m < ldb:
+        x[..., m:] = 0      # room for the solution; all of it when m = 0
+    res = np.empty(batch + (k,), real) if m > n and driver != "gelsy" else None
+    rank = np.empty(batch, np.int64) if driver != "gels" else None
+    sv = np.empty(batch + (min(m, n),), real) if driver in ("gelsd", "gelss") else None
+    info = np.zeros(batch, np.int32)
+    # gelsy's rows n..m-1 of B hold no residual on exit (PyTorch returns none for it either).
+    _lstsq.lstsq_batched(A, batch_offsets(A, batch), x.reshape(nbatch, k, ldb),
+                         None if res is None else res.reshape(nbatch, k),
+                         None if rank is None else rank.reshape(nbatch),
+                         None if sv is None else sv.reshape(nbatch, min(m, n)),
+                         info.reshape(nbatch), rcond, driver)
+    if batch != A.shape[:-2]:
+        # rank and singular values describe A alone: PyTorch returns them over A's batch shape.
+        own = tuple(slice(0, 1) if d == 1 else slice(None) for d in A.shape[:-2])
+        rank = None if rank is None else rank[own].copy()
+        sv = None if sv is None else sv[own].copy()
+    empty = np.empty(0, real)
+    return (x.swapaxes(-1, -2)[..., :n, :], empty if res is None else res,
+            np.empty(0, np.int64) if rank is None else rank, empty if sv is None else sv, info)
+
+
+def _lstsq_xp(xp, A, B, *, rcond, driver):
+    """The same outputs from the SVD (what gelsd computes, without its divide and conquer);
+    rank is the count of singular values above rcond times the largest, for every driver."""
+    batch = np.broadcast_shapes(A.shape[:-2], B.shape[:-2])
+    (m, n), k, A_shape = A.shape[-2:], B.shape[-1], A.shape
+    A = xp.broadcast_to(A, batch + (m, n))
+    B = xp.broadcast_to(B, batch + (m, k))
+    real = _REAL[A.dtype]
+    u, s, vh = xp.linalg.svd(A, full_matrices=False)
+    if min(m, n):
+        keep = s > rcond * s[..., :1]
+    else:
+        keep = xp.zeros(s.shape, bool)
+    sinv = xp.where(keep, 1 / xp.where(keep, s, 1), 0).astype(A.dtype)
+    coef = sinv[..., :, None] * (xp.conj(xp.swapaxes(u, -1, -2)) @ B)
+    x = xp.conj(xp.swapaxes(vh, -1, -2)) @ coef
+    empty = xp.empty(0, real)
+    res = empty
+    if m > n and driver != "gelsy":
+        res = (xp.abs(A @ x - B) ** 2).sum(-2).astype(real)
+    own = tuple(slice(0, 1) if d == 1 else slice(None) for d in A_shape[:-2])
+    rank = keep[own].sum(-1).astype(np.int64) if driver != "gels" else xp.empty(0, np.int64)
+    sv = s[own].astype(real) if driver in ("gelsd", "gelss") else empty
+    return x, res, rank, sv, xp.zeros(batch, np.int32)
+
+
+lstsq_p = Primitive("lstsq", cpu=_lstsq_cpu, xp=_lstsq_xp)
