@@ -8,6 +8,7 @@ return_types.py.
 """
 
 import builtins
+import string
 import warnings
 from functools import partial
 
@@ -255,11 +256,34 @@ def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
 # -- norm -----------------------------------------------------------------------------------------
 
+def _einsum_sum(xp, axis, keepdim, *operands):
+    """Sum over `axis` of the product of `operands` (one array, or two of one shape), as one
+    einsum pass with no temporary: NumPy's add.reduce over short or non-inner axes, after abs
+    and square have each written a full-size array, is ~10x slower on (100000, 4, 4)."""
+    ndim = operands[0].ndim
+    axes = range(ndim) if axis is None else axis
+    letters = string.ascii_letters[:ndim]
+    kept = "".join(c for i, c in enumerate(letters) if i not in axes)
+    total = xp.einsum(",".join([letters] * len(operands)) + "->" + kept, *operands)
+    if keepdim:
+        shape = operands[0].shape
+        total = xp.reshape(total, tuple(1 if i in axes else n for i, n in enumerate(shape)))
+    return total
+
+
 # A primitive rather than abs/pow/sum compositions: one pass, float16 accumulated in float32, and
 # a derivative written once for every order. `dtype` is the dtype the input is cast to first.
 def _norm_fwd(xp, x, *, ord, axis, keepdim, dtype):
     real = np.finfo(dtype).dtype
-    a = xp.abs(_cast(x, _acc(dtype)))
+    x = _cast(x, _acc(dtype))
+    if ord == 2:
+        if x.dtype.kind == "c":
+            out = (_einsum_sum(xp, axis, keepdim, x.real, x.real)
+                   + _einsum_sum(xp, axis, keepdim, x.imag, x.imag))
+        else:
+            out = _einsum_sum(xp, axis, keepdim, x, x)
+        return xp.asarray(xp.sqrt(out)).astype(real, copy=False)
+    a = xp.abs(x)
     if ord == np.inf:
         out = xp.amax(a, axis=axis, keepdims=keepdim)
     elif ord == -np.inf:
@@ -267,9 +291,7 @@ def _norm_fwd(xp, x, *, ord, axis, keepdim, dtype):
     elif ord == 0:
         out = xp.sum(a != 0, axis=axis, keepdims=keepdim, dtype=a.dtype)
     elif ord == 1:
-        out = xp.sum(a, axis=axis, keepdims=keepdim)
-    elif ord == 2:
-        out = xp.sqrt(xp.sum(a * a, axis=axis, keepdims=keepdim))
+        out = _einsum_sum(xp, axis, keepdim, a)
     else:
         with np.errstate(divide="ignore"):  # 0 ** negative order is inf, as in PyTorch
             out = xp.sum(a ** ord, axis=axis, keepdims=keepdim) ** (1.0 / ord)
@@ -279,25 +301,34 @@ def _norm_fwd(xp, x, *, ord, axis, keepdim, dtype):
 norm_p = Primitive("norm", xp=_norm_fwd)
 
 
-def _norm_dtype(d, dtype):
+def norm_dtype(d, dtype, name="linalg.vector_norm"):
+    """The dtype a norm of a `d` input computes in: `d`, or `dtype` checked as PyTorch's
+    check_linalg_norm_dtype checks it. Shared with linalg.vector_norm and matrix_norm."""
     if d.category < dt.FLOAT:
-        raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as "
-                           f"input. Got {torch_type_name(d)}")
+        raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. Got "
+                           f"{torch_type_name(d)}")
     if dtype is None:
         return d
     want = dt.to_dtype(dtype)
-    if d.category == dt.FLOAT and want.category == dt.COMPLEX:
-        raise RuntimeError("linalg.vector_norm: dtype should be real for real inputs, but got "
+    if want.category < dt.FLOAT:
+        raise RuntimeError(f"{name}: dtype should be floating point or complex, but got "
+                           f"{torch_type_name(want)}")
+    if (d.category == dt.COMPLEX) != (want.category == dt.COMPLEX):
+        kind = "complex" if d.category == dt.COMPLEX else "real"
+        raise RuntimeError(f"{name}: dtype should be {kind} for {kind} inputs, but got "
                            f"{torch_type_name(want)}")
     if dt.promote_types(d, want) is not want:
         raise RuntimeError(
-            f"linalg.vector_norm: the dtype of the input ({torch_type_name(d)}) should be "
+            f"{name}: the dtype of the input ({torch_type_name(d)}) should be "
             f"convertible without narrowing to the specified dtype ({torch_type_name(want)})")
     return want
 
 
-def _check_norm_identity(p, shape, axis):
+def check_norm_identity(p, shape, axis):
     """Orders whose reduction has no identity (inf, -inf, negative) refuse an empty reduction."""
+    if not (p < 0 or p == np.inf):
+        return
+    p = f"{p:g}"  # as C++ prints the double: -1, -0.5, inf
     if axis is None:
         if 0 in shape:
             raise RuntimeError(f"linalg.vector_norm cannot compute the {p} norm on an empty "
@@ -312,15 +343,17 @@ def _check_norm_identity(p, shape, axis):
 
 
 def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
-    d = _norm_dtype(input.dtype, dtype)
-    if p == "fro" or p is None:
-        p = 2
-    elif isinstance(p, str):
-        # 'nuc' and the other matrix orders belong to linalg.matrix_norm.
-        raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
+    if isinstance(p, str) and not (p == "fro" and (dim is None or is_int_like(dim)
+                                                   or len(dim) <= 2)):
+        # The matrix orders ('nuc', or 'fro' over more than two dims, which refuses) are
+        # linalg.matrix_norm's. linalg sits above _ops, so it is looked up at call time.
+        from ..linalg import matrix_norm
+        dim = list(range(input.ndim)) if dim is None else [dim] if is_int_like(dim) else dim
+        return matrix_norm(input, p, dim, keepdim, dtype=dtype, out=out)
+    d = norm_dtype(input.dtype, dtype)
+    p = 2 if p == "fro" or p is None else p
     axis = reduce_axes("norm", dim, input.ndim)
-    if p < 0 or p == np.inf:
-        _check_norm_identity(p, input._data.shape, axis)
+    check_norm_identity(p, input._data.shape, axis)
     return finish_out(norm_p(input, ord=p, axis=axis, keepdim=keepdim, dtype=d.np), out)
 
 

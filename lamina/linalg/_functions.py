@@ -1,5 +1,340 @@
-"""lamina.linalg: the functions family (being written)."""
+"""linalg.matrix_exp, matrix_power, cross, diagonal and vander, and torch's trace, vander and cross.
 
-__all__ = []
-TOPLEVEL = {}   # names that torch also has at top level (torch.det, torch.cholesky_solve, ...)
-METHODS = {}    # Tensor methods
+Matrix functions that need no factorization, composed of lamina ops (matmul, elementwise
+arithmetic, reductions, cat/index_select), so autograd and vmap get their rules from those ops.
+The only data-dependent step is matrix_exp's choice of degree and scaling per matrix, read from
+the 1-norms on the host.
+"""
+
+import math
+import operator
+import warnings
+
+import numpy as np
+
+from .. import linalg as _linalg  # the package, for inv (the lu family's) at call time
+from .._core import dtype as _dt
+from .._core._tensor import canonical_dim as _canonical_dim
+from .._ops import blas as _blas
+from .._ops import contraction as _contraction
+from .._ops import creation as _creation
+from .._ops import joining as _joining
+from .._ops import reduction as _reduction
+from .._ops import shape as _shape
+from .._ops._checks import broadcast_shape as _broadcast_shape
+from .._ops._checks import check_tensor as _check_tensor
+from .._ops._checks import not_implemented as _not_implemented
+from .._ops._checks import torch_type_name as _torch_type_name
+from .._ops.mutation import finish_out as _finish_out
+from ._checks import check_square
+from ._norms import matrix_norm
+
+# -- matrix_exp -----------------------------------------------------------------------------------
+
+# Bader, Blanes, Casas 2019, "Computing the Matrix Exponential with an Optimized Taylor Polynomial
+# Approximation" (Mathematics 7, 1174), as PyTorch implements it. T_m is the degree-m Taylor
+# polynomial, evaluated with fewer products than Horner: T4 and T8 with 2 and 3 products (eqs 7
+# and 10), T12 and T18 with 4 and 5 (eqs 11 and 16 with their tables of coefficients). THETAS[m]
+# is the largest 1-norm for which T_m's truncation error stays below the unit roundoff of the
+# precision; past the last one the matrix is scaled by 2^-s into range and T18 squared s times.
+_DEGREES = (1, 2, 4, 8, 12, 18)
+_THETAS = {
+    _dt.float32: (1.192092800768788e-07, 5.978858893805233e-04, 5.116619363445086e-02,
+                  5.800524627688768e-01, 1.461661507209034e+00, 3.010066362817634e+00),
+    _dt.float64: (2.220446049250313e-16, 2.580956802971767e-08, 3.397168839976962e-04,
+                  4.991228871115323e-02, 2.996158913811580e-01, 1.090863719290036e+00),
+}
+
+# T8 (eq 10): A4 = A2 (x1 A + x2 A2), A8 = (x3 A2 + A4)(x4 I + x5 A + x6 A2 + x7 A4),
+# T8 = I + A + y2 A2 + A8. x7 carries x3^2 in its denominator, as the paper has it: PyTorch's
+# x3^1 makes its T8 wrong from the A^5 term on (errors ~1e-10 at theta, pytorch#196592).
+_SQRT177 = 0.1330413469565007072504e+2
+_X3 = 2.0 / 3.0
+_X1 = _X3 * ((1.0 + _SQRT177) / 88.0)
+_X2 = _X3 * ((1.0 + _SQRT177) / 352.0)
+_X4 = (-271.0 + 29.0 * _SQRT177) / (315.0 * _X3)
+_X5 = (-11.0 + 11.0 * _SQRT177) / (1260.0 * _X3)
+_X6 = (-99.0 + 11.0 * _SQRT177) / (5040.0 * _X3)
+_X7 = (89.0 - _SQRT177) / (5040.0 * _X3 * _X3)
+_Y2 = (857.0 - 58.0 * _SQRT177) / 630.0
+
+# T12: B_i = sum_j B12[i][j] P_j over P = (I, A, A2, A3); A6 = B3 B3 + B2;
+# T12 = B0 + (B1 + A6) A6.
+_B12 = np.array([
+    [9.0198e-16, 0.46932117595418237389, -0.20099424927047284052, -0.04623946134063071740],
+    [5.31597895759871264183, 1.19926790417132231573, 0.01179296240992997031,
+     0.01108844528519167989],
+    [0.18188869982170434744, 0.05502798439925399070, 0.09351590770535414968,
+     0.00610700528898058230],
+    [-2.0861320e-13, -0.13181061013830184015, -0.02027855540589259079,
+     -0.00675951846863086359],
+])
+# T18: B_i = sum_j B18[i][j] P_j over P = (I, A, A2, A3, A6); A9 = B0 B4 + B3;
+# T18 = B1 + (B2 + A9) A9.
+_B18 = np.array([
+    [0.0, -1.00365581030144618291e-01, -8.02924648241156932449e-03,
+     -8.92138498045729985177e-04, 0.0],
+    [0.0, 3.97849749499645077844e-01, 1.36783778460411720168e+00,
+     4.98289622525382669416e-01, -6.37898194594723280150e-04],
+    [-1.09676396052962061844e+01, 1.68015813878906206114e+00, 5.71779846478865511061e-02,
+     -6.98210122488052056106e-03, 3.34975017086070470649e-05],
+    [-9.04316832390810593223e-02, -6.76404519071381882256e-02, 6.75961301770459654925e-02,
+     2.95552570429315521194e-02, -1.39180257516060693404e-05],
+    [0.0, 0.0, -9.23364619367118555360e-02, -1.69364939002081722752e-02,
+     -1.40086798182036094347e-05],
+])
+
+
+def _eye_like(A):
+    return _creation.eye(A.shape[-1], dtype=A.dtype)
+
+
+def _combinations(coefficients, powers):
+    """B_i = sum_j coefficients[i][j] powers[j] for every i, as one product: the powers stacked
+    (k, n, n) -> (p, k, n, n), contracted with the (q, p) coefficients in the input's dtype."""
+    c = _creation.tensor(coefficients, dtype=powers[0].dtype)
+    P = _joining.stack([p.expand(powers[1].shape) for p in powers])
+    return _contraction.tensordot(c, P, dims=1).unbind(0)
+
+
+def _t1(A):
+    return A + _eye_like(A)
+
+
+def _t2(A):
+    return _eye_like(A) + A + (A @ A) * 0.5
+
+
+def _t4(A):
+    eye, A2 = _eye_like(A), A @ A
+    return eye + A + A2 @ (eye * 0.5 + A * (1 / 6) + A2 * (1 / 24))
+
+
+def _t8(A):
+    eye, A2 = _eye_like(A), A @ A
+    A4 = A2 @ (A * _X1 + A2 * _X2)
+    A8 = (A2 * _X3 + A4) @ (eye * _X4 + A * _X5 + A2 * _X6 + A4 * _X7)
+    return eye + A + A2 * _Y2 + A8
+
+
+def _t12(A):
+    A2 = A @ A
+    B0, B1, B2, B3 = _combinations(_B12, (_eye_like(A), A, A2, A2 @ A))
+    A6 = _blas.baddbmm(B2, B3, B3)
+    return _blas.baddbmm(B0, B1 + A6, A6)
+
+
+def _t18(A):
+    A2 = A @ A
+    A3 = A2 @ A
+    B0, B1, B2, B3, B4 = _combinations(_B18, (_eye_like(A), A, A2, A3, A3 @ A3))
+    A9 = _blas.baddbmm(B3, B0, B4)
+    return _blas.baddbmm(B1, B2 + A9, A9)
+
+
+_TAYLOR = (_t1, _t2, _t4, _t8, _t12)
+
+
+def _t18_scaled(A, s, real):
+    """exp(A) = T18(A / 2^s)^(2^s) for matrices sorted by s, most squarings first: each squaring
+    step multiplies the prefix that still needs it, so no matrix is squared more than its s.
+    `real` is A's real dtype, that of the exact powers of two that scale it."""
+    scale = _creation.tensor(np.ldexp(1.0, -s)[:, None, None], dtype=real)
+    X = _t18(A * scale)
+    done = []
+    for k in range(int(s[0]) if s.size else 0):
+        count = int(np.count_nonzero(s > k))
+        if count < X.shape[0]:
+            done.append(X[count:])
+            X = X[:count]
+        X = X @ X
+    return _joining.cat([X] + done[::-1]) if done else X
+
+
+def _matrix_exp_batch(A, real):
+    """exp of a (k, n, n) batch, n >= 2: each matrix gets the lowest degree whose theta bounds
+    its 1-norm, or T18 with scaling and squaring; matrices sharing a method run as one batch."""
+    thetas = _THETAS[real]
+    norm = matrix_norm(A, 1).numpy().astype(np.float64)
+    finite = np.isfinite(norm)
+    # Method 0..4: T1..T12; 5: scaled T18; -1: non-finite input, whose exponential is NaN.
+    method = np.where(finite, np.searchsorted(thetas[:-1], norm, side="left"), -1)
+    s = np.zeros(norm.shape, np.int64)
+    big = finite & (method == len(_TAYLOR))
+    s[big] = np.maximum(0, np.ceil(np.log2(norm[big] / thetas[-1])))
+    order = np.lexsort((-s, method))  # by method, then most squarings first
+    sorted_order = bool(np.all(order == np.arange(order.size)))
+    if not sorted_order:
+        A = A.index_select(0, _creation.tensor(order))
+        method, s = method[order], s[order]
+    parts = []
+    for m in np.unique(method):
+        lo, hi = np.searchsorted(method, m, side="left"), np.searchsorted(method, m, side="right")
+        sub = A[lo:hi]
+        if m < 0:
+            parts.append(_creation.full_like(sub, math.nan))
+        elif m < len(_TAYLOR):
+            parts.append(_TAYLOR[m](sub))
+        else:
+            parts.append(_t18_scaled(sub, s[lo:hi], real))
+    X = _joining.cat(parts) if len(parts) > 1 else parts[0]
+    if not sorted_order:
+        X = X.index_select(0, _creation.tensor(np.argsort(order)))
+    return X
+
+
+def matrix_exp(input):
+    A = _check_tensor("linalg_matrix_exp", input)
+    check_square("linalg.matrix_exp", A)
+    if A.dtype.category < _dt.FLOAT:
+        raise RuntimeError("linalg.matrix_exp: Expected a floating point or complex tensor as "
+                           f"input. Got {_torch_type_name(A.dtype)}")
+    n = A.shape[-1]
+    if A.numel() == 0:
+        return A.clone()
+    if n == 1:
+        return A.exp()
+    # float16 computes in float32 and rounds once (PyTorch's float16 matrix_exp overflows).
+    work = A.to(_dt.float32) if A.dtype is _dt.float16 else A
+    real = _dt.float64 if work.dtype in (_dt.float64, _dt.complex128) else _dt.float32
+    X = _matrix_exp_batch(work.reshape(-1, n, n), real)
+    return X.reshape(A.shape).to(A.dtype)
+
+
+# -- matrix_power ---------------------------------------------------------------------------------
+
+def matrix_power(A, n, *, out=None):
+    return _matrix_power("linalg_matrix_power", A, n, out)
+
+
+def _torch_matrix_power(input, n, *, out=None):
+    """torch.matrix_power and Tensor.matrix_power: linalg.matrix_power under its own name."""
+    return _matrix_power("matrix_power", input, n, out)
+
+
+def _matrix_power(name, A, n, out):
+    _check_tensor(name, A)
+    if isinstance(n, bool) or not hasattr(n, "__index__"):
+        raise TypeError(f"{name}(): argument 'n' (position 2) must be int, not "
+                        f"{type(n).__name__}")
+    n = operator.index(n)
+    check_square("linalg.matrix_power", A)
+    if n == 0:
+        result = _eye_like(A).expand(A.shape).contiguous()
+    else:
+        if n < 0:
+            A, n = _linalg.inv(A), -n
+        # Binary powering: A^n as the product of A^(2^i) over the bits of n.
+        result, square = None, A
+        while True:
+            if n & 1:
+                result = square if result is None else result @ square
+            n >>= 1
+            if not n:
+                break
+            square = square @ square
+        # A fresh contiguous tensor, as PyTorch returns, also for n = 1.
+        result = result.contiguous()
+        result = result.clone() if result is A else result
+    return _finish_out(result, out)
+
+
+# -- cross ----------------------------------------------------------------------------------------
+
+def cross(input, other, *, dim=-1, out=None):
+    _check_tensor("linalg_cross", input)
+    _check_tensor("linalg_cross", other, "other", 2)
+    if input.ndim != other.ndim:
+        raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
+    d = _canonical_dim(dim, input.ndim) if input.ndim else _no_dims(dim)
+    if input.shape[d] != 3 or other.shape[d] != 3:
+        raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got "
+                           f"{input.shape[d]} and {other.shape[d]}")
+    _broadcast_shape(tuple(input.shape), tuple(other.shape))
+    for x in (input, other):
+        if x.dtype is _dt.bool:
+            raise _not_implemented("cross", x.dtype)
+    if input.dtype is not other.dtype:
+        raise RuntimeError(f"expected scalar type {_torch_type_name(input.dtype)} but found "
+                           f"{_torch_type_name(other.dtype)}")
+    a0, a1, a2 = input.unbind(d)
+    b0, b1, b2 = other.unbind(d)
+    result = _joining.stack([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], d)
+    return _finish_out(result, out)
+
+
+def _no_dims(dim):
+    raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+
+
+def _torch_cross(input, other, dim=None, *, out=None):
+    """torch.cross: without `dim`, the first dim of size 3 (deprecated, and warned about)."""
+    if dim is None:
+        warnings.warn("Using lamina.cross without specifying the dim arg is deprecated.\nPlease "
+                      "either pass the dim explicitly or simply use lamina.linalg.cross.\nThe "
+                      "default value of dim will change to agree with that of linalg.cross in a "
+                      "future release.", UserWarning, stacklevel=2)
+        dim = next((i for i, size in enumerate(input.shape) if size == 3), None)
+        if dim is None:
+            raise RuntimeError("no dimension of size 3 in input")
+    return cross(input, other, dim=dim, out=out)
+
+
+# -- diagonal, trace ------------------------------------------------------------------------------
+
+def diagonal(A, *, offset=0, dim1=-2, dim2=-1):
+    """linalg.diagonal: torch.diagonal with the last two dims as the default (a view)."""
+    return _shape.diagonal(A, offset, dim1, dim2)
+
+
+def trace(input):
+    _check_tensor("trace", input)
+    if input.ndim != 2:
+        raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input.ndim}")
+    if input.dtype is _dt.bool:
+        raise _not_implemented("trace", input.dtype)
+    return _reduction.sum(_shape.diagonal(input))  # sum widens integers to int64, as trace does
+
+
+# -- vander ---------------------------------------------------------------------------------------
+
+def _powers(x, count, dtype):
+    """x^0 .. x^(count-1) along a new last dim, in `dtype`: a column of ones and a running
+    product (PyTorch's construction, so the rounding of each power matches a cumprod's)."""
+    ones = _creation.ones(*x.shape, 1, dtype=dtype)
+    if count <= 1:
+        return ones[..., :count]
+    x = x.to(dtype).unsqueeze(-1).expand(*x.shape, count - 1)
+    return _joining.cat([ones, _reduction.cumprod(x, -1)], -1)
+
+
+def vander(x, *, N=None):
+    _check_tensor("linalg_vander", x, "x")
+    d = x.dtype
+    if d.category == _dt.BOOL or d is _dt.float16:
+        raise RuntimeError("linalg.vander supports floating point, complex, and integer "
+                           f"tensors, but got {_torch_type_name(d)}")
+    x = x.unsqueeze(-1) if x.ndim == 0 else x
+    n = x.shape[-1] if N is None else operator.index(N)
+    if n <= 1:
+        raise RuntimeError("N must be greater than 1.")
+    return _powers(x, n, _dt.promote_types(d, _dt.int64))
+
+
+def _torch_vander(x, N=None, increasing=False):
+    """torch.vander: 1-D input, decreasing powers by default, N = 0 and 1 allowed."""
+    _check_tensor("vander", x, "x")
+    if x.ndim != 1:
+        raise RuntimeError("x must be a one-dimensional tensor.")
+    n = x.shape[0] if N is None else operator.index(N)
+    if n < 0:
+        raise RuntimeError("N must be non-negative.")
+    result = _powers(x, n, _dt.promote_types(x.dtype, _dt.int64))
+    return result if increasing else _shape.flip(result, (1,))
+
+
+__all__ = ["cross", "diagonal", "matrix_exp", "matrix_power", "vander"]
+TOPLEVEL = {"matrix_exp": matrix_exp, "matrix_power": _torch_matrix_power, "trace": trace,
+            "vander": _torch_vander, "cross": _torch_cross}
+METHODS = {"matrix_exp": matrix_exp, "matrix_power": _torch_matrix_power, "trace": trace,
+           "cross": _torch_cross}
