@@ -27,6 +27,7 @@ arguments, which the checks before the loop rule out.
 
 cimport numpy as cnp
 from libc.limits cimport INT_MAX
+from libc.math cimport copysign, fabs, hypot, sqrt
 from libc.string cimport memcpy
 from scipy.linalg.cython_lapack cimport (
     cgeqrf, cungqr, cunmqr, dgeqrf, dorgqr, dormqr, sgeqrf, sorgqr, sormqr, zgeqrf, zungqr,
@@ -46,6 +47,10 @@ cdef enum:
     GEQRF = 1            # the reflectors and tau, as LAPACK leaves them
     ORGQR = 2            # householder_product
     ORMQR = 3            # Q @ C and friends
+
+# Matrices with both dims <= TINY take the loops below (LAPACK's unblocked algorithms, written
+# out) instead of ?geqrf/?orgqr calls; `tiny=` on the entry points overrides it (tests).
+cdef int TINY = 32
 
 # A batch whose total flop estimate (batch * m * n * min(m, n)) is below PARALLEL_WORK stays on
 # one thread: handing a range to a pool thread costs ~25-40 us here, about what 20-40 8x8
@@ -79,6 +84,7 @@ cdef struct Plan:
     char* work               # per thread: lwork elements, then scratch
     Py_ssize_t work_step
     int lwork
+    bint tiny                # the loops below instead of ?geqrf / ?orgqr
     Py_ssize_t nbatch, threads
 
 
@@ -121,6 +127,144 @@ cdef inline void _ormqr(char* side, char* trans, int* m, int* n, int* k, lapack_
         zunmqr(side, trans, m, n, k, a, lda, tau, c, ldc, work, lwork, info)
 
 
+# -- tiny matrices: LAPACK's unblocked algorithms (?geqr2, ?org2r) without its per-call cost ------
+
+cdef inline double _abs2(lapack_t x) noexcept nogil:
+    if lapack_t is c64 or lapack_t is c128:
+        return x.real * x.real + x.imag * x.imag
+    else:
+        return x * x
+
+
+cdef inline double _abs(lapack_t x) noexcept nogil:
+    if lapack_t is c64 or lapack_t is c128:
+        return hypot(x.real, x.imag)
+    else:
+        return fabs(x)
+
+
+cdef inline lapack_t _conj(lapack_t x) noexcept nogil:
+    if lapack_t is c64 or lapack_t is c128:
+        return x.conjugate()
+    else:
+        return x
+
+
+cdef inline double _norm(const lapack_t* x, int n) noexcept nogil:
+    """||x||_2 without LAPACK: the plain sum of squares, or (when it under- or overflows, so
+    it cannot be trusted) the sum of squares of x / max|x|, as ?nrm2 scales."""
+    cdef double ssq = 0, big = 0, t
+    cdef int i
+    for i in range(n):
+        ssq += _abs2(x[i])
+    if 1e-290 < ssq < 1e290:
+        return sqrt(ssq)
+    for i in range(n):
+        big = max(big, _abs(x[i]))
+    if big == 0 or big != big or big > 1.79e308:
+        return big
+    ssq = 0
+    for i in range(n):
+        t = _abs(x[i]) / big
+        ssq += t * t
+    return big * sqrt(ssq)
+
+
+cdef inline lapack_t _larfg(int n, lapack_t* alpha, lapack_t* x) noexcept nogil:
+    """?larfg: H = I - tau v v^H with v = (1, x'), H^H (alpha, x) = (beta, 0), beta real and of
+    the opposite sign to Re(alpha) (LAPACK's convention, so R's signs match it); returns tau
+    and overwrites alpha with beta and x with v's tail."""
+    cdef double xnorm = _norm(x, n - 1), ar, ai = 0, beta, big
+    cdef lapack_t tau, scale
+    cdef int i
+    if lapack_t is c64 or lapack_t is c128:
+        ar, ai = alpha[0].real, alpha[0].imag
+    else:
+        ar = alpha[0]
+    if xnorm == 0 and ai == 0:
+        return 0
+    big = max(fabs(ar), fabs(ai), xnorm)     # |(alpha, x)| scaled, as ?lapy3: no under/overflow
+    beta = -copysign(big * sqrt((ar / big) ** 2 + (ai / big) ** 2 + (xnorm / big) ** 2), ar)
+    if lapack_t is c64 or lapack_t is c128:
+        tau.real = (beta - ar) / beta
+        tau.imag = -ai / beta
+    else:
+        tau = (beta - ar) / beta
+    scale = 1 / (alpha[0] - beta)
+    for i in range(n - 1):
+        x[i] = x[i] * scale
+    alpha[0] = beta
+    return tau
+
+
+cdef inline void _larf_left(int rows, int cols, const lapack_t* v, lapack_t tau, lapack_t* c,
+                            int ldc) noexcept nogil:
+    """C = (I - tau v v^H) C for a (rows, cols) column-major C; v[0] is taken as 1."""
+    cdef int i, j
+    cdef lapack_t s
+    cdef lapack_t* col
+    if tau == 0:
+        return
+    for j in range(cols):
+        col = c + <Py_ssize_t>j * ldc
+        s = col[0]
+        for i in range(1, rows):
+            s = s + _conj(v[i]) * col[i]
+        s = s * tau
+        col[0] = col[0] - s
+        for i in range(1, rows):
+            col[i] = col[i] - v[i] * s
+
+
+cdef void _geqr2(int m, int n, lapack_t* a, int lda, lapack_t* tau) noexcept nogil:
+    """?geqr2: A = QR in place (R above the diagonal, reflectors below), column-major."""
+    cdef int i, k = min(m, n)
+    cdef lapack_t* col
+    for i in range(k):
+        col = a + i + <Py_ssize_t>i * lda
+        tau[i] = _larfg(m - i, col, col + 1)
+        if i < n - 1:
+            _larf_left(m - i, n - i - 1, col, _conj(tau[i]), col + lda, lda)
+
+
+cdef void _org2r(int m, int n, int k, lapack_t* a, int lda, const lapack_t* tau) noexcept nogil:
+    """?org2r: the first n columns of H_1 ... H_k in place of the reflectors, column-major."""
+    cdef int i, j, l
+    cdef lapack_t* col
+    for j in range(k, n):
+        col = a + <Py_ssize_t>j * lda
+        for l in range(m):
+            col[l] = 0
+        col[j] = 1
+    for i in range(k - 1, -1, -1):
+        col = a + <Py_ssize_t>i * lda
+        if i < n - 1:
+            _larf_left(m - i, n - i - 1, col + i, tau[i], col + lda + i, lda)
+        for l in range(i + 1, m):
+            col[l] = -tau[i] * col[l]
+        col[i] = 1 - tau[i]
+        for l in range(i):
+            col[l] = 0
+
+
+cdef inline void _factor(Plan* p, int m, int n, lapack_t* a, int lda, lapack_t* tau,
+                         lapack_t* work) noexcept nogil:
+    cdef int info = 0
+    if p.tiny:
+        _geqr2(m, n, a, lda, tau)
+    else:
+        _geqrf(&m, &n, a, &lda, tau, work, &p.lwork, &info)
+
+
+cdef inline void _expand(Plan* p, int m, int n, int k, lapack_t* a, int lda, lapack_t* tau,
+                         lapack_t* work) noexcept nogil:
+    cdef int info = 0
+    if p.tiny:
+        _org2r(m, n, k, a, lda, tau)
+    else:
+        _orgqr(&m, &n, &k, a, &lda, tau, work, &p.lwork, &info)
+
+
 # -- per-matrix steps ---------------------------------------------------------------------------
 
 cdef inline void _load(const lapack_t* src, Py_ssize_t rs, Py_ssize_t cs, int rows, int cols,
@@ -156,7 +300,7 @@ cdef inline void _zero_below(lapack_t* f, int ld, int k) noexcept nogil:
 cdef void _one(lapack_t* tag, Plan* p, Py_ssize_t i, lapack_t* work) noexcept nogil:
     cdef int m = p.m, n = p.n, k = p.k, qc = p.qc, info = 0
     cdef int lda = m if m > 1 else 1
-    cdef lapack_t* a = <lapack_t*>(p.a + i * p.a_step)
+    cdef const lapack_t* a = <const lapack_t*>(p.a + i * p.a_step)
     cdef lapack_t* scratch = work + p.lwork
     cdef lapack_t* f
     cdef lapack_t* q
@@ -168,23 +312,23 @@ cdef void _one(lapack_t* tag, Plan* p, Py_ssize_t i, lapack_t* work) noexcept no
         if m >= n:
             f = <lapack_t*>(p.q + i * p.q_step) if qc else scratch + k
             _load(a, p.ars, p.acs, m, n, f, lda)
-            _geqrf(&m, &n, f, &lda, tau, work, &p.lwork, &info)
+            _factor(p, m, n, f, lda, tau, work)
             _take_r(f, lda, p.mc, n, <lapack_t*>(p.r + i * p.r_step))
             if qc:
-                _orgqr(&m, &qc, &k, f, &lda, tau, work, &p.lwork, &info)
+                _expand(p, m, qc, k, f, lda, tau, work)
         else:
             f = <lapack_t*>(p.r + i * p.r_step)
             _load(a, p.ars, p.acs, m, n, f, lda)
-            _geqrf(&m, &n, f, &lda, tau, work, &p.lwork, &info)
+            _factor(p, m, n, f, lda, tau, work)
             if qc:
                 q = <lapack_t*>(p.q + i * p.q_step)
                 memcpy(q, f, <size_t>m * m * sizeof(lapack_t))
-                _orgqr(&m, &m, &k, q, &lda, tau, work, &p.lwork, &info)
+                _expand(p, m, m, k, q, lda, tau, work)
             _zero_below(f, m, m)
     elif p.kind == GEQRF:
         f = <lapack_t*>(p.q + i * p.q_step)
         _load(a, p.ars, p.acs, m, n, f, lda)
-        _geqrf(&m, &n, f, &lda, <lapack_t*>(p.tau + i * p.tau_step), work, &p.lwork, &info)
+        _factor(p, m, n, f, lda, <lapack_t*>(p.tau + i * p.tau_step), work)
     else:
         # tau is read with its own stride into the scratch (LAPACK wants it contiguous).
         tsrc = <const lapack_t*>(p.t + i * p.t_step)
@@ -194,7 +338,7 @@ cdef void _one(lapack_t* tag, Plan* p, Py_ssize_t i, lapack_t* work) noexcept no
         f = <lapack_t*>(p.q + i * p.q_step)
         if p.kind == ORGQR:
             _load(a, p.ars, p.acs, m, n, f, lda)
-            _orgqr(&m, &n, &k, f, &lda, tau, work, &p.lwork, &info)
+            _expand(p, m, n, k, f, lda, tau, work)
         else:
             _load(a, p.ars, p.acs, m, k, scratch + k, lda)
             mc = p.mc
@@ -309,7 +453,8 @@ cdef object _launch(_Job job, Py_ssize_t scratch):
     if p.kind == ORMQR:
         work = <Py_ssize_t>p.mc * p.qc * max(p.k, 1)
     cdef Py_ssize_t threads = min(_threads.get_num_threads(), p.nbatch)
-    if threads > 1 and (not _threads.BLAS_CONTROL or work * p.nbatch < PARALLEL_WORK
+    cdef bint lapack = not p.tiny
+    if threads > 1 and ((lapack and not _threads.BLAS_CONTROL) or work * p.nbatch < PARALLEL_WORK
                         or (work >= BLAS_THREADED_WORK and p.nbatch < 4 * threads)):
         threads = 1
     p.threads = max(threads, 1)
@@ -320,7 +465,8 @@ cdef object _launch(_Job job, Py_ssize_t scratch):
     if p.nbatch == 0:
         return
     if p.threads == 1:
-        limited = work >= BLAS_THREADED_WORK and _threads.limit_blas(_threads.get_num_threads())
+        limited = (lapack and work >= BLAS_THREADED_WORK
+                   and _threads.limit_blas(_threads.get_num_threads()))
         try:
             job.run(0)
         finally:
@@ -330,7 +476,7 @@ cdef object _launch(_Job job, Py_ssize_t scratch):
     _threads.run_parallel(job.run, p.threads)
 
 
-cdef _Job _plan(int kind, cnp.ndarray a):
+cdef _Job _plan(int kind, cnp.ndarray a, tiny=None):
     cdef _Job job = _Job()
     cdef Plan* p = &job.p
     p.kind = kind
@@ -341,14 +487,15 @@ cdef _Job _plan(int kind, cnp.ndarray a):
     p.nbatch, p.m, p.n = a.shape[0], a.shape[1], a.shape[2]
     p.k = min(p.m, p.n)
     p.a = cnp.PyArray_BYTES(a)
+    p.tiny = kind != ORMQR and (max(p.m, p.n) <= TINY if tiny is None else tiny)
     return job
 
 
-def qr(cnp.ndarray a, str mode):
+def qr(cnp.ndarray a, str mode, tiny=None):
     """QR of a (batch, m, n) array with m, n >= 1: (q, r) as C-contiguous (batch, qc, m) and
     (batch, n, rr) buffers holding Q (m, qc) and R (rr, n) column-major; rr is m in mode
     'complete', else k; q is None for mode 'r'."""
-    cdef _Job job = _plan(QR, a)
+    cdef _Job job = _plan(QR, a, tiny)
     cdef Plan* p = &job.p
     cdef Py_ssize_t m = p.m, n = p.n, k = p.k, b = p.nbatch
     if m == 0 or n == 0:
@@ -367,10 +514,10 @@ def qr(cnp.ndarray a, str mode):
     return q, r
 
 
-def geqrf(cnp.ndarray a):
+def geqrf(cnp.ndarray a, tiny=None):
     """?geqrf of a (batch, m, n) array: (a_out, tau), a_out a C-contiguous (batch, n, m) buffer
     holding the column-major result, tau (batch, min(m, n))."""
-    cdef _Job job = _plan(GEQRF, a)
+    cdef _Job job = _plan(GEQRF, a, tiny)
     cdef Plan* p = &job.p
     out = np.empty((p.nbatch, p.n, p.m), dtype=a.dtype)
     tau = np.empty((p.nbatch, p.k), dtype=a.dtype)
@@ -392,10 +539,10 @@ cdef _take_tau(_Job job, cnp.ndarray tau):
     p.k = tau.shape[1]
 
 
-def orgqr(cnp.ndarray a, cnp.ndarray tau):
+def orgqr(cnp.ndarray a, cnp.ndarray tau, tiny=None):
     """householder_product of (batch, m, n) reflectors, m >= n, and (batch, k) tau, k <= n: a
     C-contiguous (batch, n, m) buffer holding the column-major result."""
-    cdef _Job job = _plan(ORGQR, a)
+    cdef _Job job = _plan(ORGQR, a, tiny)
     cdef Plan* p = &job.p
     _take_tau(job, tau)
     if not (p.m >= p.n >= p.k):
