@@ -39,8 +39,11 @@ cnp.import_array()
 
 
 # A batch whose total work (batch * n^3) is below PARALLEL_WORK stays on one thread: handing a
-# range to a pool thread costs ~25-40 us here, the time of ~10 8x8 eigendecompositions.
-cdef Py_ssize_t PARALLEL_WORK = 1 << 14
+# range to a pool thread costs ~25-40 us here. ?syevd costs ~10-15 us per 8x8 matrix (measured),
+# so 2^16 (128 8x8 matrices, ~1.5 ms) keeps the hand-off under a few percent. Measured 1 vs 2
+# threads on large batches (loaded 2-core machine, medians): 4x4 172 vs 164 ms, 8x8 62 vs 72,
+# 16x16 30 vs 27, 32x32 14 vs 15: OpenBLAS's LAPACK path barely scales (KERNEL-FACTS.md).
+cdef Py_ssize_t PARALLEL_WORK = 1 << 16
 
 # One matrix this large (n^3) runs with OpenBLAS threaded at lamina's thread count.
 cdef Py_ssize_t BLAS_THREADED_WORK = 1 << 21

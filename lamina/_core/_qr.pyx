@@ -21,6 +21,10 @@ matrix is copied once, straight into the output it becomes, and factorized in pl
 tau goes into a per-thread scratch (qr) or its own (batch, k) output (geqrf). Workspace is
 queried once per call (lwork = -1) and allocated once per thread with NumPy.
 
+Matrices with both dims <= TINY skip ?geqrf/?orgqr for the same unblocked algorithms written
+out here (?geqr2, ?org2r: LAPACK's own conventions, so R's signs and tau match it), which cost a
+fraction of a LAPACK call at these sizes and, making no LAPACK call, scale over threads.
+
 Nothing here can fail after the GIL is released: ?geqrf/?orgqr/?ormqr report only illegal
 arguments, which the checks before the loop rule out.
 """
@@ -53,10 +57,10 @@ cdef enum:
 cdef int TINY = 32
 
 # A batch whose total flop estimate (batch * m * n * min(m, n)) is below PARALLEL_WORK stays on
-# one thread: handing a range to a pool thread costs ~25-40 us here, about what 20-40 8x8
-# factorizations take. Measured serial vs 2 threads (float64, medians, noisy shared machine):
-# 64 8x8 qr 0.26 vs 0.31 ms, 256 8x8 0.95 vs 0.62 ms.
-cdef Py_ssize_t PARALLEL_WORK = 1 << 16
+# one thread. Measured with the tiny loops, 8x8 float64 qr, medians (shared 2-core machine under
+# load ~8, so the second core is often busy): 512 matrices serial 0.36-0.63 ms vs 2 threads
+# 0.41-0.78 ms; 1024: 1.3 vs 0.81 ms; 4096: 10.0 vs 4.3 ms. The crossover is ~2^19.
+cdef Py_ssize_t PARALLEL_WORK = 1 << 19
 
 # One matrix big enough for OpenBLAS to thread its level-3 calls runs with BLAS at lamina's
 # thread count (a batch that large and short gains nothing from splitting).
