@@ -5,8 +5,8 @@ Each is a primitive because each is one LAPACK call per matrix where the work is
 _qr.pyx: batched, threaded, the input copied once into the output it becomes). qr is one
 primitive rather than geqrf followed by householder_product because the kernel then factorizes
 straight into Q's buffer (no intermediate reflector array) and because its derivative has its
-own closed form (Walter and Lehmann 2018, "Algorithmic differentiation of linear algebra
-functions with application in optimum experimental design", sec. 3.3), which issues 6/7 add.
+own closed form (as PyTorch's linalg_qr_backward; Walter and Lehmann, "Algorithmic
+differentiation of linear algebra functions", arXiv:1001.1654), which issues 6/7 add.
 
 Outputs are column-major batches, as PyTorch's: the kernel fills C-contiguous (batch, cols,
 rows) buffers and the matrices are their transposed views.
