@@ -1,0 +1,112 @@
+"""QR primitives: qr (Q and R), geqrf (reflectors and tau), householder_product (?orgqr) and
+ormqr (a product with the reflectors' Q).
+
+Each is a primitive because each is one LAPACK call per matrix where the work is (lamina/_core/
+_qr.pyx: batched, threaded, the input copied once into the output it becomes). qr is one
+primitive rather than geqrf followed by householder_product because the kernel then factorizes
+straight into Q's buffer (no intermediate reflector array) and because its derivative has its
+own closed form (as PyTorch's linalg_qr_backward; Walter and Lehmann, "Algorithmic
+differentiation of linear algebra functions", arXiv:1001.1654), which issues 6/7 add.
+
+Outputs are column-major batches, as PyTorch's: the kernel fills C-contiguous (batch, cols,
+rows) buffers and the matrices are their transposed views.
+"""
+
+import math
+
+import numpy as np
+
+from .._core import _qr
+from .primitive import Primitive
+
+
+def _batched(a, core):
+    """A (B, *core) view of a (..., *core) array; a copy only when its batch dims cannot merge
+    into one strided dim, or its strides are not whole elements (the kernel needs both)."""
+    batch = math.prod(a.shape[:a.ndim - len(core)])
+    if any(s % a.itemsize for s in a.strides):
+        a = np.ascontiguousarray(a)
+    try:
+        return np.reshape(a, (batch,) + core, copy=False)
+    except ValueError:
+        return np.reshape(a, (batch,) + core)
+
+
+def _matrices(buf, batch):
+    """The (..., rows, cols) column-major matrices held by a C-contiguous (B, cols, rows)
+    buffer."""
+    return buf.reshape(batch + buf.shape[1:]).swapaxes(-1, -2)
+
+
+def _eye_columns(batch, m, cols, dtype):
+    """Column-major (..., m, cols) identity columns: Q of a matrix with no columns."""
+    q = np.zeros((math.prod(batch), cols, m), dtype=dtype)
+    for j in range(min(m, cols)):
+        q[:, j, j] = 1
+    return _matrices(q, batch)
+
+
+def _qr_cpu(a, *, mode):
+    *batch, m, n = a.shape
+    batch = tuple(batch)
+    k = min(m, n)
+    rr = m if mode == "complete" else k
+    if m == 0 or n == 0:
+        qc = m if mode == "complete" else k
+        q = _eye_columns(batch, m, qc, a.dtype)
+        r = _matrices(np.zeros((math.prod(batch), n, rr), dtype=a.dtype), batch)
+    else:
+        q, r = _qr.qr(_batched(a, (m, n)), mode)
+        q = None if q is None else _matrices(q, batch)
+        r = _matrices(r, batch)
+    return (np.empty(0, dtype=a.dtype) if mode == "r" else q), r
+
+
+def _qr_fwd(xp, a, *, mode):
+    if mode == "r":
+        return xp.empty(0, dtype=a.dtype), xp.linalg.qr(a, mode="r")
+    return tuple(xp.linalg.qr(a, mode=mode))
+
+
+qr_p = Primitive("qr", cpu=_qr_cpu, xp=_qr_fwd)
+
+
+# geqrf: LAPACK's own output, which householder_product and ormqr consume. A primitive because
+# it is the kernel call; PyTorch gives it no derivative.
+def _geqrf_cpu(a):
+    *batch, m, n = a.shape
+    out, tau = _qr.geqrf(_batched(a, (m, n)))
+    return _matrices(out, tuple(batch)), tau.reshape(tuple(batch) + tau.shape[1:])
+
+
+def _geqrf_fwd(xp, a):
+    h, tau = xp.linalg.qr(a, mode="raw")     # h holds the column-major result, transposed
+    return h.swapaxes(-1, -2), tau
+
+
+geqrf_p = Primitive("geqrf", cpu=_geqrf_cpu, xp=_geqrf_fwd)
+
+
+# householder_product: ?orgqr, the explicit Q of (reflectors, tau); a primitive for the kernel
+# call (its derivative is PyTorch's householder_product_backward, in issue 6).
+def _householder_product_cpu(a, tau):
+    *batch, m, n = a.shape
+    k = tau.shape[-1]
+    out = _qr.orgqr(_batched(a, (m, n)), _batched(tau, (k,)))
+    return _matrices(out, tuple(batch))
+
+
+householder_product_p = Primitive("householder_product", cpu=_householder_product_cpu)
+
+
+# ormqr: op(Q) C or C op(Q) without forming Q (?ormqr, O(mnk) instead of O(m^2 n)); a primitive
+# for that reason.
+def _ormqr_cpu(a, tau, c, *, left, transpose):
+    *batch, m, n = a.shape
+    k = tau.shape[-1]
+    out = _qr.ormqr(_batched(a, (m, n)), _batched(tau, (k,)), _batched(c, c.shape[-2:]),
+                    left, transpose)
+    return _matrices(out, tuple(batch))
+
+
+ormqr_p = Primitive("ormqr", cpu=_ormqr_cpu)
