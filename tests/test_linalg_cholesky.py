@@ -116,7 +116,7 @@ def _mixed_batch(rng, n, dtype):
     return a
 
 
-@pytest.mark.parametrize("n", [1, 2, 3, 4, 5, 7, 8])
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 5, 7, 8, 9, 12, 16])
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("upper", [False, True])
 def test_tiny_kernel_matches_lapack(n, dtype, upper):

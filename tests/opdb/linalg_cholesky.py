@@ -5,7 +5,8 @@ triangular_solve.
 References are NumPy's (linalg.cholesky, solve, inv on the triangle the op reads), computed in
 float64/complex128 and cast to the result dtype. Inputs are well conditioned: Hermitian positive
 definite A = X X^H + n I, and triangular factors with a dominant diagonal. Sizes 1..8 run the
-tiny kernel (batches of 9 and 11 leave a remainder after its lanes of 8); 17 and 40 run LAPACK.
+tiny kernel (batches of 9 and 11 leave a remainder after its lanes of 8), 12 and 16 its real
+path with the size at run time; 17 and 40 run LAPACK.
 """
 
 import warnings
@@ -20,7 +21,7 @@ TOL = {"float32": (1e-4, 1e-5), "complex64": (1e-4, 1e-5)}
 
 # (batch, n): single matrices, the tiny sizes, odd batches, LAPACK sizes, empty batch, 0 x 0.
 SHAPES = [((), 1), ((), 3), ((), 5), ((), 17), ((3,), 4), ((2, 3), 2), ((11,), 6), ((9,), 8),
-          ((3,), 7), ((2,), 40), ((0,), 3), ((2,), 0)]
+          ((3,), 7), ((9,), 12), ((10,), 16), ((2,), 40), ((0,), 3), ((2,), 0)]
 
 
 def _wide(x):
