@@ -46,6 +46,7 @@ cdef enum:
     COL = 0              # element (i, j) of A at i + j * lda: LAPACK sees A
     ROW = 1              # at i * lda + j: LAPACK sees A^T
     COPY = 2             # neither: copied column-major into the scratch first
+    TINY = 16            # systems up to this n skip LAPACK (see _tiny_solve)
 
 
 cdef struct Plan:
@@ -63,6 +64,7 @@ cdef struct Plan:
     Py_ssize_t ars, acs, brs, bcs        # matrix strides in elements
     int amode, lda
     bint conj                            # potrs on a ROW factor of complex data
+    bint tiny                            # substitution loops, no LAPACK call
     char* scratch                        # NULL when A needs no copy
     Py_ssize_t scratch_step              # bytes per thread
     Py_ssize_t nbatch, threads           # thread t runs nbatch * t // threads onwards
@@ -101,15 +103,77 @@ cdef inline void _potrs(char* uplo, int* n, int* nrhs, lapack_t* a, int* lda, la
         zpotrs(uplo, n, nrhs, a, lda, b, ldb, &info)
 
 
+# -- small matrices -------------------------------------------------------------------------------
+
+cdef inline void _subst(const lapack_t* a, Py_ssize_t rs, Py_ssize_t cs, bint conj, bint lower,
+                        bint unit, lapack_t* v, Py_ssize_t inc, int n) noexcept nogil:
+    """v <- N^-1 v for the triangular N(i, j) = a[i * rs + j * cs] (conjugated with `conj`),
+    v's elements `inc` apart. Divides by the diagonal as reference ?trsm does, so a zero on it
+    gives infinities, as PyTorch's solves do."""
+    cdef Py_ssize_t i, k, last = n if lower else -1, step = 1 if lower else -1
+    cdef lapack_t t, m
+    i = 0 if lower else n - 1
+    while i != last:
+        t = v[i * inc]
+        if lower:
+            for k in range(i):
+                m = a[i * rs + k * cs]
+                t = t - (_conj(m) if conj else m) * v[k * inc]
+        else:
+            for k in range(i + 1, n):
+                m = a[i * rs + k * cs]
+                t = t - (_conj(m) if conj else m) * v[k * inc]
+        if not unit:
+            m = a[i * (rs + cs)]
+            t = t / (_conj(m) if conj else m)
+        v[i * inc] = t
+        i += step
+
+
+cdef void _tiny_solve(const lapack_t* a, lapack_t* x, Plan* p) noexcept nogil:
+    """The solve of _solve for n <= TINY, straight from `a`'s strides; x holds B on entry."""
+    cdef Py_ssize_t rs = p.ars, cs = p.acs, c, rows = p.rows
+    cdef bint a_itself
+    if p.op == POTRS:
+        # With F = L, or F = U^H (F[i, j] = conj(U[j, i])), A = F F^H: F y = b, then F^H x = y.
+        for c in range(p.cols):
+            if p.upper:
+                _subst(a, cs, rs, True, True, False, x + c * rows, 1, p.n)
+                _subst(a, rs, cs, False, False, False, x + c * rows, 1, p.n)
+            else:
+                _subst(a, rs, cs, False, True, False, x + c * rows, 1, p.n)
+                _subst(a, cs, rs, True, False, False, x + c * rows, 1, p.n)
+        return
+    # op(A) X = B column by column; X op(A) = B row by row, as op(A)^T x^T = b^T. Either way the
+    # matrix applied is A itself when left != trans, else A^T (rows and columns swapped).
+    a_itself = p.left != p.trans
+    if not a_itself:
+        rs, cs = cs, rs
+    if p.left:
+        for c in range(p.cols):
+            _subst(a, rs, cs, False, p.upper != a_itself, p.unit, x + c * rows, 1, p.n)
+    else:
+        for c in range(rows):
+            _subst(a, rs, cs, False, p.upper != a_itself, p.unit, x + c, rows, p.n)
+
+
+# -- LAPACK ---------------------------------------------------------------------------------------
+
 cdef void _solve(const lapack_t* a, const lapack_t* b, lapack_t* x, Plan* p,
                  lapack_t* scratch) noexcept nogil:
-    """One solve: B into x (column-major, rows x cols), then LAPACK in place."""
+    """One solve: B into x (column-major, rows x cols), then LAPACK (or the loops) in place."""
     cdef int n = p.n, rows = p.rows, cols = p.cols, lda = p.lda
     cdef Py_ssize_t i, j
     cdef bint upper = p.upper, trans = p.trans
     for j in range(cols):
         for i in range(rows):
-            x[i + j * rows] = _conj(b[i * p.brs + j * p.bcs]) if p.conj else b[i * p.brs + j * p.bcs]
+            if p.conj:
+                x[i + j * rows] = _conj(b[i * p.brs + j * p.bcs])
+            else:
+                x[i + j * rows] = b[i * p.brs + j * p.bcs]
+    if p.tiny:
+        _tiny_solve(a, x, p)
+        return
     if p.amode == COPY:
         for j in range(n):
             for i in range(n):
@@ -203,6 +267,20 @@ cdef int _layout(Py_ssize_t n, Py_ssize_t rs, Py_ssize_t cs, int* ld) noexcept:
     return COPY
 
 
+# Systems up to this n run the substitution loops instead of a LAPACK call; the tests lower it
+# to run the same input through LAPACK.
+cdef int _tiny_max = TINY
+
+
+def _set_tiny_max(int n):
+    """Route solves with n up to `n` (<= TINY) to the loops; returns the old bound."""
+    global _tiny_max
+    if not 0 <= n <= TINY:
+        raise ValueError(f"tiny bound {n} outside [0, {TINY}]")
+    old, _tiny_max = _tiny_max, n
+    return old
+
+
 cdef _call(int op, cnp.ndarray a, cnp.ndarray b, cnp.ndarray out, bint upper, bint left,
            bint unit, bint trans):
     cdef int typenum = cnp.PyArray_TYPE(a), nda = a.ndim, ndb = b.ndim, d, item
@@ -238,7 +316,8 @@ cdef _call(int op, cnp.ndarray a, cnp.ndarray b, cnp.ndarray out, bint upper, bi
     p.out_step = rows * cols * item
     p.ars, p.acs = a.strides[nda - 2] // item, a.strides[nda - 1] // item
     p.brs, p.bcs = b.strides[ndb - 2] // item, b.strides[ndb - 1] // item
-    p.amode = _layout(n, p.ars, p.acs, &p.lda)
+    p.tiny = n <= _tiny_max
+    p.amode = COL if p.tiny else _layout(n, p.ars, p.acs, &p.lda)
     p.conj = (op == POTRS and p.amode == ROW
               and typenum in (cnp.NPY_COMPLEX64, cnp.NPY_COMPLEX128))
     # Broadcast batch strides (right-aligned; 0 where an operand is broadcast), merging dims that
@@ -262,7 +341,8 @@ cdef _call(int op, cnp.ndarray a, cnp.ndarray b, cnp.ndarray out, bint upper, bi
             p.ndim += 1
     cdef Py_ssize_t work = n * n * (cols if left else rows)
     cdef Py_ssize_t threads = min(_threads.get_num_threads(), nbatch)
-    if threads > 1 and (not _threads.BLAS_CONTROL or work * nbatch < PARALLEL_WORK
+    if threads > 1 and ((not p.tiny and not _threads.BLAS_CONTROL)
+                        or work * nbatch < PARALLEL_WORK
                         or (work >= BLAS_THREADED_WORK and nbatch < 4 * threads)):
         threads = 1
     p.nbatch, p.threads = nbatch, threads
@@ -274,7 +354,8 @@ cdef _call(int op, cnp.ndarray a, cnp.ndarray b, cnp.ndarray out, bint upper, bi
         p.scratch = cnp.PyArray_BYTES(buf)
     job.keep = (a, b, out, buf)
     if threads == 1:
-        limited = work >= BLAS_THREADED_WORK and _threads.limit_blas(_threads.get_num_threads())
+        limited = (not p.tiny and work >= BLAS_THREADED_WORK
+                   and _threads.limit_blas(_threads.get_num_threads()))
         try:
             job.run(0)
         finally:
