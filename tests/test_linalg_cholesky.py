@@ -138,7 +138,7 @@ def test_tiny_kernel_matches_lapack(n, dtype, upper):
     np.testing.assert_allclose(tiny.L.numpy()[ok], lapack.L.numpy()[ok], rtol=tol, atol=tol)
 
 
-@pytest.mark.parametrize("n", [1, 3, 8, 16])
+@pytest.mark.parametrize("n", [1, 3, 5, 8])
 @pytest.mark.parametrize("dtype", ["float32", "complex128"])
 def test_tiny_solves_match_lapack(n, dtype):
     rng = _rng()
