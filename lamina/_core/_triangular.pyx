@@ -1,2 +1,384 @@
 # cython: language_level=3
-"""Batched LAPACK kernels: triangular (being written)."""
+"""Batched triangular solves: ?trsm (solve_triangular, triangular_solve) and ?potrs
+(cholesky_solve, two triangular solves with a Cholesky factor).
+
+Memory contract of `trsm_batched(a, b, out, ...)` and `potrs_batched(a, b, out, upper)`: `a` is
+(*batch_a, n, n) (the triangular matrix, or the Cholesky factor), `b` is (*batch_b, rows, cols),
+both of one dtype of float32/float64/complex64/complex128, batch dims broadcasting, any strides
+(zero and negative included); both are only read. `out` is a C-contiguous (*batch, cols, rows)
+array of that dtype, every element written: each solution X (rows x cols) is stored column-major,
+so the caller returns `out.swapaxes(-1, -2)`, PyTorch's layout for these results. Nothing else is
+written except a per-thread scratch matrix, allocated once per call.
+
+Each matrix of `b` is copied once into `out`, where LAPACK solves in place. `a` is not copied
+when LAPACK can address it: a C-ordered (unit column stride) matrix is, read column-major, its
+transpose, so the solve runs with the transposed operation and the other triangle named (for
+potrs with complex data, the same identity gives the conjugate system, so the right-hand side is
+conjugated on its way in and the solution on its way out). Only layouts LAPACK cannot address
+(no unit stride, negative or zero strides, a leading dimension past 2^31-1) are copied into the
+scratch, column-major, one matrix at a time.
+
+Like PyTorch (which calls ?trsm too), a zero on the diagonal is not an error: the solution then
+holds infinities or NaNs. So these kernels report nothing and cannot fail once their checks pass.
+
+Threads: the batch is split into one contiguous range per thread (lamina._core._threads); each
+range is a `with nogil:` loop, and every check happens before it, so the loop cannot fail.
+"""
+
+cimport numpy as cnp
+from libc.limits cimport INT_MAX
+from scipy.linalg.cython_blas cimport ctrsm, dtrsm, strsm, ztrsm
+from scipy.linalg.cython_lapack cimport cpotrs, dpotrs, spotrs, zpotrs
+
+from ._lapack cimport c64, c128, lapack_t
+
+import numpy as np
+
+from . import _threads
+
+cnp.import_array()
+
+
+cdef enum:
+    MAXDIM = 64          # NumPy's NPY_MAXDIMS
+    TRSM = 0
+    POTRS = 1
+    COL = 0              # element (i, j) of A at i + j * lda: LAPACK sees A
+    ROW = 1              # at i * lda + j: LAPACK sees A^T
+    COPY = 2             # neither: copied column-major into the scratch first
+    # Systems up to this n skip LAPACK (see _tiny_solve). cholesky_solve, one thread, medians on
+    # a loaded machine (load ~9 on 2 cores): 100000 4x4 float64 with 1 / 16 right-hand sides
+    # 18 / 44 ms vs 27 / 86 through dpotrs; 20000 8x8 9 / 31 vs 7 / 32; 16x16 34 / 134 vs
+    # 23 / 92, so the loops stop at 8.
+    TINY = 8
+
+
+cdef struct Plan:
+    int typenum, op
+    int n, rows, cols                    # A is n x n; X and B are rows x cols
+    bint upper, left, unit, trans
+    int ndim                             # batch dims left after merging
+    Py_ssize_t shape[MAXDIM]
+    Py_ssize_t sa[MAXDIM]                # batch strides in bytes (0 where broadcast)
+    Py_ssize_t sb[MAXDIM]
+    char* a
+    char* b
+    char* out
+    Py_ssize_t out_step                  # bytes between output matrices
+    Py_ssize_t ars, acs, brs, bcs        # matrix strides in elements
+    int amode, lda
+    bint conj                            # potrs on a ROW factor of complex data
+    bint tiny                            # substitution loops, no LAPACK call
+    char* scratch                        # NULL when A needs no copy
+    Py_ssize_t scratch_step              # bytes per thread
+    Py_ssize_t nbatch, threads           # thread t runs nbatch * t // threads onwards
+
+
+cdef inline lapack_t _conj(lapack_t x) noexcept nogil:
+    if lapack_t is float or lapack_t is double:
+        return x
+    else:
+        return x.conjugate()
+
+
+cdef inline void _trsm(char* side, char* uplo, char* trans, char* diag, int* m, int* n,
+                       lapack_t* a, int* lda, lapack_t* b, int* ldb) noexcept nogil:
+    cdef lapack_t one = 1
+    if lapack_t is float:
+        strsm(side, uplo, trans, diag, m, n, &one, a, lda, b, ldb)
+    elif lapack_t is double:
+        dtrsm(side, uplo, trans, diag, m, n, &one, a, lda, b, ldb)
+    elif lapack_t is c64:
+        ctrsm(side, uplo, trans, diag, m, n, &one, a, lda, b, ldb)
+    else:
+        ztrsm(side, uplo, trans, diag, m, n, &one, a, lda, b, ldb)
+
+
+cdef inline void _potrs(char* uplo, int* n, int* nrhs, lapack_t* a, int* lda, lapack_t* b,
+                        int* ldb) noexcept nogil:
+    cdef int info
+    if lapack_t is float:
+        spotrs(uplo, n, nrhs, a, lda, b, ldb, &info)
+    elif lapack_t is double:
+        dpotrs(uplo, n, nrhs, a, lda, b, ldb, &info)
+    elif lapack_t is c64:
+        cpotrs(uplo, n, nrhs, a, lda, b, ldb, &info)
+    else:
+        zpotrs(uplo, n, nrhs, a, lda, b, ldb, &info)
+
+
+# -- small matrices -------------------------------------------------------------------------------
+
+cdef void _subst(const lapack_t* a, Py_ssize_t rs, Py_ssize_t cs, bint conj, bint lower,
+                 bint unit, lapack_t* v, Py_ssize_t inc, Py_ssize_t vstep, Py_ssize_t nv,
+                 int n) noexcept nogil:
+    """v <- N^-1 v for the triangular N(i, j) = a[i * rs + j * cs] (conjugated with `conj`), for
+    nv vectors `vstep` apart whose elements are `inc` apart. Row by row across all vectors, so
+    their updates are independent and overlap. Divides by the diagonal as reference ?trsm does,
+    so a zero on it gives infinities, as PyTorch's solves do."""
+    cdef Py_ssize_t i, k, c, last = n if lower else -1, step = 1 if lower else -1
+    cdef Py_ssize_t lo, hi
+    cdef lapack_t m
+    i = 0 if lower else n - 1
+    while i != last:
+        lo = 0 if lower else i + 1
+        hi = i if lower else n
+        for k in range(lo, hi):
+            m = a[i * rs + k * cs]
+            if conj:
+                m = _conj(m)
+            for c in range(nv):
+                v[c * vstep + i * inc] = v[c * vstep + i * inc] - m * v[c * vstep + k * inc]
+        if not unit:
+            m = a[i * (rs + cs)]
+            if conj:
+                m = _conj(m)
+            for c in range(nv):
+                v[c * vstep + i * inc] = v[c * vstep + i * inc] / m
+        i += step
+
+
+cdef void _tiny_solve(const lapack_t* a, lapack_t* x, Plan* p) noexcept nogil:
+    """The solve of _solve for n <= TINY, straight from `a`'s strides; x holds B on entry."""
+    cdef Py_ssize_t rs = p.ars, cs = p.acs, rows = p.rows, cols = p.cols
+    cdef bint a_itself
+    if p.op == POTRS:
+        # With F = L, or F = U^H (F[i, j] = conj(U[j, i])), A = F F^H: F y = b, then F^H x = y.
+        if p.upper:
+            _subst(a, cs, rs, True, True, False, x, 1, rows, cols, p.n)
+            _subst(a, rs, cs, False, False, False, x, 1, rows, cols, p.n)
+        else:
+            _subst(a, rs, cs, False, True, False, x, 1, rows, cols, p.n)
+            _subst(a, cs, rs, True, False, False, x, 1, rows, cols, p.n)
+        return
+    # op(A) X = B column by column; X op(A) = B row by row, as op(A)^T x^T = b^T. Either way the
+    # matrix applied is A itself when left != trans, else A^T (rows and columns swapped).
+    a_itself = p.left != p.trans
+    if not a_itself:
+        rs, cs = cs, rs
+    if p.left:
+        _subst(a, rs, cs, False, p.upper != a_itself, p.unit, x, 1, rows, cols, p.n)
+    else:
+        _subst(a, rs, cs, False, p.upper != a_itself, p.unit, x, rows, 1, rows, p.n)
+
+
+# -- LAPACK ---------------------------------------------------------------------------------------
+
+cdef void _solve(const lapack_t* a, const lapack_t* b, lapack_t* x, Plan* p,
+                 lapack_t* scratch) noexcept nogil:
+    """One solve: B into x (column-major, rows x cols), then LAPACK (or the loops) in place."""
+    cdef int n = p.n, rows = p.rows, cols = p.cols, lda = p.lda
+    cdef Py_ssize_t i, j
+    cdef bint upper = p.upper, trans = p.trans
+    for j in range(cols):
+        for i in range(rows):
+            if p.conj:
+                x[i + j * rows] = _conj(b[i * p.brs + j * p.bcs])
+            else:
+                x[i + j * rows] = b[i * p.brs + j * p.bcs]
+    if p.tiny:
+        _tiny_solve(a, x, p)
+        return
+    if p.amode == COPY:
+        for j in range(n):
+            for i in range(n):
+                scratch[i + j * n] = a[i * p.ars + j * p.acs]
+        a = scratch
+    elif p.amode == ROW:            # LAPACK sees A^T: the other triangle, the other operation
+        upper = not upper
+        trans = not trans
+    cdef char* uplo = b"U" if upper else b"L"
+    if p.op == POTRS:
+        _potrs(uplo, &n, &cols, <lapack_t*>a, &lda, x, &rows)
+        if p.conj:
+            for i in range(<Py_ssize_t>rows * cols):
+                x[i] = _conj(x[i])
+        return
+    _trsm(b"L" if p.left else b"R", uplo, b"T" if trans else b"N", b"U" if p.unit else b"N",
+          &rows, &cols, <lapack_t*>a, &lda, x, &rows)
+
+
+cdef void _run(lapack_t* tag, Plan* p, Py_ssize_t lo, Py_ssize_t hi,
+               lapack_t* scratch) noexcept nogil:
+    """Solves lo..hi-1 of the batch (in C order over the merged batch dims)."""
+    cdef Py_ssize_t idx[MAXDIM]
+    cdef Py_ssize_t i, rest = lo, oa = 0, ob = 0
+    cdef int d
+    for d in range(p.ndim - 1, -1, -1):
+        idx[d] = rest % p.shape[d]
+        rest //= p.shape[d]
+        oa += idx[d] * p.sa[d]
+        ob += idx[d] * p.sb[d]
+    for i in range(lo, hi):
+        _solve(<lapack_t*>(p.a + oa), <lapack_t*>(p.b + ob), <lapack_t*>(p.out + i * p.out_step),
+               p, scratch)
+        d = p.ndim - 1
+        while d >= 0:       # the next batch index, odometer style
+            idx[d] += 1
+            oa += p.sa[d]
+            ob += p.sb[d]
+            if idx[d] < p.shape[d]:
+                break
+            oa -= p.sa[d] * p.shape[d]
+            ob -= p.sb[d] * p.shape[d]
+            idx[d] = 0
+            d -= 1
+
+
+cdef class _Job:
+    """A planned call: the arrays it keeps alive and the ranges each thread runs."""
+    cdef Plan p
+    cdef object keep
+
+    def run(self, Py_ssize_t t):
+        cdef Py_ssize_t lo = self.p.nbatch * t // self.p.threads
+        cdef Py_ssize_t hi = self.p.nbatch * (t + 1) // self.p.threads
+        cdef char* scratch = self.p.scratch
+        if scratch != NULL:
+            scratch += t * self.p.scratch_step
+        cdef int typenum = self.p.typenum
+        with nogil:
+            if typenum == cnp.NPY_FLOAT32:
+                _run(<float*>NULL, &self.p, lo, hi, <float*>scratch)
+            elif typenum == cnp.NPY_FLOAT64:
+                _run(<double*>NULL, &self.p, lo, hi, <double*>scratch)
+            elif typenum == cnp.NPY_COMPLEX64:
+                _run(<c64*>NULL, &self.p, lo, hi, <c64*>scratch)
+            else:
+                _run(<c128*>NULL, &self.p, lo, hi, <c128*>scratch)
+
+
+# A batch whose total work (nbatch * n^2 * k multiply-adds) is below PARALLEL_WORK stays on one
+# thread: waking a pool thread and joining it costs ~25-40 us here.
+cdef Py_ssize_t PARALLEL_WORK = 1 << 18
+
+# OpenBLAS threads one trsm from about this much work (m * n * k); from there a short batch runs
+# serially with BLAS at lamina's thread count instead of splitting the batch.
+cdef Py_ssize_t BLAS_THREADED_WORK = 1 << 21
+
+
+cdef int _layout(Py_ssize_t n, Py_ssize_t rs, Py_ssize_t cs, int* ld) noexcept:
+    """How LAPACK can address an n x n matrix with element strides (rs, cs); sets `ld`."""
+    if n == 1:
+        ld[0] = 1
+        return COL
+    if rs == 1 and n <= cs <= INT_MAX:
+        ld[0] = <int>cs
+        return COL
+    if cs == 1 and n <= rs <= INT_MAX:
+        ld[0] = <int>rs
+        return ROW
+    ld[0] = <int>n
+    return COPY
+
+
+# Systems up to this n run the substitution loops instead of a LAPACK call; the tests lower it
+# to run the same input through LAPACK.
+cdef int _tiny_max = TINY
+
+
+def _set_tiny_max(int n):
+    """Route solves with n up to `n` (<= TINY) to the loops; returns the old bound."""
+    global _tiny_max
+    if not 0 <= n <= TINY:
+        raise ValueError(f"tiny bound {n} outside [0, {TINY}]")
+    old, _tiny_max = _tiny_max, n
+    return old
+
+
+cdef _call(int op, cnp.ndarray a, cnp.ndarray b, cnp.ndarray out, bint upper, bint left,
+           bint unit, bint trans):
+    cdef int typenum = cnp.PyArray_TYPE(a), nda = a.ndim, ndb = b.ndim, d, item
+    if typenum != cnp.PyArray_TYPE(b) or typenum not in (
+            cnp.NPY_FLOAT32, cnp.NPY_FLOAT64, cnp.NPY_COMPLEX64, cnp.NPY_COMPLEX128):
+        raise TypeError(f"triangular kernel: unsupported dtypes {a.dtype}, {b.dtype}")
+    ashape, bshape = (<object>a).shape, (<object>b).shape
+    if nda < 2 or ndb < 2 or ashape[nda - 1] != ashape[nda - 2]:
+        raise ValueError(f"triangular kernel: shapes {ashape} and {bshape} do not fit")
+    cdef Py_ssize_t n = ashape[nda - 1], rows = bshape[ndb - 2], cols = bshape[ndb - 1]
+    if (rows if left else cols) != n:
+        raise ValueError(f"triangular kernel: shapes {ashape} and {bshape} do not fit")
+    batch = np.broadcast_shapes(ashape[:nda - 2], bshape[:ndb - 2])
+    if (cnp.PyArray_TYPE(out) != typenum or (<object>out).shape != batch + (cols, rows)
+            or not cnp.PyArray_IS_C_CONTIGUOUS(out) or not cnp.PyArray_ISWRITEABLE(out)):
+        raise ValueError("triangular kernel: out must be a writeable C-contiguous "
+                         "(*batch, cols, rows) array of the inputs' dtype")
+    item = a.itemsize
+    if not cnp.PyArray_ISNOTSWAPPED(a) or any(s % item for s in (<object>a).strides):
+        a = np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("="))  # rare: copied whole
+    if not cnp.PyArray_ISNOTSWAPPED(b) or any(s % item for s in (<object>b).strides):
+        b = np.ascontiguousarray(b, dtype=b.dtype.newbyteorder("="))
+    if n > INT_MAX or rows > INT_MAX or cols > INT_MAX:
+        raise ValueError("triangular kernel: a size is past LAPACK's int range")
+    cdef Py_ssize_t nbatch = cnp.PyArray_SIZE(out) // max(1, rows * cols)
+    if rows == 0 or cols == 0 or nbatch == 0:
+        return
+    cdef _Job job = _Job()
+    cdef Plan* p = &job.p
+    p.typenum, p.op, p.n, p.rows, p.cols = typenum, op, n, rows, cols
+    p.upper, p.left, p.unit, p.trans = upper, left, unit, trans
+    p.a, p.b, p.out = a.data, b.data, out.data
+    p.out_step = rows * cols * item
+    p.ars, p.acs = a.strides[nda - 2] // item, a.strides[nda - 1] // item
+    p.brs, p.bcs = b.strides[ndb - 2] // item, b.strides[ndb - 1] // item
+    p.tiny = n <= _tiny_max
+    p.amode = COL if p.tiny else _layout(n, p.ars, p.acs, &p.lda)
+    p.conj = (op == POTRS and p.amode == ROW
+              and typenum in (cnp.NPY_COMPLEX64, cnp.NPY_COMPLEX128))
+    # Broadcast batch strides (right-aligned; 0 where an operand is broadcast), merging dims that
+    # step evenly in both operands (out is contiguous); size-1 dims go.
+    cdef int nb = len(batch)
+    cdef Py_ssize_t size, sa, sb
+    p.ndim = 0
+    for d in range(nb):
+        size = batch[d]
+        if size == 1:
+            continue
+        sa = a.strides[d - nb + nda - 2] if d - nb + nda - 2 >= 0 and a.shape[
+            d - nb + nda - 2] > 1 else 0
+        sb = b.strides[d - nb + ndb - 2] if d - nb + ndb - 2 >= 0 and b.shape[
+            d - nb + ndb - 2] > 1 else 0
+        if p.ndim and sa * size == p.sa[p.ndim - 1] and sb * size == p.sb[p.ndim - 1]:
+            p.shape[p.ndim - 1] *= size
+            p.sa[p.ndim - 1], p.sb[p.ndim - 1] = sa, sb
+        else:
+            p.shape[p.ndim], p.sa[p.ndim], p.sb[p.ndim] = size, sa, sb
+            p.ndim += 1
+    cdef Py_ssize_t work = n * n * (cols if left else rows)
+    cdef Py_ssize_t threads = min(_threads.get_num_threads(), nbatch)
+    if threads > 1 and ((not p.tiny and not _threads.BLAS_CONTROL)
+                        or work * nbatch < PARALLEL_WORK
+                        or (work >= BLAS_THREADED_WORK and nbatch < 4 * threads)):
+        threads = 1
+    p.nbatch, p.threads = nbatch, threads
+    p.scratch_step = ((n * n * item + 63) // 64 * 64) if p.amode == COPY else 0
+    p.scratch = NULL
+    buf = None
+    if p.scratch_step:
+        buf = np.empty(threads * p.scratch_step, dtype=np.uint8)
+        p.scratch = cnp.PyArray_BYTES(buf)
+    job.keep = (a, b, out, buf)
+    if threads == 1:
+        limited = (not p.tiny and work >= BLAS_THREADED_WORK
+                   and _threads.limit_blas(_threads.get_num_threads()))
+        try:
+            job.run(0)
+        finally:
+            if limited:
+                _threads.unlimit_blas()
+        return
+    _threads.run_parallel(job.run, threads)
+
+
+def trsm_batched(cnp.ndarray a, cnp.ndarray b, cnp.ndarray out, bint upper, bint left,
+                 bint unit, bint trans):
+    """X with op(A) X = B (left) or X op(A) = B, op(A) = A or A^T (trans), A upper or lower
+    triangular (its other triangle never read), unit diagonal assumed with `unit`; X into `out`
+    column-major. See the module docstring."""
+    _call(TRSM, a, b, out, upper, left, unit, trans)
+
+
+def potrs_batched(cnp.ndarray a, cnp.ndarray b, cnp.ndarray out, bint upper):
+    """X with (L L^H) X = B, L the lower Cholesky factor in `a` (U^H U with U upper when
+    `upper`), into `out` column-major. See the module docstring."""
+    _call(POTRS, a, b, out, upper, True, False, False)

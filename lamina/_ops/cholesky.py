@@ -1,0 +1,103 @@
+"""The Cholesky family's primitives: the factorization, the inverse from a factor, solves with a
+factor, and triangular solves.
+
+On cpu every one is a batched Cython kernel (lamina/_core/_cholesky.pyx, _triangular.pyx):
+threads over the batch, a tiny-matrix Cholesky without LAPACK, no copies of transposed operands.
+Results come back as the kernels leave them, column-major per matrix (transposed views of
+C-contiguous buffers), which is also PyTorch's layout for them. The `xp=` bodies are one forward
+for NumPy and CuPy alike, for the CUDA path.
+"""
+
+import numpy as np
+
+from .._core import _cholesky, _triangular
+from .primitive import Primitive
+
+
+def _conj_t(xp, a):
+    return xp.conj(xp.swapaxes(a, -1, -2))
+
+
+def _batch(*arrays):
+    return np.broadcast_shapes(*(a.shape[:-2] for a in arrays))
+
+
+# -- the factorization ----------------------------------------------------------------------------
+
+# A primitive: the factorization itself (LAPACK ?potrf, or the tiny kernel), and the one place
+# that knows which matrices failed. No `xp=` body: numpy.linalg.cholesky raises on the first
+# failure instead of reporting each matrix's status.
+def _cholesky_ex_cpu(A, *, upper):
+    out = np.empty(A.shape, A.dtype)
+    info = np.empty(A.shape[:-2], np.int32)
+    _cholesky.potrf_batched(A, out, info, upper)
+    return out.swapaxes(-1, -2), info
+
+
+cholesky_ex_p = Primitive("cholesky_ex", cpu=_cholesky_ex_cpu)
+
+
+# -- the inverse from a factor -------------------------------------------------------------------
+
+# A primitive for speed: ?potri inverts the triangle and forms the product in n^3 / 3 + n^3 / 3
+# multiply-adds, a third of a solve against the identity; `info` names a zero diagonal element.
+def _cholesky_inverse_ex_cpu(L, *, upper):
+    out = np.empty(L.shape, L.dtype)
+    info = np.empty(L.shape[:-2], np.int32)
+    _cholesky.potri_batched(L, out, info, upper)
+    return out.swapaxes(-1, -2), info
+
+
+def _cholesky_inverse_ex_xp(xp, L, *, upper):
+    A = _conj_t(xp, L) @ L if upper else L @ _conj_t(xp, L)
+    zero = xp.diagonal(L, axis1=-2, axis2=-1) == 0
+    info = xp.where(zero.any(-1), zero.argmax(-1) + 1, 0).astype(np.int32)
+    return xp.linalg.inv(A), info
+
+
+cholesky_inverse_ex_p = Primitive("cholesky_inverse_ex", cpu=_cholesky_inverse_ex_cpu,
+                                  xp=_cholesky_inverse_ex_xp)
+
+
+# -- solves ---------------------------------------------------------------------------------------
+
+# A primitive for speed: both triangular solves in one pass over the right-hand sides (?potrs),
+# which are copied once into the result, instead of two solve_triangular calls.
+def _cholesky_solve_cpu(B, L, *, upper):
+    n, k = B.shape[-2:]
+    out = np.empty(_batch(B, L) + (k, n), B.dtype)
+    _triangular.potrs_batched(L, B, out, upper)
+    return out.swapaxes(-1, -2)
+
+
+def _cholesky_solve_xp(xp, B, L, *, upper):
+    A = _conj_t(xp, L) @ L if upper else L @ _conj_t(xp, L)
+    return xp.linalg.solve(A, B)
+
+
+cholesky_solve_p = Primitive("cholesky_solve", cpu=_cholesky_solve_cpu, xp=_cholesky_solve_xp)
+
+
+# A primitive: the triangular solve (?trsm) that linalg.solve_triangular and triangular_solve
+# both are. op(A) is A, or A^T with `transpose`; `left` solves op(A) X = B, else X op(A) = B.
+def _triangular_solve_cpu(A, B, *, upper, left, unitriangular, transpose):
+    rows, cols = B.shape[-2:]
+    out = np.empty(_batch(A, B) + (cols, rows), A.dtype)
+    _triangular.trsm_batched(A, B, out, upper, left, unitriangular, transpose)
+    return out.swapaxes(-1, -2)
+
+
+def _triangular_solve_xp(xp, A, B, *, upper, left, unitriangular, transpose):
+    T = xp.triu(A) if upper else xp.tril(A)
+    if unitriangular:
+        n = A.shape[-1]
+        T = xp.where(xp.eye(n, dtype=bool), xp.ones((), A.dtype), T)
+    if transpose:
+        T = xp.swapaxes(T, -1, -2)
+    if left:
+        return xp.linalg.solve(T, B)
+    return xp.swapaxes(xp.linalg.solve(xp.swapaxes(T, -1, -2), xp.swapaxes(B, -1, -2)), -1, -2)
+
+
+triangular_solve_p = Primitive("triangular_solve", cpu=_triangular_solve_cpu,
+                               xp=_triangular_solve_xp)
