@@ -53,15 +53,24 @@ cdef enum:
     DET = 4
     SLOGDET = 5
 
-# Matrices up to TINY x TINY take the loops below instead of LAPACK. Measured per float64 matrix,
-# one thread (noisy shared 2-core machine, medians): see the report in perf/RESULTS.md; the
-# loops win clearly up to 8 (OpenBLAS's ~100-200 ns per LAPACK call dominates there).
+# Matrices up to TINY x TINY take the loops below instead of LAPACK. Measured in CPU time per
+# call on one thread (min of 9, float64, noisy shared 2-core machine), loops vs LAPACK:
+#   n       inv          det          solve, 1 rhs     (ms for 200000 / n^2 matrices)
+#   8   2.17 vs 5.49  0.50 vs 2.03  0.86 vs 3.37
+#   16  2.66 vs 2.81  0.56 vs 1.24  0.73 vs 1.48
+#   24  3.08 vs 2.93  0.68 vs 1.29  0.78 vs 1.44
+#   32  3.21 vs 2.99  0.75 vs 1.38  0.85 vs 1.52
+#   40  3.64 vs 2.85  0.88 vs 1.08  1.04 vs 1.17
+# (OpenBLAS's fixed cost per call dominates small sizes), and the loops scale with threads where
+# LAPACK's global lock does not, so they run up to 32 (inv's 5-7% loss at 24-32 on one thread
+# is won back on two).
 cdef enum:
-    TINY = 8
+    TINY = 32
 
-# A batch whose total work (nbatch * n^3, plus the right-hand sides) is below PARALLEL_WORK
-# stays on one thread: waking a pool thread costs ~25-40 us here.
-cdef Py_ssize_t PARALLEL_WORK = 1 << 16
+# A batch whose total work (nbatch * n^2 * (n + k)) is below PARALLEL_WORK stays on one thread:
+# waking a pool thread costs ~25-40 us here, and 2^17 is ~2000 4x4 inverses, ~100 us of loops.
+# A round figure: two-thread timings on the shared machine were too noisy to tune it finer.
+cdef Py_ssize_t PARALLEL_WORK = 1 << 17
 
 # OpenBLAS serialises small LAPACK calls on a global lock (KERNEL-FACTS.md): a batch of LAPACK
 # factorizations is split across threads only from this size up.
