@@ -1,2 +1,799 @@
-# cython: language_level=3
-"""Batched LAPACK kernels: lu (being written)."""
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+# cython: initializedcheck=False
+"""Batched LU kernels: factor (?getrf), solve (?getrs), inverse (?getri), det and slogdet.
+
+Layouts. Every input is a NumPy array of one dtype of float32/float64/complex64/complex128 whose
+batch dims have already been broadcast to one common batch shape (zero strides where an operand
+is repeated); matrix strides may be anything NumPy allows (transposed, negative, sliced). Inputs
+are only read. Each entry point allocates its outputs once, C-contiguous:
+- lu_factor: `lu` (*batch, n, m) holding each m x n factor column-major (LAPACK's own layout, so
+  the caller returns the transposed view, as PyTorch does), `piv` (*batch, min(m, n)) int32
+  1-based, `info` (*batch,) int32.
+- inv: `out` (*batch, n, n) holding each inverse column-major; `info`.
+- solve / lu_solve: `x` (*batch, k, n) holding each n x k solution column-major; `info`.
+- det: (*batch,); slogdet: `sign` (*batch,) of the input dtype and `logabsdet` of its real dtype.
+Row-major meets column-major LAPACK by copying each input matrix once, in the loop, into the
+buffer LAPACK overwrites: the output itself where it is a factor (lu_factor, inv) or holds the
+right-hand sides (solve), else a per-thread scratch allocated once per call (A's factor in
+solve, det and slogdet; a factor that LAPACK cannot address in place in lu_solve). Nothing else
+is written.
+
+Tiny matrices (n <= TINY) never call LAPACK: partial pivoting as ?getf2 does it (the first
+entry of largest |re| + |im| in the column; a zero pivot sets `info` and skips the scaling),
+in a local array, with the size a compile-time constant for n <= 4 so the loops unroll.
+
+Threads: the batch is split into one contiguous range per thread (lamina._core._threads); every
+check happens before the `with nogil:` loop, which cannot fail except through LAPACK's `info`.
+"""
+
+cimport numpy as cnp
+from libc.float cimport DBL_MIN, FLT_MIN
+from libc.limits cimport INT_MAX
+from libc.math cimport NAN, fabs, hypot, log
+from scipy.linalg.cython_lapack cimport (
+    cgetrf, cgetri, cgetrs, dgetrf, dgetri, dgetrs, sgetrf, sgetri, sgetrs, zgetrf, zgetri,
+    zgetrs)
+
+from ._lapack cimport c64, c128, lapack_t
+
+import numpy as np
+
+from . import _threads
+
+cnp.import_array()
+
+
+cdef enum:
+    MAXDIM = 64
+    # The kinds of call a plan runs.
+    LU = 0
+    INV = 1
+    SOLVE = 2
+    LU_SOLVE = 3
+    DET = 4
+    SLOGDET = 5
+
+# Matrices up to TINY x TINY take the loops below instead of LAPACK. Measured in CPU time per
+# call on one thread (min of 9, float64, noisy shared 2-core machine), loops vs LAPACK:
+#   n       inv          det          solve, 1 rhs     (ms for 200000 / n^2 matrices)
+#   8   2.17 vs 5.49  0.50 vs 2.03  0.86 vs 3.37
+#   16  2.66 vs 2.81  0.56 vs 1.24  0.73 vs 1.48
+#   24  3.08 vs 2.93  0.68 vs 1.29  0.78 vs 1.44
+#   32  3.21 vs 2.99  0.75 vs 1.38  0.85 vs 1.52
+#   40  3.64 vs 2.85  0.88 vs 1.08  1.04 vs 1.17
+# (OpenBLAS's fixed cost per call dominates small sizes), and the loops scale with threads where
+# LAPACK's global lock does not, so they run up to 32 (inv's 5-7% loss at 24-32 on one thread
+# is won back on two).
+cdef enum:
+    TINY = 32
+
+# A batch whose total work (nbatch * n^2 * (n + k)) is below PARALLEL_WORK stays on one thread:
+# waking a pool thread costs ~25-40 us here, and 2^17 is ~2000 4x4 inverses, ~100 us of loops.
+# A round figure: two-thread timings on the shared machine were too noisy to tune it finer.
+cdef Py_ssize_t PARALLEL_WORK = 1 << 17
+
+# OpenBLAS serialises small LAPACK calls on a global lock (KERNEL-FACTS.md): a batch of LAPACK
+# factorizations is split across threads only from this size up.
+cdef int LAPACK_PARALLEL_N = 12
+
+# One factorization this large runs with OpenBLAS at lamina's thread count (getrf's trailing
+# update is a gemm, which OpenBLAS threads from about this size).
+cdef int BLAS_THREADED_N = 128
+
+
+# Size tags: each tiny routine is generated once per tag (Cython fused types), so for n <= 4 the
+# size is a compile-time constant and gcc unrolls the loops (left to gcc's inliner, a size passed
+# as a literal was not propagated into every routine). _NX: the size is the runtime argument.
+cdef struct _N1:
+    char c
+cdef struct _N2:
+    char c
+cdef struct _N3:
+    char c
+cdef struct _N4:
+    char c
+cdef struct _NX:
+    char c
+
+ctypedef fused tiny_n:
+    _N1
+    _N2
+    _N3
+    _N4
+    _NX
+
+
+cdef inline int _size(tiny_n* tag, int n) noexcept nogil:
+    if tiny_n is _N1:
+        return 1
+    elif tiny_n is _N2:
+        return 2
+    elif tiny_n is _N3:
+        return 3
+    elif tiny_n is _N4:
+        return 4
+    else:
+        return n
+
+
+cdef struct Operand:
+    char* data
+    Py_ssize_t rs, cs                   # matrix strides in elements
+    Py_ssize_t strides[MAXDIM]          # batch strides in bytes (0 where broadcast)
+
+
+cdef struct Plan:
+    int typenum, kind
+    int m, n, k                         # A is m x n; k right-hand sides
+    int ndim
+    Py_ssize_t shape[MAXDIM]            # the common batch shape
+    Operand a, b, piv                   # piv: lu_solve's int32 pivots, cs = 1
+    char* out                           # per matrix: out_step bytes
+    Py_ssize_t out_step
+    char* out2                          # lu_factor's pivots, slogdet's logabsdet
+    Py_ssize_t out2_step
+    int* info
+    char trans                          # lu_solve: 'N', 'T' or 'C'
+    bint conj                           # lu_solve: conjugate B on entry and X on exit
+    bint tiny
+    bint lu_direct                      # lu_solve: LAPACK reads the LU where it lies
+    char* scratch                       # per thread: scratch_step bytes
+    Py_ssize_t scratch_step
+    int lwork                           # getri's workspace, in elements
+    Py_ssize_t nbatch, threads
+
+
+# -- scalars ------------------------------------------------------------------------------------
+
+cdef inline double _abs1(lapack_t x) noexcept nogil:
+    """|re| + |im|: how ?getrf (i?amax) ranks pivot candidates."""
+    if lapack_t is float or lapack_t is double:
+        return fabs(x)
+    else:
+        return fabs(x.real) + fabs(x.imag)
+
+
+cdef inline double _abs(lapack_t x) noexcept nogil:
+    if lapack_t is float or lapack_t is double:
+        return fabs(x)
+    else:
+        return hypot(x.real, x.imag)
+
+
+cdef inline lapack_t _conj(lapack_t x) noexcept nogil:
+    if lapack_t is float or lapack_t is double:
+        return x
+    else:
+        return x.conjugate()
+
+
+cdef inline double _sfmin(lapack_t x) noexcept nogil:
+    if lapack_t is float or lapack_t is c64:
+        return FLT_MIN
+    else:
+        return DBL_MIN
+
+
+# -- tiny matrices: no LAPACK call ----------------------------------------------------------------
+
+cdef inline int _getrf_tiny(tiny_n* nt, lapack_t* a, int m, int n, int lda,
+                            int* piv) noexcept nogil:
+    """LU with partial pivoting of the column-major m x n `a` in place (unit-lower L below the
+    diagonal, U on and above); piv[j] is the 0-based row swapped with row j. Returns ?getrf's
+    info: the 1-based index of the first zero pivot, or 0."""
+    cdef int i, j, p, kk, info = 0, kmax
+    cdef double best, v
+    if not tiny_n is _NX:               # square, of the tag's size
+        m = n = lda = _size(nt, n)
+    kmax = min(m, n)
+    cdef lapack_t t, r
+    for kk in range(kmax):
+        p = kk
+        best = _abs1(a[kk + kk * lda])
+        for i in range(kk + 1, m):
+            v = _abs1(a[i + kk * lda])
+            if v > best:
+                best, p = v, i
+        piv[kk] = p
+        if a[p + kk * lda] != 0:
+            if p != kk:
+                for j in range(n):
+                    t = a[kk + j * lda]
+                    a[kk + j * lda] = a[p + j * lda]
+                    a[p + j * lda] = t
+            t = a[kk + kk * lda]
+            if _abs(t) >= _sfmin(t):
+                r = 1 / t
+                for i in range(kk + 1, m):
+                    a[i + kk * lda] = a[i + kk * lda] * r
+            else:
+                for i in range(kk + 1, m):
+                    a[i + kk * lda] = a[i + kk * lda] / t
+        elif info == 0:
+            info = kk + 1
+        for j in range(kk + 1, n):
+            t = a[kk + j * lda]
+            for i in range(kk + 1, m):
+                a[i + j * lda] = a[i + j * lda] - a[i + kk * lda] * t
+    return info
+
+
+cdef inline void _getrs_tiny(tiny_n* nt, lapack_t* lu, int n, const int* piv, lapack_t* b,
+                             int ldb, int nrhs, char trans) noexcept nogil:
+    """Solve op(A) X = B in place in the column-major `b`, from the factor of `_getrf_tiny`
+    (leading dimension n). op is A ('N'), A^T ('T') or A^H ('C'). U's diagonal is inverted
+    once and multiplied, as OpenBLAS's trsm kernels do."""
+    cdef lapack_t rd[TINY]
+    cdef int j, c
+    n = _size(nt, n)
+    for j in range(n):
+        rd[j] = 1 / lu[j + j * n]
+    if trans == b'N':
+        for c in range(nrhs):
+            _solve_n(nt, lu, n, piv, rd, b + <Py_ssize_t>c * ldb)
+        return
+    if trans == b'C':
+        for j in range(n):
+            rd[j] = _conj(rd[j])
+        for j in range(n * n):
+            lu[j] = _conj(lu[j])      # the caller's local copy: conj(U)^T, conj(L)^T
+    for c in range(nrhs):
+        _solve_t(nt, lu, n, piv, rd, b + <Py_ssize_t>c * ldb)
+    if trans == b'C':
+        for j in range(n * n):
+            lu[j] = _conj(lu[j])
+
+
+cdef inline void _getri_tiny(tiny_n* nt, const lapack_t* lu, int n, const int* piv,
+                             lapack_t* x) noexcept nogil:
+    """The inverse of A = P L U into the column-major `x`: A^-1 = (LU)^-1 P^T, and P^T e_c is
+    e_i where r[i] = c (r: the swaps applied to 0..n-1), so column r[i] of A^-1 is
+    (LU)^-1 e_i, whose forward solve starts at row i."""
+    cdef lapack_t rd[TINY]
+    cdef int r[TINY]
+    cdef int i, j, c, q
+    cdef lapack_t t
+    cdef lapack_t* col
+    n = _size(nt, n)
+    for j in range(n):
+        rd[j] = 1 / lu[j + j * n]
+        r[j] = j
+    for j in range(n):
+        q = r[j]
+        r[j] = r[piv[j]]
+        r[piv[j]] = q
+    for c in range(n):
+        col = x + r[c] * n
+        for i in range(n):
+            col[i] = 0
+        col[c] = 1
+        for j in range(c, n):
+            t = col[j]
+            for i in range(j + 1, n):
+                col[i] = col[i] - lu[i + j * n] * t
+        for j in range(n - 1, -1, -1):
+            t = col[j] * rd[j]
+            col[j] = t
+            for i in range(j):
+                col[i] = col[i] - lu[i + j * n] * t
+
+
+cdef inline void _solve_n(tiny_n* nt, const lapack_t* lu, int n, const int* piv,
+                          const lapack_t* rd, lapack_t* x) noexcept nogil:
+    """A = P L U: x <- P^T x, then L y = x (unit lower), then U x = y."""
+    cdef int i, j
+    cdef lapack_t t
+    n = _size(nt, n)
+    for i in range(n):
+        t = x[i]
+        x[i] = x[piv[i]]
+        x[piv[i]] = t
+    for j in range(n):
+        t = x[j]
+        for i in range(j + 1, n):
+            x[i] = x[i] - lu[i + j * n] * t
+    for j in range(n - 1, -1, -1):
+        t = x[j] * rd[j]
+        x[j] = t
+        for i in range(j):
+            x[i] = x[i] - lu[i + j * n] * t
+
+
+cdef inline void _solve_t(tiny_n* nt, const lapack_t* lu, int n, const int* piv,
+                          const lapack_t* rd, lapack_t* x) noexcept nogil:
+    """A^T = U^T L^T P^T: U^T y = x (forward), L^T z = y (backward, unit), x = P z."""
+    cdef int i, j
+    cdef lapack_t s, t
+    n = _size(nt, n)
+    for j in range(n):
+        s = x[j]
+        for i in range(j):
+            s = s - lu[i + j * n] * x[i]
+        x[j] = s * rd[j]
+    for j in range(n - 1, -1, -1):
+        s = x[j]
+        for i in range(j + 1, n):
+            s = s - lu[i + j * n] * x[i]
+        x[j] = s
+    for i in range(n - 1, -1, -1):
+        t = x[i]
+        x[i] = x[piv[i]]
+        x[piv[i]] = t
+
+
+cdef inline void _load(tiny_n* nt, const lapack_t* src, Py_ssize_t rs, Py_ssize_t cs,
+                       lapack_t* dst, int rows, int cols, Py_ssize_t ld) noexcept nogil:
+    """Copy a strided rows x cols matrix into column-major `dst` (leading dimension ld); a
+    size tag other than _NX means a square matrix of its size with ld = rows."""
+    cdef int i, j
+    if not tiny_n is _NX:
+        rows = cols = ld = _size(nt, rows)
+    for j in range(cols):
+        for i in range(rows):
+            dst[i + j * ld] = src[i * rs + j * cs]
+
+
+cdef inline void _load_t(const lapack_t* src, Py_ssize_t rs, Py_ssize_t cs, lapack_t* dst,
+                         int n) noexcept nogil:
+    """Copy a strided n x n matrix into row-major `dst`: LAPACK reads it as the transpose."""
+    cdef int i, j
+    for i in range(n):
+        for j in range(n):
+            dst[i * n + j] = src[i * rs + j * cs]
+
+
+cdef inline void _conj_inplace(lapack_t* x, Py_ssize_t count) noexcept nogil:
+    cdef Py_ssize_t i
+    if lapack_t is c64 or lapack_t is c128:
+        for i in range(count):
+            x[i] = x[i].conjugate()
+
+
+cdef inline void _det_from_lu(lapack_t* lu, int n, int lda, const int* piv, int base,
+                              int kind, lapack_t* out, void* out2) noexcept nogil:
+    """det, or (sign, log|det|), from an LU factor: the product of U's diagonal and the
+    permutation's parity. piv holds `base`-based indices (0: ours, 1: LAPACK's)."""
+    cdef int j
+    cdef bint odd = False
+    cdef lapack_t d, prod = 1
+    cdef double mag, logsum = 0
+    for j in range(n):
+        if piv[j] - base != j:
+            odd = not odd
+    if kind == DET:
+        for j in range(n):
+            prod = prod * lu[j + j * lda]
+        out[0] = -prod if odd else prod
+        return
+    for j in range(n):
+        d = lu[j + j * lda]
+        mag = _abs(d)
+        logsum += log(mag)
+        if lapack_t is float or lapack_t is double:
+            # sgn: NaN gives 0, as PyTorch's sign of a NaN determinant
+            prod = prod * ((d > 0) - (d < 0))
+        else:
+            if mag == 0:
+                prod = 0
+            else:
+                prod = prod * (d / mag)
+    out[0] = -prod if odd else prod
+    if lapack_t is float or lapack_t is c64:
+        (<float*>out2)[0] = <float>logsum
+    else:
+        (<double*>out2)[0] = logsum
+
+
+# -- LAPACK -------------------------------------------------------------------------------------
+
+cdef inline void _getrf(int m, int n, lapack_t* a, int lda, int* piv, int* info) noexcept nogil:
+    if lapack_t is float:
+        sgetrf(&m, &n, a, &lda, piv, info)
+    elif lapack_t is double:
+        dgetrf(&m, &n, a, &lda, piv, info)
+    elif lapack_t is c64:
+        cgetrf(&m, &n, a, &lda, piv, info)
+    else:
+        zgetrf(&m, &n, a, &lda, piv, info)
+
+
+cdef inline void _getrs(char trans, int n, int nrhs, lapack_t* a, int lda, int* piv,
+                        lapack_t* b, int ldb) noexcept nogil:
+    cdef int info
+    if lapack_t is float:
+        sgetrs(&trans, &n, &nrhs, a, &lda, piv, b, &ldb, &info)
+    elif lapack_t is double:
+        dgetrs(&trans, &n, &nrhs, a, &lda, piv, b, &ldb, &info)
+    elif lapack_t is c64:
+        cgetrs(&trans, &n, &nrhs, a, &lda, piv, b, &ldb, &info)
+    else:
+        zgetrs(&trans, &n, &nrhs, a, &lda, piv, b, &ldb, &info)
+
+
+cdef inline void _getri(int n, lapack_t* a, int* piv, lapack_t* work, int lwork,
+                        int* info) noexcept nogil:
+    if lapack_t is float:
+        sgetri(&n, a, &n, piv, work, &lwork, info)
+    elif lapack_t is double:
+        dgetri(&n, a, &n, piv, work, &lwork, info)
+    elif lapack_t is c64:
+        cgetri(&n, a, &n, piv, work, &lwork, info)
+    else:
+        zgetri(&n, a, &n, piv, work, &lwork, info)
+
+
+cdef int _getri_lwork(lapack_t* tag, int n):
+    """getri's optimal workspace for n x n, from a workspace query (lwork = -1)."""
+    cdef lapack_t a = 1, work = 0
+    cdef int piv = 1, info = 0
+    _getri(n, &a, &piv, &work, -1, &info)
+    return max(n, <int>_abs(work))
+
+
+# -- one matrix of each kind --------------------------------------------------------------------
+
+cdef inline void _one_tiny(lapack_t* tag, tiny_n* nt, Plan* p, Py_ssize_t i, Py_ssize_t oa,
+                           Py_ssize_t ob, Py_ssize_t op) noexcept nogil:
+    """Matrix i of the batch through the loops above: n x n of the tag's size, or any m x n
+    (n <= TINY) with _NX."""
+    cdef lapack_t w[TINY * TINY]
+    cdef int piv[TINY]
+    cdef int j, m = p.m, n = _size(nt, p.n), k = p.k, info
+    cdef lapack_t* out = <lapack_t*>(p.out + i * p.out_step)
+    cdef const lapack_t* a = <const lapack_t*>(p.a.data + oa)
+    cdef const lapack_t* b = <const lapack_t*>(p.b.data + ob)
+    cdef const int* lpiv
+    cdef _NX* any_n = NULL              # for the right-hand sides: k is not the tag's size
+    if p.kind == LU:
+        _load(nt, a, p.a.rs, p.a.cs, out, m, n, m)
+        p.info[i] = _getrf_tiny(nt, out, m, n, m, piv)
+        for j in range(min(m, n)):
+            (<int*>(p.out2 + i * p.out2_step))[j] = piv[j] + 1
+        return
+    _load(nt, a, p.a.rs, p.a.cs, w, n, n, n)
+    if p.kind == LU_SOLVE:
+        lpiv = <const int*>(p.piv.data + op)
+        for j in range(n):
+            piv[j] = lpiv[j] - 1
+        _load(any_n, b, p.b.rs, p.b.cs, out, n, k, n)
+        if p.conj:
+            _conj_inplace(out, <Py_ssize_t>n * k)
+        _getrs_tiny(nt, w, n, piv, out, n, k, p.trans)
+        if p.conj:
+            _conj_inplace(out, <Py_ssize_t>n * k)
+        return
+    info = _getrf_tiny(nt, w, n, n, n, piv)
+    if p.kind == DET or p.kind == SLOGDET:
+        _det_from_lu(w, n, n, piv, 0, p.kind, out, p.out2 + i * p.out2_step)
+        return
+    p.info[i] = info
+    if p.kind == SOLVE:
+        _load(any_n, b, p.b.rs, p.b.cs, out, n, k, n)
+        _getrs_tiny(nt, w, n, piv, out, n, k, <char>b'N')
+    elif info:                          # INV of a singular matrix: NaN, as LAPACK's path
+        for j in range(n * n):
+            out[j] = NAN
+    else:
+        _getri_tiny(nt, w, n, piv, out)
+
+
+cdef inline void _one_lapack(lapack_t* tag, Plan* p, Py_ssize_t i, Py_ssize_t oa,
+                             Py_ssize_t ob, Py_ssize_t op, lapack_t* scratch) noexcept nogil:
+    """Matrix i of the batch through LAPACK. scratch: n*n elements (a factor that is not an
+    output), then n ints of pivots, then getri's workspace."""
+    cdef int n = p.n, m = p.m, k = p.k, info = 0, j, lda
+    cdef lapack_t* out = <lapack_t*>(p.out + i * p.out_step)
+    cdef const lapack_t* a = <const lapack_t*>(p.a.data + oa)
+    cdef int* piv = <int*>(scratch + <Py_ssize_t>n * n)
+    cdef lapack_t* work = <lapack_t*>(piv + ((n + 7) // 8) * 8)
+    cdef lapack_t* lu
+    cdef _NX* nx = NULL
+    if p.kind == LU:
+        _load(nx, a, p.a.rs, p.a.cs, out, m, n, m)
+        _getrf(m, n, out, m, <int*>(p.out2 + i * p.out2_step), &p.info[i])
+    elif p.kind == INV:
+        _load(nx, a, p.a.rs, p.a.cs, out, n, n, n)
+        _getrf(n, n, out, n, piv, &info)
+        if info == 0:
+            _getri(n, out, piv, work, p.lwork, &info)
+        if info:
+            for j in range(n * n):
+                out[j] = NAN
+        p.info[i] = info
+    elif p.kind == SOLVE:
+        # A copied row-major: LAPACK factors A^T, and getrs('T') solves A X = B with it.
+        _load_t(a, p.a.rs, p.a.cs, scratch, n)
+        _getrf(n, n, scratch, n, piv, &info)
+        _load(nx, <const lapack_t*>(p.b.data + ob), p.b.rs, p.b.cs, out, n, k, n)
+        _getrs(<char>b'T', n, k, scratch, n, piv, out, n)
+        p.info[i] = info
+    elif p.kind == LU_SOLVE:
+        if p.lu_direct:
+            lu, lda = <lapack_t*>a, <int>p.a.cs
+        else:
+            _load(nx, a, p.a.rs, p.a.cs, scratch, n, n, n)
+            lu, lda = scratch, n
+        _load(nx, <const lapack_t*>(p.b.data + ob), p.b.rs, p.b.cs, out, n, k, n)
+        if p.conj:
+            _conj_inplace(out, <Py_ssize_t>n * k)
+        _getrs(p.trans, n, k, lu, lda, <int*>(p.piv.data + op), out, n)
+        if p.conj:
+            _conj_inplace(out, <Py_ssize_t>n * k)
+    else:
+        _load(nx, a, p.a.rs, p.a.cs, scratch, n, n, n)
+        _getrf(n, n, scratch, n, piv, &info)
+        _det_from_lu(scratch, n, n, piv, 1, p.kind, out, p.out2 + i * p.out2_step)
+
+
+cdef void _run(lapack_t* tag, Plan* p, Py_ssize_t lo, Py_ssize_t hi,
+               lapack_t* scratch) noexcept nogil:
+    """Matrices lo..hi-1 of the batch (C order over the batch dims)."""
+    cdef Py_ssize_t idx[MAXDIM]
+    cdef Py_ssize_t i, rest = lo, oa = 0, ob = 0, op = 0
+    cdef int d, n = p.n
+    for d in range(p.ndim - 1, -1, -1):
+        idx[d] = rest % p.shape[d]
+        rest = rest // p.shape[d]
+        oa += idx[d] * p.a.strides[d]
+        ob += idx[d] * p.b.strides[d]
+        op += idx[d] * p.piv.strides[d]
+    for i in range(lo, hi):
+        if not p.tiny:
+            _one_lapack(tag, p, i, oa, ob, op, scratch)
+        elif n != p.m or n > 4:
+            _one_tiny(tag, <_NX*>NULL, p, i, oa, ob, op)
+        elif n == 4:
+            _one_tiny(tag, <_N4*>NULL, p, i, oa, ob, op)
+        elif n == 3:
+            _one_tiny(tag, <_N3*>NULL, p, i, oa, ob, op)
+        elif n == 2:
+            _one_tiny(tag, <_N2*>NULL, p, i, oa, ob, op)
+        else:
+            _one_tiny(tag, <_N1*>NULL, p, i, oa, ob, op)
+        d = p.ndim - 1
+        while d >= 0:                   # the next batch index, odometer style
+            idx[d] += 1
+            oa += p.a.strides[d]
+            ob += p.b.strides[d]
+            op += p.piv.strides[d]
+            if idx[d] < p.shape[d]:
+                break
+            oa -= p.a.strides[d] * p.shape[d]
+            ob -= p.b.strides[d] * p.shape[d]
+            op -= p.piv.strides[d] * p.shape[d]
+            idx[d] = 0
+            d -= 1
+
+
+cdef class _Job:
+    """A planned call: the arrays it keeps alive and the range each thread runs."""
+    cdef Plan p
+    cdef object keep
+
+    def run(self, Py_ssize_t t):
+        cdef Py_ssize_t lo = self.p.nbatch * t // self.p.threads
+        cdef Py_ssize_t hi = self.p.nbatch * (t + 1) // self.p.threads
+        cdef char* scratch = self.p.scratch
+        if scratch != NULL:
+            scratch += t * self.p.scratch_step
+        cdef int typenum = self.p.typenum
+        with nogil:
+            if typenum == cnp.NPY_FLOAT32:
+                _run(<float*>NULL, &self.p, lo, hi, <float*>scratch)
+            elif typenum == cnp.NPY_FLOAT64:
+                _run(<double*>NULL, &self.p, lo, hi, <double*>scratch)
+            elif typenum == cnp.NPY_COMPLEX64:
+                _run(<c64*>NULL, &self.p, lo, hi, <c64*>scratch)
+            else:
+                _run(<c128*>NULL, &self.p, lo, hi, <c128*>scratch)
+
+
+# -- planning (GIL held) ------------------------------------------------------------------------
+
+_TYPES = {np.dtype(c): np.dtype(c) for c in "fdFD"}
+
+
+cdef _operand(Operand* o, cnp.ndarray x, tuple batch, int item, bint matrix):
+    """Point `o` at `x`, whose leading dims are `batch` (broadcast: stride 0) and whose last one
+    or two dims are the matrix (or a pivot vector)."""
+    cdef int d, nb = len(batch), nd = x.ndim
+    if (<object>x).shape[:nb] != batch:
+        raise ValueError(f"lu kernel: batch dims of {(<object>x).shape} are not {batch}")
+    for d in range(nd):
+        if x.strides[d] % item:
+            raise ValueError("lu kernel: unaligned strides")
+    o.data = cnp.PyArray_BYTES(x)
+    for d in range(nb):
+        o.strides[d] = x.strides[d] if x.shape[d] > 1 else 0
+    if matrix:
+        o.rs, o.cs = x.strides[nd - 2] // item, x.strides[nd - 1] // item
+    else:
+        o.rs, o.cs = 0, x.strides[nd - 1] // item
+
+
+cdef _Job _plan(int kind, cnp.ndarray a, cnp.ndarray b, cnp.ndarray piv, int k):
+    """Check `a` (and `b`, `piv`) and fill a plan; outputs are allocated by the caller."""
+    if a.dtype not in _TYPES or (b is not None and b.dtype != a.dtype):
+        raise TypeError(f"lu kernel: unsupported dtype {a.dtype}")
+    if a.ndim < 2:
+        raise ValueError("lu kernel: expected matrices")
+    cdef Py_ssize_t m = a.shape[a.ndim - 2], n = a.shape[a.ndim - 1]
+    if m > INT_MAX or n > INT_MAX or k > INT_MAX or m * max(n, k) > INT_MAX:
+        raise ValueError("lu kernel: matrix too large for LP64 LAPACK")
+    if kind != LU and m != n:
+        raise ValueError("lu kernel: expected square matrices")
+    batch = (<object>a).shape[:-2]
+    if len(batch) > MAXDIM:
+        raise ValueError("lu kernel: too many batch dims")
+    cdef _Job job = _Job()
+    cdef Plan* p = &job.p
+    cdef int item = a.itemsize, d
+    p.typenum, p.kind = cnp.PyArray_TYPE(a), kind
+    p.m, p.n, p.k = m, n, k
+    p.ndim = len(batch)
+    p.nbatch = 1
+    for d in range(p.ndim):
+        p.shape[d] = batch[d]
+        p.nbatch *= batch[d]
+    _operand(&p.a, a, batch, item, True)
+    p.b.data = p.piv.data = NULL
+    for d in range(p.ndim):
+        p.b.strides[d] = p.piv.strides[d] = 0
+    if b is not None:
+        if b.shape[b.ndim - 2] != n or b.shape[b.ndim - 1] != k:
+            raise ValueError("lu kernel: right-hand sides do not match")
+        _operand(&p.b, b, batch, item, True)
+    if piv is not None:
+        if (piv.dtype != np.int32 or piv.shape[piv.ndim - 1] != n
+                or (piv.strides[piv.ndim - 1] != 4 and n > 1 and piv.size)):
+            raise ValueError("lu kernel: pivots must be int32 with unit stride")
+        _operand(&p.piv, piv, batch, 4, False)
+    p.tiny = m <= TINY and n <= TINY
+    p.lu_direct = (p.a.rs == 1 and p.a.cs >= max(1, n) and p.a.cs <= INT_MAX)
+    p.trans, p.conj = b'N', False
+    p.lwork = 0
+    p.out = p.out2 = NULL
+    p.info = NULL
+    p.scratch = NULL
+    p.scratch_step = 0
+    return job
+
+
+cdef _launch(_Job job, tuple keep):
+    """Size the per-thread scratch, pick the thread count and run the plan."""
+    cdef Plan* p = &job.p
+    cdef Py_ssize_t n = p.n, item, elems = 0
+    if p.nbatch == 0 or p.m == 0 or p.n == 0:
+        return
+    item = np.dtype(_TYPENAMES[p.typenum]).itemsize
+    if not p.tiny:
+        if p.kind == INV:
+            if p.typenum == cnp.NPY_FLOAT32:
+                p.lwork = _getri_lwork(<float*>NULL, p.n)
+            elif p.typenum == cnp.NPY_FLOAT64:
+                p.lwork = _getri_lwork(<double*>NULL, p.n)
+            elif p.typenum == cnp.NPY_COMPLEX64:
+                p.lwork = _getri_lwork(<c64*>NULL, p.n)
+            else:
+                p.lwork = _getri_lwork(<c128*>NULL, p.n)
+        # n*n factor, n pivots (rounded up to 8 ints), the getri workspace
+        elems = n * n + ((n + 7) // 8 * 8 * 4 + item - 1) // item + p.lwork
+    cdef Py_ssize_t work = p.nbatch * n * n * (n + p.k)
+    cdef Py_ssize_t threads = min(_threads.get_num_threads(), p.nbatch)
+    if not p.tiny and (not _threads.BLAS_CONTROL or n < LAPACK_PARALLEL_N):
+        threads = 1
+    if threads > 1 and (work < PARALLEL_WORK or (n >= BLAS_THREADED_N and p.nbatch < 4 * threads)):
+        threads = 1
+    p.threads = threads
+    p.scratch_step = (elems * item + 63) // 64 * 64          # a cache line apart
+    buf = None
+    if elems:
+        buf = np.empty(threads * p.scratch_step, dtype=np.uint8)
+        p.scratch = cnp.PyArray_BYTES(buf)
+    job.keep = keep + (buf,)
+    if threads > 1:
+        _threads.run_parallel(job.run, threads)
+        return
+    limited = not p.tiny and n >= BLAS_THREADED_N and _threads.limit_blas(
+        _threads.get_num_threads())
+    try:
+        job.run(0)
+    finally:
+        if limited:
+            _threads.unlimit_blas()
+    job.keep = None
+
+
+_TYPENAMES = {cnp.NPY_FLOAT32: "f", cnp.NPY_FLOAT64: "d", cnp.NPY_COMPLEX64: "F",
+              cnp.NPY_COMPLEX128: "D"}
+
+
+def _info_array(batch):
+    return np.zeros(batch, dtype=np.int32)
+
+
+# -- entry points -------------------------------------------------------------------------------
+
+def lu_factor(cnp.ndarray a):
+    """getrf of every (m, n) matrix of `a`: (lu, piv, info) as described at the top; `lu` is
+    returned as the (*, m, n) transposed view of its column-major buffer."""
+    cdef _Job job = _plan(LU, a, None, None, 0)
+    cdef Plan* p = &job.p
+    batch = (<object>a).shape[:-2]
+    cdef Py_ssize_t m = p.m, n = p.n
+    lu = np.empty(batch + (n, m), dtype=a.dtype)
+    piv = np.empty(batch + (min(m, n),), dtype=np.int32)
+    info = _info_array(batch)
+    p.out, p.out_step = cnp.PyArray_BYTES(lu), m * n * a.itemsize
+    p.out2, p.out2_step = cnp.PyArray_BYTES(piv), min(m, n) * 4
+    p.info = <int*>cnp.PyArray_BYTES(info)
+    _launch(job, (a, lu, piv, info))
+    return lu.swapaxes(-1, -2), piv, info
+
+
+def inv(cnp.ndarray a):
+    """The inverse of every (n, n) matrix of `a`, as the transposed view of a column-major
+    buffer, and getrf/getri's info. A singular matrix's inverse is all NaN."""
+    cdef _Job job = _plan(INV, a, None, None, 0)
+    cdef Plan* p = &job.p
+    batch = (<object>a).shape[:-2]
+    out = np.empty(batch + (p.n, p.n), dtype=a.dtype)
+    info = _info_array(batch)
+    p.out, p.out_step = cnp.PyArray_BYTES(out), p.n * p.n * a.itemsize
+    p.info = <int*>cnp.PyArray_BYTES(info)
+    _launch(job, (a, out, info))
+    return out.swapaxes(-1, -2), info
+
+
+def solve(cnp.ndarray a, cnp.ndarray b):
+    """X with A X = B for (n, n) A and (n, k) B of one batch shape: (X, info); X is the
+    transposed view of a column-major buffer. info is getrf's (a singular A gives inf/NaN)."""
+    cdef _Job job = _plan(SOLVE, a, b, None, b.shape[b.ndim - 1])
+    cdef Plan* p = &job.p
+    batch = (<object>a).shape[:-2]
+    out = np.empty(batch + (p.k, p.n), dtype=a.dtype)
+    info = _info_array(batch)
+    p.out, p.out_step = cnp.PyArray_BYTES(out), p.n * p.k * a.itemsize
+    p.info = <int*>cnp.PyArray_BYTES(info)
+    _launch(job, (a, b, out, info))
+    return out.swapaxes(-1, -2), info
+
+
+def lu_solve(cnp.ndarray lu, cnp.ndarray piv, cnp.ndarray b, str trans="N", bint conj=False):
+    """X with op(A) X = B from getrf's factor `lu` (n, n) and 1-based int32 `piv` (n,), which
+    the caller has checked lie in 1..n; op is A, A^T or A^H (`trans` N, T, C). With `conj`,
+    B is conjugated on entry and X on exit (solves conj(op(A)) X = B)."""
+    cdef _Job job = _plan(LU_SOLVE, lu, b, piv, b.shape[b.ndim - 1])
+    cdef Plan* p = &job.p
+    batch = (<object>lu).shape[:-2]
+    if trans not in ("N", "T", "C"):
+        raise ValueError(f"lu kernel: trans must be N, T or C, not {trans!r}")
+    p.trans, p.conj = ord(trans), conj
+    out = np.empty(batch + (p.k, p.n), dtype=lu.dtype)
+    p.out, p.out_step = cnp.PyArray_BYTES(out), p.n * p.k * lu.itemsize
+    _launch(job, (lu, piv, b, out))
+    return out.swapaxes(-1, -2)
+
+
+def det(cnp.ndarray a):
+    """The determinant of every (n, n) matrix of `a` (0 for a singular one)."""
+    cdef _Job job = _plan(DET, a, None, None, 0)
+    cdef Plan* p = &job.p
+    batch = (<object>a).shape[:-2]
+    out = np.ones(batch, dtype=a.dtype)
+    p.out, p.out_step = cnp.PyArray_BYTES(out), a.itemsize
+    _launch(job, (a, out))
+    return out
+
+
+def slogdet(cnp.ndarray a):
+    """(sign, log|det|) of every (n, n) matrix of `a`: sign 0 and -inf for a singular one."""
+    cdef _Job job = _plan(SLOGDET, a, None, None, 0)
+    cdef Plan* p = &job.p
+    batch = (<object>a).shape[:-2]
+    sign = np.ones(batch, dtype=a.dtype)
+    logabs = np.zeros(batch, dtype=sign.real.dtype)
+    p.out, p.out_step = cnp.PyArray_BYTES(sign), a.itemsize
+    p.out2, p.out2_step = cnp.PyArray_BYTES(logabs), logabs.itemsize
+    _launch(job, (a, sign, logabs))
+    return sign, logabs

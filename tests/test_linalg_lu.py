@@ -1,0 +1,239 @@
+"""Hand-written tests of the LU family where the op table cannot speak: accuracy on
+ill-conditioned and near-singular input, the tiny loops against LAPACK's getrf on the same
+matrices, threaded vs serial, info tensors, non-finite input, out=, strides, a large batch."""
+
+import numpy as np
+import pytest
+import scipy.linalg as sla
+
+import lamina as lm
+from lamina.linalg import LinAlgError
+
+
+def _ill(n, cond, rng, batch=(), dtype=np.float64):
+    """Matrices U diag(s) V^T with singular values from 1 to 1/cond (log-spaced), then rows
+    permuted so pivoting has work to do."""
+    shape = batch + (n, n)
+    u, _ = np.linalg.qr(rng.standard_normal(shape))
+    v, _ = np.linalg.qr(rng.standard_normal(shape))
+    s = np.logspace(0, -np.log10(cond), n)
+    return ((u * s[..., None, :]) @ v.swapaxes(-1, -2)).astype(dtype)
+
+
+def _t(a):
+    return lm.from_numpy(np.ascontiguousarray(a))
+
+
+def _residual(A, X, B):
+    """max over the batch of ||A X - B|| / (||A|| ||X||), in float64."""
+    r = np.linalg.norm(A @ X - B, axis=(-2, -1))
+    return np.max(r / (np.linalg.norm(A, axis=(-2, -1)) * np.linalg.norm(X, axis=(-2, -1))))
+
+
+EPS = np.finfo(np.float64).eps
+
+
+@pytest.mark.parametrize("n", [2, 4, 7, 16, 32, 40])
+@pytest.mark.parametrize("cond", [1e4, 1e10])
+def test_ill_conditioned_residuals_match_numpy(n, cond):
+    rng = np.random.default_rng(n)
+    A = _ill(n, cond, rng, (20,))
+    B = rng.standard_normal((20, n, 3))
+    X = lm.linalg.solve(_t(A), _t(B)).numpy()
+    ref = _residual(A, np.linalg.solve(A, B), B)
+    assert _residual(A, X, B) <= 10 * ref + 10 * EPS
+    eye = np.broadcast_to(np.eye(n), A.shape)
+    inv = lm.linalg.inv(_t(A)).numpy()
+    assert _residual(A, inv, eye) <= 10 * _residual(A, np.linalg.inv(A), eye) + 10 * EPS
+    P, L, U = (x.numpy() for x in lm.linalg.lu(_t(A)))
+    back = np.linalg.norm(P @ L @ U - A, axis=(-2, -1)) / np.linalg.norm(A, axis=(-2, -1))
+    assert back.max() <= 10 * n * EPS
+    sign, logabs = (x.numpy() for x in lm.linalg.slogdet(_t(A)))
+    ref_sign, ref_logabs = np.linalg.slogdet(A)
+    np.testing.assert_array_equal(sign, ref_sign)
+    np.testing.assert_allclose(logabs, ref_logabs, atol=1e-9 * n)
+
+
+@pytest.mark.parametrize("n", [3, 4, 8, 16, 32])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex64, np.complex128])
+def test_tiny_loops_pivot_like_lapack(n, dtype):
+    """The tiny loops (n <= 32) on ill-conditioned input (cond 1e3 in single precision, 1e8 in
+    double): the same pivots as LAPACK's getrf on the same matrices, a backward error no worse
+    than 10x its, and a factor within eps * cond of it (trailing entries of L and U carry
+    rounding amplified by the conditioning, whatever the order of operations)."""
+    rng = np.random.default_rng(1)
+    eps = np.finfo(np.dtype(dtype).char.lower()).eps
+    cond = 1e3 if eps > 1e-10 else 1e8
+    A = _ill(n, cond, rng, (8,))
+    if np.dtype(dtype).kind == "c":
+        A = A + 1j * _ill(n, cond, rng, (8,))
+    A = A.astype(dtype)
+    LU, piv = (x.numpy() for x in lm.linalg.lu_factor(_t(A)))
+    P, L, U = (x.numpy() for x in lm.lu_unpack(_t(LU), _t(piv)))
+    for i in range(len(A)):
+        ref_lu, ref_piv = sla.lu_factor(A[i])
+        np.testing.assert_array_equal(piv[i], ref_piv + 1)
+        rp, rl, ru = sla.lu(A[i])
+        ref_err = np.linalg.norm(rp @ rl @ ru - A[i])
+        assert np.linalg.norm(P[i] @ L[i] @ U[i] - A[i]) <= 10 * ref_err + n * eps
+        np.testing.assert_allclose(LU[i], ref_lu, atol=10 * eps * cond * np.abs(ref_lu).max())
+
+
+def test_near_singular():
+    rng = np.random.default_rng(2)
+    A = rng.standard_normal((6, 4, 4))
+    A[..., 3, :] = A[..., 0, :] + 1e-13 * rng.standard_normal((6, 4))  # det ~ 1e-13
+    np.testing.assert_allclose(lm.linalg.det(_t(A)).numpy(), np.linalg.det(A), rtol=1e-2,
+                               atol=1e-15)
+    sign, logabs = lm.linalg.slogdet(_t(A))
+    ref_sign, ref_logabs = np.linalg.slogdet(A)
+    np.testing.assert_array_equal(sign.numpy(), ref_sign)
+    np.testing.assert_allclose(logabs.numpy(), ref_logabs, atol=1e-2)
+
+
+@pytest.mark.parametrize("n", [4, 40])
+def test_singular_determinants(n):
+    A = np.ones((2, n, n))
+    A[1] = -np.eye(n)
+    A[1, 0, 0] = -1 if n % 2 else 1        # det(A[1]) = -1 whatever n's parity
+    det = lm.linalg.det(_t(A)).numpy()
+    assert det[0] == 0 and det[1] == pytest.approx(-1)
+    sign, logabs = (x.numpy() for x in lm.linalg.slogdet(_t(A)))
+    assert sign[0] == 0 and logabs[0] == -np.inf
+    assert sign[1] == -1 and logabs[1] == pytest.approx(0, abs=1e-12)
+    logdet = lm.logdet(_t(A)).numpy()
+    assert logdet[0] == -np.inf and np.isnan(logdet[1])
+    Ac = A.astype(np.complex128)
+    assert lm.logdet(_t(Ac[1])).item() == pytest.approx(complex(0, np.pi))
+
+
+@pytest.mark.parametrize("n", [4, 40])
+def test_threads_match_serial(n):
+    rng = np.random.default_rng(3)
+    A = rng.standard_normal((3001 if n == 4 else 301, n, n)) + n * np.eye(n)
+    B = rng.standard_normal(A.shape[:-1] + (2,))
+    saved = lm.get_num_threads()
+    results = []
+    try:
+        for threads in (1, 2):
+            lm.set_num_threads(threads)
+            results.append([lm.linalg.inv(_t(A)).numpy(), lm.linalg.solve(_t(A), _t(B)).numpy(),
+                            lm.linalg.det(_t(A)).numpy(), lm.linalg.lu_factor(_t(A))[0].numpy()])
+    finally:
+        lm.set_num_threads(saved)
+    for serial, threaded in zip(*results):
+        np.testing.assert_allclose(threaded, serial, rtol=1e-13, atol=1e-13)
+
+
+@pytest.mark.parametrize("n", [3, 40])
+def test_ex_info(n):
+    """info holds getrf's first zero pivot (1-based) per batch element; *_ex never raise unless
+    asked, and the raising variants name the first bad element."""
+    A = np.stack([np.eye(n)] * 5)
+    A[1, :, 1] = 0                          # column 2 zero: U[2, 2] = 0
+    A[3] = 0                                # everything zero: the first pivot
+    LU, piv, info = lm.linalg.lu_factor_ex(_t(A))
+    np.testing.assert_array_equal(info.numpy(), [0, 2, 0, 1, 0])
+    assert info.dtype is lm.int32 and piv.dtype is lm.int32
+    inverse, info = lm.linalg.inv_ex(_t(A))
+    np.testing.assert_array_equal(info.numpy(), [0, 2, 0, 1, 0])
+    assert np.isnan(inverse.numpy()[[1, 3]]).all()
+    np.testing.assert_array_equal(inverse.numpy()[[0, 2, 4]], A[[0, 2, 4]])
+    X, info = lm.linalg.solve_ex(_t(A), _t(np.ones((5, n))))
+    np.testing.assert_array_equal(info.numpy(), [0, 2, 0, 1, 0])
+    with pytest.raises(LinAlgError, match=r"^linalg.inv: \(Batch element 1\): The diagonal "
+                       "element 2 is zero"):
+        lm.linalg.inv(_t(A))
+    with pytest.raises(LinAlgError, match=r"^linalg.inv_ex: \(Batch element 1\)"):
+        lm.linalg.inv_ex(_t(A), check_errors=True)
+    with pytest.raises(LinAlgError, match=r"^torch.linalg.solve: \(Batch element 1\)"):
+        lm.linalg.solve(_t(A), _t(np.ones((5, n))))
+    with pytest.raises(RuntimeError, match=r"^torch.linalg.lu_factor: \(Batch element 1\): "
+                       r"U\[2,2\] is zero"):
+        lm.linalg.lu_factor(_t(A))
+
+
+def test_solve_info_has_A_batch_shape():
+    A = np.stack([np.eye(3), np.zeros((3, 3))])[:, None]      # (2, 1, 3, 3)
+    X, info = lm.linalg.solve_ex(_t(A), _t(np.ones((5, 3, 2))))
+    assert X.shape == (2, 5, 3, 2) and info.shape == (2, 1)
+    np.testing.assert_array_equal(info.numpy(), [[0], [1]])
+
+
+@pytest.mark.parametrize("n", [2, 4, 40])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_input_returns(n, bad):
+    """NaN/Inf never hangs or crashes; results are non-finite where they should be."""
+    A = np.stack([np.eye(n) * 2] * 3)
+    A[1, 0, n - 1] = bad
+    B = np.ones((3, n, 1))
+    for fn in (lm.linalg.inv_ex, lm.linalg.lu_factor_ex, lm.linalg.det, lm.linalg.slogdet,
+               lm.linalg.lu):
+        fn(_t(A))
+    X, _ = lm.linalg.solve_ex(_t(A), _t(B))
+    np.testing.assert_allclose(X.numpy()[[0, 2]], B[[0, 2]] / 2)
+    det = lm.linalg.det(_t(A)).numpy()
+    assert det[0] == det[2] == 2.0 ** n
+    if np.isnan(bad):
+        assert np.isnan(det[1]) and np.isnan(lm.linalg.slogdet(_t(A))[1].numpy()[1])
+
+
+def test_out_arguments():
+    rng = np.random.default_rng(4)
+    A = rng.standard_normal((2, 4, 4)) + 4 * np.eye(4)
+    out = lm.empty(0, dtype=lm.float64)
+    r = lm.linalg.inv(_t(A), out=out)
+    assert r is out
+    np.testing.assert_allclose(out.numpy(), np.linalg.inv(A))
+    LU, piv = lm.empty(0, dtype=lm.float64), lm.empty(0, dtype=lm.int32)
+    r = lm.linalg.lu_factor(_t(A), out=(LU, piv))
+    assert r.LU is LU and r.pivots is piv and LU.shape == (2, 4, 4) and piv.shape == (2, 4)
+    sign, logabs = lm.empty(2, dtype=lm.float64), lm.empty(2, dtype=lm.float64)
+    r = lm.linalg.slogdet(_t(A), out=(sign, logabs))
+    assert type(r).__name__ == "linalg_slogdet" and r.sign is sign
+    np.testing.assert_allclose(logabs.numpy(), np.linalg.slogdet(A)[1])
+    X = lm.empty(0, dtype=lm.float64)
+    lm.linalg.solve(_t(A), _t(np.ones((2, 4))), out=X)
+    np.testing.assert_allclose(X.numpy(), np.linalg.solve(A, np.ones((2, 4, 1)))[..., 0])
+    with pytest.raises(RuntimeError, match="can't be cast"):
+        lm.linalg.det(_t(A.astype(np.complex128)), out=lm.empty(2, dtype=lm.float64))
+
+
+def test_layouts_and_types_follow_pytorch():
+    A = _t(np.eye(3) * 2)
+    LU, piv = lm.linalg.lu_factor(A)
+    assert LU.stride() == (1, 3)                       # column-major, as PyTorch's
+    assert lm.linalg.inv(A).stride() == (1, 3)
+    assert lm.linalg.solve(A, _t(np.ones((3, 2)))).stride() == (1, 3)
+    assert lm.linalg.solve(A, _t(np.ones((2, 3))), left=False).stride() == (3, 1)
+    assert type(lm.slogdet(A)).__name__ == "slogdet"
+    assert type(lm.linalg.slogdet(A)).__name__ == "linalg_slogdet"
+    assert type(lm.lu_unpack(LU, piv)).__name__ == "lu_unpack"
+    with pytest.warns(UserWarning, match="torch.lu is deprecated"):
+        assert len(A.lu(get_infos=True)) == 3
+    sign, logabs = lm.linalg.slogdet(_t(np.eye(2, dtype=np.complex64) * 1j))
+    assert sign.dtype is lm.complex64 and logabs.dtype is lm.float32
+
+
+def test_broadcast_operand_is_read_not_copied_per_batch():
+    """A zero-stride (expanded) A against a batch of B: every solution uses the one A."""
+    rng = np.random.default_rng(5)
+    A = rng.standard_normal((4, 4)) + 4 * np.eye(4)
+    B = rng.standard_normal((7, 4, 3))
+    X = lm.linalg.solve(lm.from_numpy(A).expand(7, 4, 4), _t(B)).numpy()
+    np.testing.assert_allclose(X, np.linalg.solve(A, B), rtol=1e-12)
+
+
+def test_large_batch_matches_numpy():
+    rng = np.random.default_rng(6)
+    A = rng.standard_normal((5000, 4, 4)) + 4 * np.eye(4)
+    B = rng.standard_normal((5000, 4, 4))
+    np.testing.assert_allclose(lm.linalg.inv(_t(A)).numpy(), np.linalg.inv(A), rtol=1e-10,
+                               atol=1e-12)
+    np.testing.assert_allclose(lm.linalg.solve(_t(A), _t(B)).numpy(), np.linalg.solve(A, B),
+                               rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(lm.linalg.det(_t(A)).numpy(), np.linalg.det(A), rtol=1e-12)
+    sign, logabs = lm.linalg.slogdet(_t(A))
+    ref_sign, ref_logabs = np.linalg.slogdet(A)
+    np.testing.assert_array_equal(sign.numpy(), ref_sign)
+    np.testing.assert_allclose(logabs.numpy(), ref_logabs, rtol=1e-12)
