@@ -28,6 +28,7 @@ _FIELDS = {
     "linalg_lu_factor": ("LU", "pivots"),
     "linalg_lu_factor_ex": ("LU", "pivots", "info"),
     "linalg_lu": ("P", "L", "U"),
+    "_lu_with_info": ("LU", "pivots", "info"),
     "lu_unpack": ("P", "L", "U"),
     "linalg_qr": ("Q", "R"),
     "qr": ("Q", "R"),

@@ -145,13 +145,14 @@ def lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True, *, out=N
 
 
 def _lu_deprecated(A, pivot=True, get_infos=False, out=None):
-    """torch.lu / Tensor.lu: lu_factor_ex as a plain tuple, info only with get_infos."""
+    """torch.lu / Tensor.lu: lu_factor_ex's LU and pivots, and info with get_infos."""
     warnings.warn("torch.lu is deprecated in favor of torch.linalg.lu_factor / "
                   "torch.linalg.lu_factor_ex and will be removed in a future PyTorch release.",
                   UserWarning, stacklevel=2)
     _check_factor_input("torch.lu_factor", A, pivot)
     LU, pivots, info = _p.lu_factor_ex_p(A)
-    return _finish_out((LU, pivots, info) if get_infos else (LU, pivots), out)
+    return _finish_out(_rt._lu_with_info(LU, pivots, info) if get_infos
+                       else (LU, pivots), out)
 
 
 # -- solves -------------------------------------------------------------------------------------
