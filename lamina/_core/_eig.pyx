@@ -30,7 +30,8 @@ cimport numpy as cnp
 from libc.limits cimport INT_MAX
 from scipy.linalg.cython_lapack cimport cgeev, dgeev, sgeev, zgeev
 
-from ._colmajor cimport INFO_NONFINITE, batch_offsets, copy_finite, fill_nan, real_t, round64
+from ._colmajor cimport (
+    INFO_NONFINITE, batch_offsets, copy_finite, fill_nan, real_t, round64, run_threads)
 from ._lapack cimport c64, c128, lapack_t
 
 import numpy as np
@@ -42,10 +43,11 @@ cnp.import_array()
 NONFINITE = INFO_NONFINITE
 
 # A batch whose estimated work (n^3 per matrix plus CALL_COST for ?geev's fixed cost) is below
-# PARALLEL_WORK stays on one thread; one matrix of at least BLAS_THREADED_WORK runs with
-# OpenBLAS threaded. Waking a pool thread costs ~25-40 us here.
+# PARALLEL_WORK stays on one thread, the bound measured for ?gesdd (lamina/_core/_svd.pyx),
+# whose per-call cost is alike; one matrix of at least BLAS_THREADED_WORK runs with OpenBLAS
+# threaded.
 cdef Py_ssize_t CALL_COST = 2000
-cdef Py_ssize_t PARALLEL_WORK = 1 << 17
+cdef Py_ssize_t PARALLEL_WORK = 1 << 18
 cdef Py_ssize_t BLAS_THREADED_WORK = 1 << 21
 
 
@@ -244,14 +246,5 @@ def geev_batched(a, bint compute_v=True):
     p.scratch = cnp.PyArray_BYTES(buf)
     p.scratch += (-<size_t>p.scratch) % 64        # a cache line apart
     job.keep = (a, offs, w, v, info, buf)
-    if threads == 1:
-        limited = n * n * n >= BLAS_THREADED_WORK and _threads.limit_blas(
-            _threads.get_num_threads())
-        try:
-            job.run(0)
-        finally:
-            if limited:
-                _threads.unlimit_blas()
-    else:
-        _threads.run_parallel(job.run, threads)
+    run_threads(job.run, threads, n * n * n >= BLAS_THREADED_WORK)
     return w, v.swapaxes(-1, -2) if compute_v else None, info

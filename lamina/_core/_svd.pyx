@@ -29,7 +29,8 @@ cimport numpy as cnp
 from libc.limits cimport INT_MAX
 from scipy.linalg.cython_lapack cimport cgesdd, dgesdd, sgesdd, zgesdd
 
-from ._colmajor cimport INFO_NONFINITE, batch_offsets, copy_finite, fill_nan, round64
+from ._colmajor cimport (
+    INFO_NONFINITE, batch_offsets, copy_finite, fill_nan, round64, run_threads)
 from ._lapack cimport c64, c128, lapack_t
 
 import numpy as np
@@ -41,11 +42,12 @@ cnp.import_array()
 NONFINITE = INFO_NONFINITE
 
 # A batch whose estimated work is below PARALLEL_WORK stays on one thread. The estimate counts
-# max(m, n) * k^2 per matrix plus CALL_COST for ?gesdd's fixed cost (its many sub-calls make
-# even a 2x2 cost ~2 us). Waking a pool thread costs ~25-40 us here; measured serial vs 2
-# threads (float64, medians): see perf numbers in the docstring of `_threads_for`.
+# max(m, n) * k^2 per matrix plus CALL_COST for ?gesdd's fixed cost (its many sub-calls make even
+# a 2x2 cost a few us). Measured serial vs 2 threads on this shared 2-core machine (heavily
+# loaded, so a second thread often found no free core): up to ~2e5 units (64 8x8, 32 16x16,
+# 128 4x4 matrices) 2 threads lost by 1.2-4x; at 2.6e5 units they were even (128 2x2).
 cdef Py_ssize_t CALL_COST = 2000
-cdef Py_ssize_t PARALLEL_WORK = 1 << 17
+cdef Py_ssize_t PARALLEL_WORK = 1 << 18
 
 # One matrix at least this big (max(m, n) * k^2) runs with OpenBLAS threaded: its gemm calls
 # inside ?gesdd pass OpenBLAS's own threading threshold.
@@ -235,16 +237,7 @@ def gesdd_batched(a, bint full_matrices=True, bint compute_uv=True):
     p.scratch = cnp.PyArray_BYTES(buf)
     p.scratch += (-<size_t>p.scratch) % 64        # a cache line apart
     job.keep = (a, offs, s, u, vt, info, buf)
-    if threads == 1:
-        limited = mx * k * k >= BLAS_THREADED_WORK and _threads.limit_blas(
-            _threads.get_num_threads())
-        try:
-            job.run(0)
-        finally:
-            if limited:
-                _threads.unlimit_blas()
-    else:
-        _threads.run_parallel(job.run, threads)
+    run_threads(job.run, threads, mx * k * k >= BLAS_THREADED_WORK)
     if compute_uv:
         return u.swapaxes(-1, -2), s, vt.swapaxes(-1, -2), info
     return None, s, None, info

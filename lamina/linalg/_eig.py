@@ -8,13 +8,13 @@ eigenvalues (PyTorch's MKL build does so for infinity; for NaN it returns arbitr
 """
 
 from .._core import dtype as _dt
-from .._core._tensor import TensorBase as _TensorBase
 from .._ops import _checks as _opchecks
 from .._ops.eig import NONFINITE as _NONFINITE
 from .._ops.eig import eig_ex_p as _eig_ex_p
 from .._ops.mutation import finish_out as _finish_out
 from .._ops.return_types import return_types as _return_types
 from ._checks import check_floating, check_square, raise_if_info
+from ._svd import out_pairs
 
 
 def _check_input(fn, name, A):
@@ -40,16 +40,7 @@ def _check_out(fn, name, out, results, labels):
     """PyTorch's eig family takes out tensors its complex results can be cast to safely."""
     if out is None:
         return
-    if not isinstance(results, tuple):
-        out, results = (out,), (results,)
-    elif not isinstance(out, (tuple, list)):
-        raise TypeError(f"{fn}(): argument 'out' must be tuple of Tensors, not "
-                        f"{type(out).__name__}")
-    elif len(out) != len(results):
-        raise TypeError(f"expected tuple of {len(results)} elements but got {len(out)}")
-    for o, r, label in zip(out, results, labels):
-        if not isinstance(o, _TensorBase):
-            raise TypeError(f"{fn}(): argument 'out' must be Tensor, not {type(o).__name__}")
+    for (o, r), label in zip(out_pairs(fn, out, results), labels):
         if not _dt.can_cast(r.dtype, o.dtype):
             raise RuntimeError(f"torch.{name}: Expected {label} to be safely castable from "
                                f"{_opchecks.torch_type_name(r.dtype)} dtype, but got {label} "

@@ -49,10 +49,9 @@ def _svd_message(code):
             f"has too many repeated singular values (error code: {code}).")
 
 
-def _check_out(fn, out, results):
-    """PyTorch's svd family takes out tensors of exactly the results' dtypes."""
-    if out is None:
-        return
+def out_pairs(fn, out, results):
+    """(out tensor, result) pairs of an `out=` argument, after PyTorch's structural checks: a
+    Tensor for one result, a tuple of as many Tensors for a tuple of results."""
     if not isinstance(results, tuple):
         out, results = (out,), (results,)
     elif not isinstance(out, (tuple, list)):
@@ -60,9 +59,17 @@ def _check_out(fn, out, results):
                         f"{type(out).__name__}")
     elif len(out) != len(results):
         raise TypeError(f"expected tuple of {len(results)} elements but got {len(out)}")
-    for o, r in zip(out, results):
+    for o in out:
         if not isinstance(o, _TensorBase):
             raise TypeError(f"{fn}(): argument 'out' must be Tensor, not {type(o).__name__}")
+    return zip(out, results)
+
+
+def _check_out(fn, out, results):
+    """PyTorch's svd family takes out tensors of exactly the results' dtypes."""
+    if out is None:
+        return
+    for o, r in out_pairs(fn, out, results):
         if o.dtype is not r.dtype:
             raise RuntimeError(f"Expected out tensor to have dtype "
                                f"{_opchecks.CPP_NAMES[r.dtype.name]}, but got "
