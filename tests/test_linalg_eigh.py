@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import lamina as lm
+from lamina._core._eigh import eigh as _kernel_eigh
 from lamina.linalg import _eigh
 
 RNG = np.random.default_rng(11)
@@ -132,3 +133,85 @@ def test_large_batch_of_4x4_vs_numpy():
     np.testing.assert_allclose(w.numpy(), np.linalg.eigvalsh(A), atol=1e-12)
     fact, orth = _residuals(np.tril(A) + np.tril(A, -1).swapaxes(-1, -2), w.numpy(), V.numpy())
     assert fact < 1e-13 and orth < 1e-13
+
+
+# -- the tiny kernel (real n <= 32, no LAPACK call) against ?syevd on the same matrices --------
+
+def _kernel(A, vectors=True, **kw):
+    w, v, info = _kernel_eigh(A, vectors, True, **kw)
+    assert not info.any()
+    return w, (None if v is None else v.swapaxes(-1, -2))
+
+
+def _cases(n):
+    """(name, batch of symmetric float64 matrices of order n): the shapes of trouble."""
+    X = RNG.standard_normal((6, n, n))
+    evs = np.logspace(0, -10, n) * np.where(np.arange(n) % 2, 1, -1)
+    yield "random", X + X.swapaxes(-1, -2)
+    yield "repeated", _hermitian_with(6, n, np.repeat([1.0, -2.0, 3.0], n)[:n])
+    yield "diagonal", np.stack([np.diag(x) for x in RNG.standard_normal((6, n))])
+    yield "cond-1e10", _hermitian_with(6, n, evs)
+    yield "graded", _hermitian_with(6, n, np.logspace(0, -10, n)) * 1e5
+    near = np.stack([np.diag(x) for x in RNG.standard_normal((6, n))])
+    yield "nearly-diagonal", near + 1e-9 * (X + X.swapaxes(-1, -2))
+    yield "zero", np.zeros((3, n, n))
+    yield "huge", (X + X.swapaxes(-1, -2)) * 1e300
+    yield "tiny", (X + X.swapaxes(-1, -2)) * 1e-300
+
+
+@pytest.mark.parametrize("n", [2, 3, 5, 8, 13, 32])
+def test_tiny_kernel_matches_lapack_path(n):
+    eps = np.finfo(np.float64).eps
+    for name, A in _cases(n):
+        w, V = _kernel(A)
+        w_lapack, V_lapack = _kernel(A, tiny_max=0)
+        scale = np.abs(w_lapack).max(axis=-1, keepdims=True)
+        if name in ("zero", "diagonal"):              # exact: nothing to rotate
+            np.testing.assert_array_equal(w, w_lapack, err_msg=name)
+            np.testing.assert_array_equal(np.abs(V), np.abs(V_lapack), err_msg=name)
+        assert np.all(np.abs(w - w_lapack) <= 20 * n * eps * scale), name
+        assert np.all(np.diff(w, axis=-1) >= 0), name
+        assert np.all(np.abs(_kernel(A, False)[0] - w) <= 20 * n * eps * scale), name
+        if name in ("huge", "tiny", "zero"):
+            continue                    # NumPy's residual norms overflow / underflow / are 0/0
+        ours = _residuals(A, w, V)
+        ref = _residuals(A, *np.linalg.eigh(A))
+        for got, want in zip(ours, ref):
+            assert got <= 10 * max(want, eps), (name, ours, ref)
+
+
+def test_tiny_kernel_float32_vs_lapack():
+    A = RNG.standard_normal((50, 8, 8)).astype(np.float32)
+    A = A + A.swapaxes(-1, -2)
+    w, V = _kernel(A)
+    assert w.dtype == V.dtype == np.float32
+    ref = np.linalg.eigvalsh(A.astype(np.float64))
+    err = np.abs(w - ref).max() / np.abs(ref).max()
+    err_lapack = np.abs(_kernel(A, tiny_max=0)[0] - ref).max() / np.abs(ref).max()
+    assert err <= 10 * max(err_lapack, np.finfo(np.float32).eps)
+    fact, orth = _residuals(A.astype(np.float64), w.astype(np.float64), V.astype(np.float64))
+    assert fact < 1e-5 and orth < 1e-5
+
+
+def test_tiny_kernel_falls_back_to_lapack():
+    A = RNG.standard_normal((7, 6, 6))
+    A = A + A.swapaxes(-1, -2)
+    for vectors in (True, False):
+        w, _, info = _kernel_eigh(A, vectors, True, max_iter=0)     # QL gives up at once
+        w_lapack, _, _ = _kernel_eigh(A, vectors, True, tiny_max=0)
+        assert not info.any()
+        np.testing.assert_array_equal(w, w_lapack)
+
+
+def test_tiny_kernel_threads_bitwise_equal_serial():
+    A = RNG.standard_normal((3001, 8, 8))
+    saved = lm.get_num_threads()
+    results = []
+    try:
+        for threads in (1, 2):
+            lm.set_num_threads(threads)
+            results.append(_kernel_eigh(A, True, False)[:2] + _kernel_eigh(A, False, True)[:1])
+    finally:
+        lm.set_num_threads(saved)
+    for x, y in zip(*results):
+        np.testing.assert_array_equal(x, y)

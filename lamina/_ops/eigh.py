@@ -1,12 +1,14 @@
 """Hermitian eigendecomposition primitives: eigh (eigenvalues, eigenvectors, info) and eigvalsh
 (eigenvalues, info).
 
-Two primitives because they are two kernel calls of different cost (?syevd with and without
-eigenvectors, lamina/_core/_eigh.pyx) and their derivatives differ: eigh's VJP is
+Two primitives because they are two kernel calls of different cost (with and without
+eigenvectors: ?syevd's two jobs, or for real n <= 32 the tiny kernel's tql2 and root-free QL,
+lamina/_core/_eigh.pyx) and their derivatives differ: eigh's VJP is
 V (diag(ct_w) + F o (V^H ct_V)) V^H (Giles 2008, "An extended collection of matrix derivative
 results for forward and reverse mode algorithmic differentiation"); eigvalsh's needs only
 V diag(ct_w) V^H. Issues 6/7 add them. `info` is LAPACK's per-matrix convergence status (0
-everywhere but where ?syevd failed to converge).
+everywhere but where ?syevd failed to converge; the tiny kernel hands a matrix it cannot
+finish to ?syevd).
 
 Eigenvalues are real (float32/float64 for complex input too) and ascending; eigenvectors come
 back as column-major batches, as PyTorch's (the kernel's C-contiguous buffer holds them as rows).

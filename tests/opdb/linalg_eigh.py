@@ -18,11 +18,13 @@ DTYPES = FLOATING + COMPLEX
 TOL = {"float32": (2e-4, 5e-4), "complex64": (2e-4, 5e-4), "float64": (1e-9, 1e-10),
        "complex128": (1e-9, 1e-10)}
 
-# (id, shape): sizes 1..8 (the tiny range), larger, batched with odd batch sizes, broadcast-free
-# multi-dim batches, empty batches and 0x0 matrices.
+# (id, shape): sizes 1..8, 17 and 32 (the tiny kernel's range for real input: n <= 32), 33 and
+# 40 (LAPACK's), batched with odd batch sizes, broadcast-free multi-dim batches, empty batches
+# and 0x0 matrices.
 SHAPES = [
     ("1x1", (1, 1)), ("2x2", (2, 2)), ("3x3", (3, 3)), ("4x4", (4, 4)), ("5x5", (5, 5)),
-    ("6x6", (6, 6)), ("7x7", (7, 7)), ("8x8", (8, 8)), ("17x17", (17, 17)), ("40x40", (40, 40)),
+    ("6x6", (6, 6)), ("7x7", (7, 7)), ("8x8", (8, 8)), ("17x17", (17, 17)), ("32x32", (32, 32)),
+    ("33x33", (33, 33)), ("40x40", (40, 40)),
     ("batch3-4x4", (3, 4, 4)), ("batch5-8x8", (5, 8, 8)), ("batch2x3-3x3", (2, 3, 3, 3)),
     ("batch7-1x1", (7, 1, 1)), ("batch0-3x3", (0, 3, 3)), ("0x0", (0, 0)),
     ("batch2-0x0", (2, 0, 0)),
