@@ -53,7 +53,7 @@ cdef inline int broadcast(Dims* dims, cnp.npy_intp* shape, cnp.ndarray a,
         db = bsh[ib] if ib >= 0 else 1
         if da != db and da != 1 and db != 1:
             return -1
-        size = max(da, db)
+        size = db if da == 1 else da     # not max(): a 0 against a 1 is 0
         shape[d] = size
         if size == 1:
             continue
