@@ -24,6 +24,9 @@ from libc.string cimport memset
 from scipy.linalg.cython_blas cimport (
     cdotu, cgemm, cgemv, ddot, dgemm, dgemv, sdot, sgemm, sgemv, zdotu, zgemm, zgemv)
 
+from ._batch cimport (
+    MAXDIM, Cursor, Dims, Loops, Split, advance, alloc_scratch, broadcast, launch, pick_threads,
+    run_range, seek)
 from ._lapack cimport c64, c128
 from ._lapack cimport lapack_t as blas_t
 
@@ -35,7 +38,6 @@ cnp.import_array()
 
 
 cdef enum:
-    MAXDIM = 64          # NumPy's NPY_MAXDIMS
     ROW = 0              # element (i, j) at i * ld + j: BLAS sees the transpose, trans='N'
     COL = 1              # element (i, j) at i + j * ld: BLAS sees the matrix, trans='T'
     COPY = 2             # not addressable: copied row-major into the scratch first
@@ -67,12 +69,9 @@ cdef Py_ssize_t BLAS_THREADED_WORK = 1 << 18
 
 
 cdef struct Plan:
-    int typenum
+    Split split
+    Dims dims
     int m, n, k
-    int ndim                                  # batch dims left after merging
-    Py_ssize_t shape[MAXDIM]
-    Py_ssize_t sa[MAXDIM]                     # batch strides in bytes (0 where broadcast)
-    Py_ssize_t sb[MAXDIM]
     char* a
     char* b
     char* c
@@ -80,9 +79,6 @@ cdef struct Plan:
     Py_ssize_t ars, acs, brs, bcs             # matrix strides in elements
     int amode, bmode, lda, ldb
     bint tiny
-    char* scratch                             # NULL when nothing needs a copy
-    Py_ssize_t scratch_step                   # bytes per thread
-    Py_ssize_t nbatch, threads                # thread t runs nbatch * t // threads onwards
 
 
 cdef int _layout(Py_ssize_t rows, Py_ssize_t cols, Py_ssize_t rs, Py_ssize_t cs,
@@ -229,18 +225,14 @@ cdef inline void _product(blas_t* a, blas_t* b, blas_t* c, Plan* p,
         _gemm(tb, ta, &n, &m, &k, &alpha, b, &ldb, a, &lda, &beta, c, &n)
 
 
-cdef void _run(blas_t* tag, Plan* p, Py_ssize_t lo, Py_ssize_t hi,
-               blas_t* scratch) noexcept nogil:
+cdef void _run(blas_t* tag, void* plan, Py_ssize_t lo, Py_ssize_t hi,
+               char* scratch) noexcept nogil:
     """Products lo..hi-1 of the batch (in C order over the merged batch dims)."""
-    cdef Py_ssize_t idx[MAXDIM]
-    cdef Py_ssize_t i, rest = lo, oa = 0, ob = 0
-    cdef int d
+    cdef Plan* p = <Plan*>plan
+    cdef Cursor at
+    cdef Py_ssize_t i, oa, ob
     cdef blas_t* c
-    for d in range(p.ndim - 1, -1, -1):
-        idx[d] = rest % p.shape[d]
-        rest //= p.shape[d]
-        oa += idx[d] * p.sa[d]
-        ob += idx[d] * p.sb[d]
+    seek(&p.dims, &at, lo, &oa, &ob)
     for i in range(lo, hi):
         c = <blas_t*>(p.c + i * p.c_step)
         if p.tiny:
@@ -248,18 +240,11 @@ cdef void _run(blas_t* tag, Plan* p, Py_ssize_t lo, Py_ssize_t hi,
         elif p.k == 0:
             memset(c, 0, p.c_step)
         else:
-            _product(<blas_t*>(p.a + oa), <blas_t*>(p.b + ob), c, p, scratch)
-        d = p.ndim - 1
-        while d >= 0:       # the next batch index, odometer style
-            idx[d] += 1
-            oa += p.sa[d]
-            ob += p.sb[d]
-            if idx[d] < p.shape[d]:
-                break
-            oa -= p.sa[d] * p.shape[d]
-            ob -= p.sb[d] * p.shape[d]
-            idx[d] = 0
-            d -= 1
+            _product(<blas_t*>(p.a + oa), <blas_t*>(p.b + ob), c, p, <blas_t*>scratch)
+        advance(&p.dims, &at, &oa, &ob)
+
+
+cdef Loops _LOOPS = Loops(_run[float], _run[double], _run[c64], _run[c128])
 
 
 cdef class _Job:
@@ -268,22 +253,7 @@ cdef class _Job:
     cdef object keep
 
     def run(self, Py_ssize_t t):
-        cdef Py_ssize_t lo = self.p.nbatch * t // self.p.threads
-        cdef Py_ssize_t hi = self.p.nbatch * (t + 1) // self.p.threads
-        cdef char* scratch = self.p.scratch
-        if scratch != NULL:
-            scratch += t * self.p.scratch_step
-        cdef int typenum = self.p.typenum
-        with nogil:
-            if typenum == cnp.NPY_FLOAT32:
-                _run(<float*>NULL, &self.p, lo, hi, <float*>scratch)
-            elif typenum == cnp.NPY_FLOAT64:
-                _run(<double*>NULL, &self.p, lo, hi, <double*>scratch)
-            elif typenum == cnp.NPY_COMPLEX64:
-                _run(<c64*>NULL, &self.p, lo, hi, <c64*>scratch)
-            else:
-                _run(<c128*>NULL, &self.p, lo, hi, <c128*>scratch)
-
+        run_range(&self.p, &self.p.split, t)
 
 
 def _shapes(a, b):
@@ -293,7 +263,7 @@ def _shapes(a, b):
 def matmul(cnp.ndarray a, cnp.ndarray b):
     """The broadcast batched product of (..., m, k) and (..., k, n) arrays of one BLAS dtype, as
     a new C-contiguous array; None where a size passes LP64 BLAS's 2^31-1 (use NumPy then)."""
-    cdef int typenum = cnp.PyArray_TYPE(a), nda = a.ndim, ndb = b.ndim, d, nb, item
+    cdef int typenum = cnp.PyArray_TYPE(a), nda = a.ndim, ndb = b.ndim, nb, item
     if typenum != cnp.PyArray_TYPE(b) or typenum not in (
             cnp.NPY_FLOAT32, cnp.NPY_FLOAT64, cnp.NPY_COMPLEX64, cnp.NPY_COMPLEX128):
         raise TypeError(f"matmul kernel: unsupported dtypes {a.dtype}, {b.dtype}")
@@ -304,59 +274,32 @@ def matmul(cnp.ndarray a, cnp.ndarray b):
     item = a.itemsize
     # Shapes and strides straight from the array structs: on small products the kernel's own
     # setup is most of the per-call cost, so no Python tuples or lists are built here.
-    cdef cnp.npy_intp* ash = cnp.PyArray_DIMS(a)
-    cdef cnp.npy_intp* bsh = cnp.PyArray_DIMS(b)
     cdef cnp.npy_intp* ast = cnp.PyArray_STRIDES(a)
     cdef cnp.npy_intp* bst = cnp.PyArray_STRIDES(b)
-    cdef Py_ssize_t m = ash[nda - 2], k = ash[nda - 1], n = bsh[ndb - 1]
+    cdef Py_ssize_t m = cnp.PyArray_DIMS(a)[nda - 2], k = cnp.PyArray_DIMS(a)[nda - 1]
+    cdef Py_ssize_t n = cnp.PyArray_DIMS(b)[ndb - 1]
     if (ast[nda - 2] % item or ast[nda - 1] % item or bst[ndb - 2] % item
             or bst[ndb - 1] % item):          # unaligned views: rare enough to copy whole
         return matmul(np.ascontiguousarray(a), np.ascontiguousarray(b))
     if m > INT_MAX or n > INT_MAX or k > INT_MAX:
         return None
-    # Broadcast the batch dims (right-aligned), dropping size-1 dims.
-    nb = max(nda, ndb) - 2
+    cdef _Job job = _Job()
+    cdef Plan* p = &job.p
     cdef cnp.npy_intp shape[MAXDIM + 2]
-    cdef Py_ssize_t sa[MAXDIM]
-    cdef Py_ssize_t sb[MAXDIM]
-    cdef Py_ssize_t da, db, size
-    for d in range(nb):
-        da = ash[d - nb + nda - 2] if d - nb + nda - 2 >= 0 else 1
-        db = bsh[d - nb + ndb - 2] if d - nb + ndb - 2 >= 0 else 1
-        if da != db and da != 1 and db != 1:
-            raise ValueError(f"matmul kernel: batch dims of {_shapes(a, b)} do not broadcast")
-        size = max(da, db)
-        shape[d] = size
-        sa[d] = ast[d - nb + nda - 2] if da > 1 else 0
-        sb[d] = bst[d - nb + ndb - 2] if db > 1 else 0
+    nb = broadcast(&p.dims, shape, a, b)
+    if nb < 0:
+        raise ValueError(f"matmul kernel: batch dims of {_shapes(a, b)} do not broadcast")
     shape[nb], shape[nb + 1] = m, n
     cdef cnp.ndarray out = cnp.PyArray_SimpleNew(nb + 2, shape, typenum)
     if cnp.PyArray_SIZE(out) == 0:
         return out
-    cdef _Job job = _Job()
-    cdef Plan* p = &job.p
-    p.typenum, p.m, p.n, p.k = typenum, m, n, k
+    cdef Py_ssize_t nbatch = cnp.PyArray_SIZE(out) // (m * n)
+    p.m, p.n, p.k = m, n, k
     p.a, p.b = cnp.PyArray_BYTES(a), cnp.PyArray_BYTES(b)
     p.c = cnp.PyArray_BYTES(out)
     p.c_step = m * n * item
     p.ars, p.acs = ast[nda - 2] // item, ast[nda - 1] // item
     p.brs, p.bcs = bst[ndb - 2] // item, bst[ndb - 1] // item
-    # Merge batch dims that step evenly in both operands (out is contiguous), so the common
-    # cases iterate over one dim; size-1 dims go.
-    p.ndim = 0
-    cdef Py_ssize_t nbatch = 1
-    for d in range(nb):
-        size = shape[d]
-        nbatch *= size
-        if size == 1:
-            continue
-        if (p.ndim and sa[d] * size == p.sa[p.ndim - 1] and sb[d] * size == p.sb[p.ndim - 1]):
-            p.shape[p.ndim - 1] *= size
-            p.sa[p.ndim - 1] = sa[d]
-            p.sb[p.ndim - 1] = sb[d]
-        else:
-            p.shape[p.ndim], p.sa[p.ndim], p.sb[p.ndim] = size, sa[d], sb[d]
-            p.ndim += 1
     p.tiny = ((m <= TINY and n <= TINY and k <= TINY and m * n * k <= TINY_WORK)
               or (m == n == k and (n == 8 or n == 16) and p.acs == 1 and p.bcs == 1
                   and typenum in (cnp.NPY_FLOAT32, cnp.NPY_FLOAT64)))
@@ -368,29 +311,11 @@ def matmul(cnp.ndarray a, cnp.ndarray b):
     # Threads: a batch with enough work is split; BLAS then runs on 1 thread per range. One
     # product big enough for OpenBLAS to thread (or a batch too short to split evenly) runs
     # serially with BLAS at lamina's thread count instead.
-    cdef Py_ssize_t work = m * n * k, threads = min(_threads.get_num_threads(), nbatch)
-    uses_blas = not p.tiny and k > 0
-    if threads > 1 and uses_blas and not _threads.BLAS_CONTROL:
-        threads = 1
-    if threads > 1 and (work * nbatch < PARALLEL_WORK
-                        or (work >= BLAS_THREADED_WORK and nbatch < 4 * threads)):
-        threads = 1
-    p.nbatch, p.threads = nbatch, threads
-    p.scratch_step = (scratch * item + 63) // 64 * 64      # a cache line apart
-    p.scratch = NULL
-    buf = None
-    if scratch:
-        buf = np.empty(threads * p.scratch_step, dtype=np.uint8)
-        p.scratch = cnp.PyArray_BYTES(buf)
-    job.keep = (a, b, out, buf)
-    if threads == 1:
-        limited = uses_blas and work >= BLAS_THREADED_WORK and _threads.limit_blas(
-            _threads.get_num_threads())
-        try:
-            job.run(0)
-        finally:
-            if limited:
-                _threads.unlimit_blas()
-        return out
-    _threads.run_parallel(job.run, threads)
+    cdef Py_ssize_t work = m * n * k
+    cdef bint uses_blas = not p.tiny and k > 0
+    p.split.loops, p.split.typenum, p.split.nbatch = &_LOOPS, typenum, nbatch
+    p.split.threads = pick_threads(_threads, nbatch, work, uses_blas, PARALLEL_WORK,
+                                   BLAS_THREADED_WORK)
+    job.keep = (a, b, out, alloc_scratch(&p.split, scratch * item))
+    launch(_threads, job, p.split.threads, uses_blas and work >= BLAS_THREADED_WORK)
     return out

@@ -41,6 +41,8 @@ from libc.string cimport memset
 from scipy.linalg.cython_lapack cimport (
     cpotrf, cpotri, dpotrf, dpotri, spotrf, spotri, zpotrf, zpotri)
 
+from ._batch cimport (
+    MAXDIM, Cursor, Dims, Loops, Split, advance, broadcast, launch, pick_threads, run_range, seek)
 from ._lapack cimport c64, c128, lapack_t
 
 import numpy as np
@@ -75,7 +77,6 @@ cdef extern from *:
 
 
 cdef enum:
-    MAXDIM = 64          # NumPy's NPY_MAXDIMS
     TINY = 16            # the tiny kernels' bound (their buffers' size)
     TINY_COMPLEX = 8     # complex runs the one-matrix loop, which stops winning past 8
     LANES = 8            # matrices factored side by side (lamina_sqrt8d/f take 8)
@@ -85,17 +86,15 @@ cdef enum:
 
 
 cdef struct Plan:
-    int typenum, n, op
+    Split split
+    Dims dims                            # the batch dims of `a` (no second operand)
+    int n, op
     bint upper, tiny
-    int ndim                             # batch dims left after merging
-    Py_ssize_t shape[MAXDIM]
-    Py_ssize_t sa[MAXDIM]                # batch strides of `a` in bytes
     char* a
     Py_ssize_t rs, cs                    # element strides of one matrix of `a`
     char* out
     Py_ssize_t out_step                  # bytes between output matrices
     int* info
-    Py_ssize_t nbatch, threads           # thread t runs nbatch * t // threads onwards
 
 
 # -- scalar helpers -------------------------------------------------------------------------------
@@ -126,35 +125,6 @@ cdef inline lapack_t _sqrt(lapack_t x) noexcept nogil:
         return sqrtf(<float>_re(x))
     else:
         return sqrt(_re(x))
-
-
-# -- batch iteration ------------------------------------------------------------------------------
-
-cdef struct Iter:
-    Py_ssize_t idx[MAXDIM]
-    Py_ssize_t off                       # byte offset of the current matrix of `a`
-
-
-cdef inline void _start(Plan* p, Iter* it, Py_ssize_t lo) noexcept nogil:
-    cdef Py_ssize_t rest = lo
-    cdef int d
-    it.off = 0
-    for d in range(p.ndim - 1, -1, -1):
-        it.idx[d] = rest % p.shape[d]
-        rest //= p.shape[d]
-        it.off += it.idx[d] * p.sa[d]
-
-
-cdef inline void _next(Plan* p, Iter* it) noexcept nogil:
-    cdef int d = p.ndim - 1
-    while d >= 0:       # odometer over the batch dims
-        it.idx[d] += 1
-        it.off += p.sa[d]
-        if it.idx[d] < p.shape[d]:
-            return
-        it.off -= p.sa[d] * p.shape[d]
-        it.idx[d] = 0
-        d -= 1
 
 
 # -- copy into the output -------------------------------------------------------------------------
@@ -373,30 +343,35 @@ cdef void _tiny_lanes_any(const lapack_t** a, Py_ssize_t rs, Py_ssize_t cs, lapa
 
 # -- the batch loop -------------------------------------------------------------------------------
 
-cdef void _run(lapack_t* tag, Plan* p, Py_ssize_t lo, Py_ssize_t hi) noexcept nogil:
+cdef void _run(lapack_t* tag, void* plan, Py_ssize_t lo, Py_ssize_t hi,
+               char* scratch) noexcept nogil:
     """Matrices lo..hi-1 of the batch (in C order over the merged batch dims)."""
-    cdef Iter it
-    cdef Py_ssize_t i = lo, step = p.out_step // sizeof(lapack_t)
+    cdef Plan* p = <Plan*>plan
+    cdef Cursor at
+    cdef Py_ssize_t i = lo, step = p.out_step // sizeof(lapack_t), oa, ob
     cdef const lapack_t* src[LANES]
     cdef int w
     cdef lapack_t* out = <lapack_t*>p.out
-    _start(p, &it, lo)
+    seek(&p.dims, &at, lo, &oa, &ob)
     if p.tiny and (lapack_t is float or lapack_t is double):
         while i + LANES <= hi:
             for w in range(LANES):
-                src[w] = <const lapack_t*>(p.a + it.off)
-                _next(p, &it)
+                src[w] = <const lapack_t*>(p.a + oa)
+                advance(&p.dims, &at, &oa, &ob)
             _tiny_lanes_any(src, p.rs, p.cs, out + i * step, p.n, p.upper, p.info + i)
             i += LANES
     while i < hi:
         if p.tiny:
-            p.info[i] = _tiny_one(<const lapack_t*>(p.a + it.off), p.rs, p.cs, out + i * step,
+            p.info[i] = _tiny_one(<const lapack_t*>(p.a + oa), p.rs, p.cs, out + i * step,
                                   p.n, p.upper)
         else:
             p.info[i] = 0
-            _lapack_one(<const lapack_t*>(p.a + it.off), out + i * step, p.info + i, p)
-        _next(p, &it)
+            _lapack_one(<const lapack_t*>(p.a + oa), out + i * step, p.info + i, p)
+        advance(&p.dims, &at, &oa, &ob)
         i += 1
+
+
+cdef Loops _LOOPS = Loops(_run[float], _run[double], _run[c64], _run[c128])
 
 
 cdef class _Job:
@@ -405,22 +380,11 @@ cdef class _Job:
     cdef object keep
 
     def run(self, Py_ssize_t t):
-        cdef Py_ssize_t lo = self.p.nbatch * t // self.p.threads
-        cdef Py_ssize_t hi = self.p.nbatch * (t + 1) // self.p.threads
-        cdef int typenum = self.p.typenum
-        with nogil:
-            if typenum == cnp.NPY_FLOAT32:
-                _run(<float*>NULL, &self.p, lo, hi)
-            elif typenum == cnp.NPY_FLOAT64:
-                _run(<double*>NULL, &self.p, lo, hi)
-            elif typenum == cnp.NPY_COMPLEX64:
-                _run(<c64*>NULL, &self.p, lo, hi)
-            else:
-                _run(<c128*>NULL, &self.p, lo, hi)
+        run_range(&self.p, &self.p.split, t)
 
 
 # A batch whose total work (nbatch * n^3 / 3 multiply-adds) is below PARALLEL_WORK stays on one
-# thread: waking a pool thread and joining it costs ~25-40 us here.
+# thread: waking a pool thread and joining it costs ~25-40 us here (_batch.pick_threads).
 cdef Py_ssize_t PARALLEL_WORK = 1 << 17
 
 # OpenBLAS threads one potrf only from n ~ 512 (KERNEL-FACTS); from there a short batch runs
@@ -444,7 +408,7 @@ def _set_tiny_max(int n):
 
 
 cdef _call(int op, cnp.ndarray a, cnp.ndarray out, cnp.ndarray info, bint upper):
-    cdef int typenum = cnp.PyArray_TYPE(a), nd = a.ndim, d, item
+    cdef int typenum = cnp.PyArray_TYPE(a), nd = a.ndim, item
     shape, strides = (<object>a).shape, (<object>a).strides
     if typenum not in (cnp.NPY_FLOAT32, cnp.NPY_FLOAT64, cnp.NPY_COMPLEX64, cnp.NPY_COMPLEX128):
         raise TypeError(f"cholesky kernel: unsupported dtype {a.dtype}")
@@ -472,44 +436,20 @@ cdef _call(int op, cnp.ndarray a, cnp.ndarray out, cnp.ndarray info, bint upper)
         return
     cdef _Job job = _Job()
     cdef Plan* p = &job.p
-    p.typenum, p.n, p.op, p.upper = typenum, n, op, upper
+    cdef cnp.npy_intp batch[MAXDIM]
+    broadcast(&p.dims, batch, a, None)
+    p.n, p.op, p.upper = n, op, upper
     p.tiny = op == POTRF and n <= (
         _tiny_max if typenum in (cnp.NPY_FLOAT32, cnp.NPY_FLOAT64) else min(_tiny_max,
                                                                              TINY_COMPLEX))
     p.a, p.out, p.info = a.data, out.data, <int*>info.data
     p.rs, p.cs = a.strides[nd - 2] // item, a.strides[nd - 1] // item
     p.out_step = n * n * item
-    # Merge batch dims that step evenly (size-1 dims go), so the common case is one dim.
-    p.ndim = 0
-    cdef Py_ssize_t size, stride
-    for d in range(nd - 2):
-        size, stride = a.shape[d], a.strides[d]
-        if size == 1:
-            continue
-        if p.ndim and stride * size == p.sa[p.ndim - 1]:
-            p.shape[p.ndim - 1] *= size
-            p.sa[p.ndim - 1] = stride
-        else:
-            p.shape[p.ndim], p.sa[p.ndim] = size, stride
-            p.ndim += 1
-    cdef Py_ssize_t threads = min(_threads.get_num_threads(), nbatch)
-    if threads > 1 and not p.tiny and not _threads.BLAS_CONTROL:
-        threads = 1
-    if threads > 1 and (nbatch * n * n * n // 3 < PARALLEL_WORK
-                        or (n >= BLAS_THREADED_N and nbatch < 4 * threads)):
-        threads = 1
-    p.nbatch, p.threads = nbatch, threads
+    p.split.loops, p.split.typenum, p.split.nbatch = &_LOOPS, typenum, nbatch
+    p.split.threads = pick_threads(_threads, nbatch, n * n * n, not p.tiny, 3 * PARALLEL_WORK,
+                                   BLAS_THREADED_N ** 3)
     job.keep = (a, out, info)
-    if threads == 1:
-        limited = not p.tiny and n >= BLAS_THREADED_N and _threads.limit_blas(
-            _threads.get_num_threads())
-        try:
-            job.run(0)
-        finally:
-            if limited:
-                _threads.unlimit_blas()
-        return
-    _threads.run_parallel(job.run, threads)
+    launch(_threads, job, p.split.threads, not p.tiny and n >= BLAS_THREADED_N)
 
 
 def potrf_batched(cnp.ndarray a, cnp.ndarray out, cnp.ndarray info, bint upper):

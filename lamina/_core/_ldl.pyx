@@ -27,6 +27,7 @@ range is a `with nogil:` loop, and every check happens before it.
 """
 
 cimport numpy as cnp
+from cpython.pyport cimport PY_SSIZE_T_MAX
 from libc.limits cimport INT_MAX
 from scipy.linalg.cython_lapack cimport (
     chetrf,
@@ -43,6 +44,7 @@ from scipy.linalg.cython_lapack cimport (
     zsytrs,
 )
 
+from ._batch cimport Loops, Split, alloc_scratch, launch, lwork_of, pick_threads, run_range
 from ._lapack cimport c64, c128, lapack_t
 
 import numpy as np
@@ -61,7 +63,8 @@ cdef Py_ssize_t PARALLEL_WORK = 1 << 20
 
 
 cdef struct Plan:
-    int typenum, n, k, lwork, lda
+    Split split                     # scratch per thread: sytrf's work, or sytrs's factor copy
+    int n, k, lwork, lda
     bint hermitian
     char* a                         # sytrf: the batch; sytrs: the factors
     const Py_ssize_t* a_off         # sytrs: byte offset of each element's factor
@@ -71,9 +74,6 @@ cdef struct Plan:
     const Py_ssize_t* piv_off       # sytrs: byte offset of each element's pivots
     char* x
     int* info
-    char* scratch
-    Py_ssize_t scratch_step
-    Py_ssize_t nbatch, threads
 
 
 cdef inline void _trf(lapack_t* a, Plan* p, int* ipiv, lapack_t* work, int* info) noexcept nogil:
@@ -112,8 +112,9 @@ cdef inline void _trs(lapack_t* a, int lda, Plan* p, int* ipiv, lapack_t* b) noe
             zsytrs(b"L", &p.n, &p.k, a, &lda, ipiv, b, &p.n, &info)
 
 
-cdef void _factor(lapack_t* tag, Plan* p, Py_ssize_t lo, Py_ssize_t hi,
+cdef void _factor(lapack_t* tag, void* plan, Py_ssize_t lo, Py_ssize_t hi,
                   char* scratch) noexcept nogil:
+    cdef Plan* p = <Plan*>plan
     cdef Py_ssize_t i, n = p.n, r, c
     cdef lapack_t* a
     for i in range(lo, hi):
@@ -125,8 +126,9 @@ cdef void _factor(lapack_t* tag, Plan* p, Py_ssize_t lo, Py_ssize_t hi,
                 a[c * n + r] = 0
 
 
-cdef void _solve(lapack_t* tag, Plan* p, Py_ssize_t lo, Py_ssize_t hi,
+cdef void _solve(lapack_t* tag, void* plan, Py_ssize_t lo, Py_ssize_t hi,
                  char* scratch) noexcept nogil:
+    cdef Plan* p = <Plan*>plan
     cdef Py_ssize_t i, n = p.n, r, c
     cdef const lapack_t* src
     cdef lapack_t* a = <lapack_t*>scratch
@@ -143,36 +145,17 @@ cdef void _solve(lapack_t* tag, Plan* p, Py_ssize_t lo, Py_ssize_t hi,
              <lapack_t*>(p.x + i * p.k * n * sizeof(lapack_t)))
 
 
+cdef Loops _FACTOR = Loops(_factor[float], _factor[double], _factor[c64], _factor[c128])
+cdef Loops _SOLVE = Loops(_solve[float], _solve[double], _solve[c64], _solve[c128])
+
+
 cdef class _Job:
     """A planned call: the arrays it keeps alive and the ranges each thread runs."""
     cdef Plan p
-    cdef bint solve
     cdef object keep
 
     def run(self, Py_ssize_t t):
-        cdef Py_ssize_t lo = self.p.nbatch * t // self.p.threads
-        cdef Py_ssize_t hi = self.p.nbatch * (t + 1) // self.p.threads
-        cdef char* scratch = self.p.scratch + t * self.p.scratch_step
-        cdef int typenum = self.p.typenum
-        with nogil:
-            if self.solve:
-                if typenum == cnp.NPY_FLOAT32:
-                    _solve(<float*>NULL, &self.p, lo, hi, scratch)
-                elif typenum == cnp.NPY_FLOAT64:
-                    _solve(<double*>NULL, &self.p, lo, hi, scratch)
-                elif typenum == cnp.NPY_COMPLEX64:
-                    _solve(<c64*>NULL, &self.p, lo, hi, scratch)
-                else:
-                    _solve(<c128*>NULL, &self.p, lo, hi, scratch)
-            else:
-                if typenum == cnp.NPY_FLOAT32:
-                    _factor(<float*>NULL, &self.p, lo, hi, scratch)
-                elif typenum == cnp.NPY_FLOAT64:
-                    _factor(<double*>NULL, &self.p, lo, hi, scratch)
-                elif typenum == cnp.NPY_COMPLEX64:
-                    _factor(<c64*>NULL, &self.p, lo, hi, scratch)
-                else:
-                    _factor(<c128*>NULL, &self.p, lo, hi, scratch)
+        run_range(&self.p, &self.p.split, t)
 
 
 cdef int _lwork(lapack_t* tag, Plan* p) except -1:
@@ -181,20 +164,12 @@ cdef int _lwork(lapack_t* tag, Plan* p) except -1:
     cdef lapack_t dummy[1]
     cdef int ipiv[1]
     cdef int info = 0
-    cdef double w
     p.lwork = -1
     wq[0] = 0
     _trf(dummy, p, ipiv, wq, &info)     # a query reads no array
     if info != 0:
         raise ValueError(f"ldl kernel: workspace query failed (info {info})")
-    if lapack_t is float or lapack_t is double:
-        w = wq[0]
-    else:
-        w = wq[0].real
-    w = w * (1 + 1e-6) + 1      # reported as a float: round up
-    if w > INT_MAX:
-        raise ValueError("ldl kernel: workspace past LAPACK's 32-bit sizes")
-    return max(1, <int>w)
+    return lwork_of(wq[0])
 
 
 cdef int _typenum(cnp.ndarray a) except -1:
@@ -213,13 +188,14 @@ def _is_c_array(arr, shape, dtype):
     return _is_c_input(arr, shape, dtype) and arr.flags.writeable
 
 
-cdef Py_ssize_t _threads_for(Py_ssize_t nbatch, Py_ssize_t work):
-    # Every element calls LAPACK, so a split needs control of BLAS's own threads and enough
-    # work to pay for waking the pool.
-    cdef Py_ssize_t threads = min(_threads.get_num_threads(), nbatch)
-    if threads > 1 and (not _threads.BLAS_CONTROL or nbatch * work < PARALLEL_WORK):
-        threads = 1
-    return threads
+cdef _start(_Job job, Py_ssize_t nbatch, Py_ssize_t work, Py_ssize_t scratch):
+    """Split the batch (every element calls LAPACK, so a split needs control of BLAS's own
+    threads and enough work to pay for waking the pool) and run it."""
+    cdef Split* s = &job.p.split
+    s.nbatch = nbatch
+    s.threads = pick_threads(_threads, nbatch, work, True, PARALLEL_WORK, PY_SSIZE_T_MAX)
+    job.keep = (job.keep, alloc_scratch(s, scratch))
+    launch(_threads, job, s.threads, False)
 
 
 def sytrf_batched(cnp.ndarray a, cnp.ndarray ipiv, cnp.ndarray info, bint hermitian):
@@ -239,8 +215,8 @@ def sytrf_batched(cnp.ndarray a, cnp.ndarray ipiv, cnp.ndarray info, bint hermit
         return
     cdef _Job job = _Job()
     cdef Plan* p = &job.p
-    job.solve = False
-    p.typenum, p.n, p.hermitian = typenum, n, hermitian
+    p.split.loops, p.split.typenum = &_FACTOR, typenum
+    p.n, p.hermitian = n, hermitian
     if typenum == cnp.NPY_FLOAT32:
         p.lwork = _lwork(<float*>NULL, p)
     elif typenum == cnp.NPY_FLOAT64:
@@ -252,13 +228,8 @@ def sytrf_batched(cnp.ndarray a, cnp.ndarray ipiv, cnp.ndarray info, bint hermit
     p.a = cnp.PyArray_BYTES(a)
     p.ipiv = <int*>cnp.PyArray_DATA(ipiv)
     p.info = <int*>cnp.PyArray_DATA(info)
-    p.nbatch = nbatch
-    p.threads = _threads_for(nbatch, n * n * n)
-    p.scratch_step = (p.lwork * a.itemsize + 63) // 64 * 64
-    buf = np.empty(p.threads * p.scratch_step, dtype=np.uint8)
-    p.scratch = cnp.PyArray_BYTES(buf)
-    job.keep = (a, ipiv, info, buf)
-    _threads.run_parallel(job.run, p.threads)
+    job.keep = (a, ipiv, info)
+    _start(job, nbatch, n * n * n, p.lwork * a.itemsize)
 
 
 def check_pivots(cnp.ndarray ipiv):
@@ -326,8 +297,8 @@ def sytrs_batched(cnp.ndarray ld, cnp.ndarray ld_off, cnp.ndarray ipiv, cnp.ndar
         return
     cdef _Job job = _Job()
     cdef Plan* p = &job.p
-    job.solve = True
-    p.typenum, p.n, p.k, p.hermitian = typenum, n, k, hermitian
+    p.split.loops, p.split.typenum = &_SOLVE, typenum
+    p.n, p.k, p.hermitian = n, k, hermitian
     p.a = cnp.PyArray_BYTES(ld)
     p.a_off = <const Py_ssize_t*>cnp.PyArray_DATA(ld_off)
     p.rs, p.cs = rs // item, cs // item
@@ -338,10 +309,5 @@ def sytrs_batched(cnp.ndarray ld, cnp.ndarray ld_off, cnp.ndarray ipiv, cnp.ndar
     p.ipiv = <int*>cnp.PyArray_DATA(ipiv)
     p.piv_off = <const Py_ssize_t*>cnp.PyArray_DATA(piv_off)
     p.x = cnp.PyArray_BYTES(x)
-    p.nbatch = nbatch
-    p.threads = _threads_for(nbatch, n * n * k)
-    p.scratch_step = (n * n * item + 63) // 64 * 64 if p.copy else 64
-    buf = np.empty(p.threads * p.scratch_step, dtype=np.uint8)
-    p.scratch = cnp.PyArray_BYTES(buf)
-    job.keep = (ld, ld_off, ipiv, piv_off, x, buf)
-    _threads.run_parallel(job.run, p.threads)
+    job.keep = (ld, ld_off, ipiv, piv_off, x)
+    _start(job, nbatch, n * n * k, n * n * item if p.copy else 0)

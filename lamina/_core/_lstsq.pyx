@@ -26,6 +26,7 @@ range is a `with nogil:` loop, and every check happens before it, so only `info`
 """
 
 cimport numpy as cnp
+from cpython.pyport cimport PY_SSIZE_T_MAX
 from libc.limits cimport INT_MAX
 from libc.math cimport NAN, isfinite
 from libc.stdint cimport int64_t
@@ -49,6 +50,7 @@ from scipy.linalg.cython_lapack cimport (
     zgelsy,
 )
 
+from ._batch cimport Loops, Split, alloc_scratch, launch, lwork_of, pick_threads, run_range
 from ._lapack cimport c64, c128, lapack_t
 
 import numpy as np
@@ -77,7 +79,8 @@ cdef Py_ssize_t PARALLEL_WORK = 1 << 20
 
 
 cdef struct Plan:
-    int typenum, driver
+    Split split                         # scratch per thread: A's copy, work, rwork, iwork
+    int driver
     int m, n, k, lda, ldb, mn
     char* a
     const Py_ssize_t* a_off
@@ -91,9 +94,6 @@ cdef struct Plan:
     double rcond
     int lwork, lrwork, liwork
     Py_ssize_t work_at, rwork_at, iwork_at   # byte offsets inside a thread's scratch
-    char* scratch
-    Py_ssize_t scratch_step
-    Py_ssize_t nbatch, threads
 
 
 # -- LAPACK, by type ---------------------------------------------------------------------------
@@ -253,10 +253,14 @@ cdef void _one(lapack_t* tag, Plan* p, Py_ssize_t i, char* scratch) noexcept nog
                 (<double*>res)[j] = acc
 
 
-cdef void _run(lapack_t* tag, Plan* p, Py_ssize_t lo, Py_ssize_t hi, char* scratch) noexcept nogil:
+cdef void _run(lapack_t* tag, void* plan, Py_ssize_t lo, Py_ssize_t hi,
+               char* scratch) noexcept nogil:
     cdef Py_ssize_t i
     for i in range(lo, hi):
-        _one(tag, p, i, scratch)
+        _one(tag, <Plan*>plan, i, scratch)
+
+
+cdef Loops _LOOPS = Loops(_run[float], _run[double], _run[c64], _run[c128])
 
 
 cdef class _Job:
@@ -265,33 +269,12 @@ cdef class _Job:
     cdef object keep
 
     def run(self, Py_ssize_t t):
-        cdef Py_ssize_t lo = self.p.nbatch * t // self.p.threads
-        cdef Py_ssize_t hi = self.p.nbatch * (t + 1) // self.p.threads
-        cdef char* scratch = self.p.scratch + t * self.p.scratch_step
-        cdef int typenum = self.p.typenum
-        with nogil:
-            if typenum == cnp.NPY_FLOAT32:
-                _run(<float*>NULL, &self.p, lo, hi, scratch)
-            elif typenum == cnp.NPY_FLOAT64:
-                _run(<double*>NULL, &self.p, lo, hi, scratch)
-            elif typenum == cnp.NPY_COMPLEX64:
-                _run(<c64*>NULL, &self.p, lo, hi, scratch)
-            else:
-                _run(<c128*>NULL, &self.p, lo, hi, scratch)
+        run_range(&self.p, &self.p.split, t)
 
 
 # -- workspace ---------------------------------------------------------------------------------
 
-cdef int _lwork_of(double w):
-    # LAPACK reports sizes as floating-point values; round up so a float32 report of a size
-    # past 2^24 cannot come out short.
-    cdef double up = w * (1 + 1e-6) + 1
-    if up > INT_MAX:
-        raise ValueError("lstsq kernel: workspace past LAPACK's 32-bit sizes")
-    return max(1, <int>up)
-
-
-cdef void _query(lapack_t* tag, Plan* p, int* lwork, int* lrwork, int* liwork):
+cdef int _query(lapack_t* tag, Plan* p, int* lwork, int* lrwork, int* liwork) except -1:
     """The workspace sizes for p's problem: lwork elements of the matrix type, lrwork reals,
     liwork ints (LAPACK's answer where it gives one, its documented minimum otherwise)."""
     cdef lapack_t wq[1]
@@ -319,24 +302,22 @@ cdef void _query(lapack_t* tag, Plan* p, int* lwork, int* lrwork, int* liwork):
         _gelsd(dummy, dummy, p, rq, wq, rq, iq, &rank, &info)
     else:
         _gelss(dummy, dummy, p, rq, wq, rq, &rank, &info)
-    if lapack_t is float or lapack_t is double:
-        lwork[0] = _lwork_of(<double>wq[0])
-    else:
-        lwork[0] = _lwork_of(<double>wq[0].real)
+    lwork[0] = lwork_of(wq[0])
     lrwork[0] = liwork[0] = 1
     if p.driver == GELSY:
         liwork[0] = max(1, n)                                # jpvt
         lrwork[0] = 2 * max(1, n)
     elif p.driver == GELSD:
         if lapack_t is c64:
-            lrwork[0] = max(1, _lwork_of(sq[0]))
+            lrwork[0] = lwork_of(sq[0])
         elif lapack_t is c128:
-            lrwork[0] = max(1, _lwork_of(dq[0]))
+            lrwork[0] = lwork_of(dq[0])
         liwork[0] = max(1, iq[0])
     elif p.driver == GELSS:
         lrwork[0] = 5 * max(1, mn)
     if info != 0:
         raise ValueError(f"lstsq kernel: workspace query failed (info {info})")
+    return 0
 
 
 def _check_out(arr, shape, dtype, name, allowed=True):
@@ -414,7 +395,7 @@ def lstsq_batched(cnp.ndarray a, cnp.ndarray a_off, cnp.ndarray x, res, rank, sv
         return
     cdef _Job job = _Job()
     cdef Plan* p = &job.p
-    p.typenum, p.driver = typenum, drv
+    p.split.typenum, p.driver = typenum, drv
     p.m, p.n, p.k, p.mn = m, n, k, mn
     p.lda, p.ldb = max(1, m), ldb
     p.a = cnp.PyArray_BYTES(a)
@@ -442,15 +423,11 @@ def lstsq_batched(cnp.ndarray a, cnp.ndarray a_off, cnp.ndarray x, res, rank, sv
     p.work_at = _aligned(max(1, m * n) * item)
     p.rwork_at = p.work_at + _aligned(<Py_ssize_t>lwork * item)
     p.iwork_at = p.rwork_at + _aligned(<Py_ssize_t>lrwork * real_size)
-    p.scratch_step = p.iwork_at + _aligned(<Py_ssize_t>liwork * sizeof(int))
-    # Threads: every element calls LAPACK, so a split needs control of BLAS's own threads and
-    # enough work to pay for waking the pool.
-    cdef Py_ssize_t threads = min(_threads.get_num_threads(), nbatch)
-    if threads > 1 and (not _threads.BLAS_CONTROL
-                        or nbatch * m * n * max(m, n) < PARALLEL_WORK):
-        threads = 1
-    p.nbatch, p.threads = nbatch, threads
-    buf = np.empty(threads * p.scratch_step, dtype=np.uint8)
-    p.scratch = cnp.PyArray_BYTES(buf)
+    # Every element calls LAPACK, so a split needs control of BLAS's own threads and enough work
+    # to pay for waking the pool.
+    p.split.loops, p.split.nbatch = &_LOOPS, nbatch
+    p.split.threads = pick_threads(_threads, nbatch, m * n * max(m, n), True, PARALLEL_WORK,
+                                   PY_SSIZE_T_MAX)
+    buf = alloc_scratch(&p.split, p.iwork_at + _aligned(<Py_ssize_t>liwork * sizeof(int)))
     job.keep = (a, a_off, x, res, rank, sv, info, buf)
-    _threads.run_parallel(job.run, threads)
+    launch(_threads, job, p.split.threads, False)

@@ -37,6 +37,7 @@ from scipy.linalg.cython_lapack cimport (
     cgeqrf, cungqr, cunmqr, dgeqrf, dorgqr, dormqr, sgeqrf, sorgqr, sormqr, zgeqrf, zungqr,
     zunmqr)
 
+from ._batch cimport Loops, Split, alloc_scratch, launch, lwork_of, pick_threads, run_range
 from ._lapack cimport c64, c128, lapack_t
 
 import numpy as np
@@ -68,7 +69,8 @@ cdef Py_ssize_t BLAS_THREADED_WORK = 1 << 21
 
 
 cdef struct Plan:
-    int kind, typenum
+    Split split              # scratch per thread: lwork elements, then the matrices' scratch
+    int kind
     int m, n, k              # the (m, n) input; k = min(m, n) (GEQRF/QR), tau's length else
     int qc                   # QR: Q's columns (0: mode 'r'); ORMQR: C's columns
     int mc                   # ORMQR: C's rows; QR: R's rows
@@ -85,11 +87,8 @@ cdef struct Plan:
     Py_ssize_t r_step
     char* tau                # GEQRF's tau output
     Py_ssize_t tau_step
-    char* work               # per thread: lwork elements, then scratch
-    Py_ssize_t work_step
     int lwork
     bint tiny                # the loops below instead of ?geqrf / ?orgqr
-    Py_ssize_t nbatch, threads
 
 
 # -- LAPACK, one type letter per branch -----------------------------------------------------------
@@ -352,11 +351,14 @@ cdef void _one(lapack_t* tag, Plan* p, Py_ssize_t i, lapack_t* work) noexcept no
                    &p.lwork, &info)
 
 
-cdef void _run(lapack_t* tag, Plan* p, Py_ssize_t lo, Py_ssize_t hi,
-               lapack_t* work) noexcept nogil:
+cdef void _run(lapack_t* tag, void* plan, Py_ssize_t lo, Py_ssize_t hi,
+               char* work) noexcept nogil:
     cdef Py_ssize_t i
     for i in range(lo, hi):
-        _one(tag, p, i, work)
+        _one(tag, <Plan*>plan, i, <lapack_t*>work)
+
+
+cdef Loops _LOOPS = Loops(_run[float], _run[double], _run[c64], _run[c128])
 
 
 cdef class _Job:
@@ -365,32 +367,12 @@ cdef class _Job:
     cdef object keep
 
     def run(self, Py_ssize_t t):
-        cdef Py_ssize_t lo = self.p.nbatch * t // self.p.threads
-        cdef Py_ssize_t hi = self.p.nbatch * (t + 1) // self.p.threads
-        cdef char* work = self.p.work + t * self.p.work_step
-        cdef int typenum = self.p.typenum
-        with nogil:
-            if typenum == cnp.NPY_FLOAT32:
-                _run(<float*>NULL, &self.p, lo, hi, <float*>work)
-            elif typenum == cnp.NPY_FLOAT64:
-                _run(<double*>NULL, &self.p, lo, hi, <double*>work)
-            elif typenum == cnp.NPY_COMPLEX64:
-                _run(<c64*>NULL, &self.p, lo, hi, <c64*>work)
-            else:
-                _run(<c128*>NULL, &self.p, lo, hi, <c128*>work)
+        run_range(&self.p, &self.p.split, t)
 
 
 # -- workspace queries --------------------------------------------------------------------------
 
-cdef inline int _size(lapack_t x) noexcept:
-    """A workspace size LAPACK returned in work[0] (complex types carry it in the real part)."""
-    if lapack_t is c64 or lapack_t is c128:
-        return <int>x.real
-    else:
-        return <int>x
-
-
-cdef int _query(lapack_t* tag, Plan* p) noexcept:
+cdef int _query(lapack_t* tag, Plan* p) except -1:
     """The largest lwork the routines of this plan ask for (lwork = -1 queries, no data read)."""
     cdef lapack_t dummy[2]
     cdef lapack_t size = 0
@@ -398,18 +380,18 @@ cdef int _query(lapack_t* tag, Plan* p) noexcept:
     cdef int lda = m if m > 1 else 1, ldc = mc if mc > 1 else 1
     if p.kind == QR or p.kind == GEQRF:
         _geqrf(&m, &n, dummy, &lda, dummy, &size, &q, &info)
-        best = max(best, _size(size))
+        best = max(best, lwork_of(size))
     if (p.kind == QR and qc) or p.kind == ORGQR:
         if p.kind == QR and m < n:
             qc = m
         elif p.kind == ORGQR:
             qc = n
         _orgqr(&m, &qc, &k, dummy, &lda, dummy, &size, &q, &info)
-        best = max(best, _size(size))
+        best = max(best, lwork_of(size))
     if p.kind == ORMQR:
         _ormqr(&p.side, &p.trans, &mc, &qc, &k, dummy, &lda, dummy, dummy, &ldc, &size, &q,
                &info)
-        best = max(best, _size(size))
+        best = max(best, lwork_of(size))
     return best
 
 
@@ -441,9 +423,10 @@ cdef _fits(Py_ssize_t n):
 
 
 cdef object _launch(_Job job, Py_ssize_t scratch):
-    """Size the workspace, pick the thread count and run the batch."""
+    """Size the workspace, pick the thread count and run the batch; `scratch` elements per
+    thread besides LAPACK's workspace."""
     cdef Plan* p = &job.p
-    cdef int typenum = p.typenum
+    cdef int typenum = p.split.typenum
     cdef Py_ssize_t item = cnp.PyArray_DescrFromType(typenum).itemsize
     if typenum == cnp.NPY_FLOAT32:
         p.lwork = _query(<float*>NULL, p)
@@ -456,39 +439,23 @@ cdef object _launch(_Job job, Py_ssize_t scratch):
     cdef Py_ssize_t work = <Py_ssize_t>p.m * p.n * max(p.k, 1)
     if p.kind == ORMQR:
         work = <Py_ssize_t>p.mc * p.qc * max(p.k, 1)
-    cdef Py_ssize_t threads = min(_threads.get_num_threads(), p.nbatch)
-    cdef bint lapack = not p.tiny
-    if threads > 1 and ((lapack and not _threads.BLAS_CONTROL) or work * p.nbatch < PARALLEL_WORK
-                        or (work >= BLAS_THREADED_WORK and p.nbatch < 4 * threads)):
-        threads = 1
-    p.threads = max(threads, 1)
-    p.work_step = ((p.lwork + scratch) * item + 63) // 64 * 64     # a cache line apart
-    buf = np.empty(p.threads * p.work_step, dtype=np.uint8)
-    p.work = cnp.PyArray_BYTES(buf)
-    job.keep = (job.keep, buf)
-    if p.nbatch == 0:
-        return
-    if p.threads == 1:
-        limited = (lapack and work >= BLAS_THREADED_WORK
-                   and _threads.limit_blas(_threads.get_num_threads()))
-        try:
-            job.run(0)
-        finally:
-            if limited:
-                _threads.unlimit_blas()
-        return
-    _threads.run_parallel(job.run, p.threads)
+    p.split.loops = &_LOOPS
+    p.split.threads = pick_threads(_threads, p.split.nbatch, work, not p.tiny, PARALLEL_WORK,
+                                   BLAS_THREADED_WORK)
+    job.keep = (job.keep, alloc_scratch(&p.split, (p.lwork + scratch) * item))
+    if p.split.nbatch:
+        launch(_threads, job, p.split.threads, not p.tiny and work >= BLAS_THREADED_WORK)
 
 
 cdef _Job _plan(int kind, cnp.ndarray a, tiny=None):
     cdef _Job job = _Job()
     cdef Plan* p = &job.p
     p.kind = kind
-    p.typenum = _typenum(a, "A")
+    p.split.typenum = _typenum(a, "A")
     _strides(a, &p.a_step, &p.ars, &p.acs, a.itemsize)
     _fits(a.shape[1])
     _fits(a.shape[2])
-    p.nbatch, p.m, p.n = a.shape[0], a.shape[1], a.shape[2]
+    p.split.nbatch, p.m, p.n = a.shape[0], a.shape[1], a.shape[2]
     p.k = min(p.m, p.n)
     p.a = cnp.PyArray_BYTES(a)
     p.tiny = kind != ORMQR and (max(p.m, p.n) <= TINY if tiny is None else tiny)
@@ -501,7 +468,7 @@ def qr(cnp.ndarray a, str mode, tiny=None):
     'complete', else k; q is None for mode 'r'."""
     cdef _Job job = _plan(QR, a, tiny)
     cdef Plan* p = &job.p
-    cdef Py_ssize_t m = p.m, n = p.n, k = p.k, b = p.nbatch
+    cdef Py_ssize_t m = p.m, n = p.n, k = p.k, b = p.split.nbatch
     if m == 0 or n == 0:
         raise ValueError("qr kernel: empty matrices are the caller's")
     p.qc = 0 if mode == "r" else (m if mode == "complete" or m < n else n)
@@ -523,8 +490,8 @@ def geqrf(cnp.ndarray a, tiny=None):
     holding the column-major result, tau (batch, min(m, n))."""
     cdef _Job job = _plan(GEQRF, a, tiny)
     cdef Plan* p = &job.p
-    out = np.empty((p.nbatch, p.n, p.m), dtype=a.dtype)
-    tau = np.empty((p.nbatch, p.k), dtype=a.dtype)
+    out = np.empty((p.split.nbatch, p.n, p.m), dtype=a.dtype)
+    tau = np.empty((p.split.nbatch, p.k), dtype=a.dtype)
     p.q, p.q_step = cnp.PyArray_BYTES(out), out.strides[0]
     p.tau, p.tau_step = cnp.PyArray_BYTES(tau), tau.strides[0]
     job.keep = (a, out, tau)
@@ -535,7 +502,8 @@ def geqrf(cnp.ndarray a, tiny=None):
 
 cdef _take_tau(_Job job, cnp.ndarray tau):
     cdef Plan* p = &job.p
-    if tau.ndim != 2 or tau.shape[0] != p.nbatch or _typenum(tau, "tau") != p.typenum:
+    if (tau.ndim != 2 or tau.shape[0] != p.split.nbatch
+            or _typenum(tau, "tau") != p.split.typenum):
         raise ValueError("qr kernel: tau must be (batch, k) of A's dtype")
     if tau.strides[0] % tau.itemsize or tau.strides[1] % tau.itemsize:
         raise ValueError("qr kernel: strides must be whole elements")
@@ -551,7 +519,7 @@ def orgqr(cnp.ndarray a, cnp.ndarray tau, tiny=None):
     _take_tau(job, tau)
     if not (p.m >= p.n >= p.k):
         raise ValueError("qr kernel: orgqr needs m >= n >= k")
-    out = np.empty((p.nbatch, p.n, p.m), dtype=a.dtype)
+    out = np.empty((p.split.nbatch, p.n, p.m), dtype=a.dtype)
     p.q, p.q_step = cnp.PyArray_BYTES(out), out.strides[0]
     job.keep = (a, tau, out)
     if p.n:
@@ -566,7 +534,7 @@ def ormqr(cnp.ndarray a, cnp.ndarray tau, cnp.ndarray c, bint left, bint transpo
     cdef _Job job = _plan(ORMQR, a)
     cdef Plan* p = &job.p
     _take_tau(job, tau)
-    if _typenum(c, "C") != p.typenum or c.ndim != 3 or c.shape[0] != p.nbatch:
+    if _typenum(c, "C") != p.split.typenum or c.ndim != 3 or c.shape[0] != p.split.nbatch:
         raise ValueError("qr kernel: C must be (batch, rows, cols) of A's dtype")
     _strides(c, &p.b_step, &p.brs, &p.bcs, c.itemsize)
     _fits(c.shape[1])
@@ -576,9 +544,9 @@ def ormqr(cnp.ndarray a, cnp.ndarray tau, cnp.ndarray c, bint left, bint transpo
         raise ValueError("qr kernel: ormqr shapes do not match")
     p.b = cnp.PyArray_BYTES(c)
     p.side = b"L"[0] if left else b"R"[0]
-    p.trans = (b"C"[0] if p.typenum in (cnp.NPY_COMPLEX64, cnp.NPY_COMPLEX128) else b"T"[0]) \
+    p.trans = (b"C"[0] if p.split.typenum in (cnp.NPY_COMPLEX64, cnp.NPY_COMPLEX128) else b"T"[0]) \
         if transpose else b"N"[0]
-    out = np.empty((p.nbatch, p.qc, p.mc), dtype=a.dtype)
+    out = np.empty((p.split.nbatch, p.qc, p.mc), dtype=a.dtype)
     p.q, p.q_step = cnp.PyArray_BYTES(out), out.strides[0]
     job.keep = (a, tau, c, out)
     if p.mc and p.qc:

@@ -30,6 +30,9 @@ from libc.limits cimport INT_MAX
 from scipy.linalg.cython_blas cimport ctrsm, dtrsm, strsm, ztrsm
 from scipy.linalg.cython_lapack cimport cpotrs, dpotrs, spotrs, zpotrs
 
+from ._batch cimport (
+    MAXDIM, Cursor, Dims, Loops, Split, advance, alloc_scratch, broadcast, launch, pick_threads,
+    run_range, seek)
 from ._lapack cimport c64, c128, lapack_t
 
 import numpy as np
@@ -40,7 +43,6 @@ cnp.import_array()
 
 
 cdef enum:
-    MAXDIM = 64          # NumPy's NPY_MAXDIMS
     TRSM = 0
     POTRS = 1
     COL = 0              # element (i, j) of A at i + j * lda: LAPACK sees A
@@ -54,13 +56,11 @@ cdef enum:
 
 
 cdef struct Plan:
-    int typenum, op
+    Split split
+    Dims dims
+    int op
     int n, rows, cols                    # A is n x n; X and B are rows x cols
     bint upper, left, unit, trans
-    int ndim                             # batch dims left after merging
-    Py_ssize_t shape[MAXDIM]
-    Py_ssize_t sa[MAXDIM]                # batch strides in bytes (0 where broadcast)
-    Py_ssize_t sb[MAXDIM]
     char* a
     char* b
     char* out
@@ -69,9 +69,6 @@ cdef struct Plan:
     int amode, lda
     bint conj                            # potrs on a ROW factor of complex data
     bint tiny                            # substitution loops, no LAPACK call
-    char* scratch                        # NULL when A needs no copy
-    Py_ssize_t scratch_step              # bytes per thread
-    Py_ssize_t nbatch, threads           # thread t runs nbatch * t // threads onwards
 
 
 cdef inline lapack_t _conj(lapack_t x) noexcept nogil:
@@ -198,31 +195,20 @@ cdef void _solve(const lapack_t* a, const lapack_t* b, lapack_t* x, Plan* p,
           &rows, &cols, <lapack_t*>a, &lda, x, &rows)
 
 
-cdef void _run(lapack_t* tag, Plan* p, Py_ssize_t lo, Py_ssize_t hi,
-               lapack_t* scratch) noexcept nogil:
+cdef void _run(lapack_t* tag, void* plan, Py_ssize_t lo, Py_ssize_t hi,
+               char* scratch) noexcept nogil:
     """Solves lo..hi-1 of the batch (in C order over the merged batch dims)."""
-    cdef Py_ssize_t idx[MAXDIM]
-    cdef Py_ssize_t i, rest = lo, oa = 0, ob = 0
-    cdef int d
-    for d in range(p.ndim - 1, -1, -1):
-        idx[d] = rest % p.shape[d]
-        rest //= p.shape[d]
-        oa += idx[d] * p.sa[d]
-        ob += idx[d] * p.sb[d]
+    cdef Plan* p = <Plan*>plan
+    cdef Cursor at
+    cdef Py_ssize_t i, oa, ob
+    seek(&p.dims, &at, lo, &oa, &ob)
     for i in range(lo, hi):
         _solve(<lapack_t*>(p.a + oa), <lapack_t*>(p.b + ob), <lapack_t*>(p.out + i * p.out_step),
-               p, scratch)
-        d = p.ndim - 1
-        while d >= 0:       # the next batch index, odometer style
-            idx[d] += 1
-            oa += p.sa[d]
-            ob += p.sb[d]
-            if idx[d] < p.shape[d]:
-                break
-            oa -= p.sa[d] * p.shape[d]
-            ob -= p.sb[d] * p.shape[d]
-            idx[d] = 0
-            d -= 1
+               p, <lapack_t*>scratch)
+        advance(&p.dims, &at, &oa, &ob)
+
+
+cdef Loops _LOOPS = Loops(_run[float], _run[double], _run[c64], _run[c128])
 
 
 cdef class _Job:
@@ -231,21 +217,7 @@ cdef class _Job:
     cdef object keep
 
     def run(self, Py_ssize_t t):
-        cdef Py_ssize_t lo = self.p.nbatch * t // self.p.threads
-        cdef Py_ssize_t hi = self.p.nbatch * (t + 1) // self.p.threads
-        cdef char* scratch = self.p.scratch
-        if scratch != NULL:
-            scratch += t * self.p.scratch_step
-        cdef int typenum = self.p.typenum
-        with nogil:
-            if typenum == cnp.NPY_FLOAT32:
-                _run(<float*>NULL, &self.p, lo, hi, <float*>scratch)
-            elif typenum == cnp.NPY_FLOAT64:
-                _run(<double*>NULL, &self.p, lo, hi, <double*>scratch)
-            elif typenum == cnp.NPY_COMPLEX64:
-                _run(<c64*>NULL, &self.p, lo, hi, <c64*>scratch)
-            else:
-                _run(<c128*>NULL, &self.p, lo, hi, <c128*>scratch)
+        run_range(&self.p, &self.p.split, t)
 
 
 # A batch whose total work (nbatch * n^2 * k multiply-adds) is below PARALLEL_WORK stays on one
@@ -298,24 +270,29 @@ cdef _call(int op, cnp.ndarray a, cnp.ndarray b, cnp.ndarray out, bint upper, bi
     cdef Py_ssize_t n = ashape[nda - 1], rows = bshape[ndb - 2], cols = bshape[ndb - 1]
     if (rows if left else cols) != n:
         raise ValueError(f"triangular kernel: shapes {ashape} and {bshape} do not fit")
-    batch = np.broadcast_shapes(ashape[:nda - 2], bshape[:ndb - 2])
-    if (cnp.PyArray_TYPE(out) != typenum or (<object>out).shape != batch + (cols, rows)
-            or not cnp.PyArray_IS_C_CONTIGUOUS(out) or not cnp.PyArray_ISWRITEABLE(out)):
-        raise ValueError("triangular kernel: out must be a writeable C-contiguous "
-                         "(*batch, cols, rows) array of the inputs' dtype")
     item = a.itemsize
     if not cnp.PyArray_ISNOTSWAPPED(a) or any(s % item for s in (<object>a).strides):
         a = np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("="))  # rare: copied whole
     if not cnp.PyArray_ISNOTSWAPPED(b) or any(s % item for s in (<object>b).strides):
         b = np.ascontiguousarray(b, dtype=b.dtype.newbyteorder("="))
+    cdef _Job job = _Job()
+    cdef Plan* p = &job.p
+    cdef cnp.npy_intp shape[MAXDIM]
+    cdef int nb = broadcast(&p.dims, shape, a, b)
+    if nb < 0:
+        raise ValueError(f"triangular kernel: batch dims of {ashape} and {bshape} do not "
+                         "broadcast")
+    if (cnp.PyArray_TYPE(out) != typenum
+            or (<object>out).shape != tuple([shape[d] for d in range(nb)]) + (cols, rows)
+            or not cnp.PyArray_IS_C_CONTIGUOUS(out) or not cnp.PyArray_ISWRITEABLE(out)):
+        raise ValueError("triangular kernel: out must be a writeable C-contiguous "
+                         "(*batch, cols, rows) array of the inputs' dtype")
     if n > INT_MAX or rows > INT_MAX or cols > INT_MAX:
         raise ValueError("triangular kernel: a size is past LAPACK's int range")
     cdef Py_ssize_t nbatch = cnp.PyArray_SIZE(out) // max(1, rows * cols)
     if rows == 0 or cols == 0 or nbatch == 0:
         return
-    cdef _Job job = _Job()
-    cdef Plan* p = &job.p
-    p.typenum, p.op, p.n, p.rows, p.cols = typenum, op, n, rows, cols
+    p.op, p.n, p.rows, p.cols = op, n, rows, cols
     p.upper, p.left, p.unit, p.trans = upper, left, unit, trans
     p.a, p.b, p.out = a.data, b.data, out.data
     p.out_step = rows * cols * item
@@ -325,49 +302,12 @@ cdef _call(int op, cnp.ndarray a, cnp.ndarray b, cnp.ndarray out, bint upper, bi
     p.amode = COL if p.tiny else _layout(n, p.ars, p.acs, &p.lda)
     p.conj = (op == POTRS and p.amode == ROW
               and typenum in (cnp.NPY_COMPLEX64, cnp.NPY_COMPLEX128))
-    # Broadcast batch strides (right-aligned; 0 where an operand is broadcast), merging dims that
-    # step evenly in both operands (out is contiguous); size-1 dims go.
-    cdef int nb = len(batch)
-    cdef Py_ssize_t size, sa, sb
-    p.ndim = 0
-    for d in range(nb):
-        size = batch[d]
-        if size == 1:
-            continue
-        sa = a.strides[d - nb + nda - 2] if d - nb + nda - 2 >= 0 and a.shape[
-            d - nb + nda - 2] > 1 else 0
-        sb = b.strides[d - nb + ndb - 2] if d - nb + ndb - 2 >= 0 and b.shape[
-            d - nb + ndb - 2] > 1 else 0
-        if p.ndim and sa * size == p.sa[p.ndim - 1] and sb * size == p.sb[p.ndim - 1]:
-            p.shape[p.ndim - 1] *= size
-            p.sa[p.ndim - 1], p.sb[p.ndim - 1] = sa, sb
-        else:
-            p.shape[p.ndim], p.sa[p.ndim], p.sb[p.ndim] = size, sa, sb
-            p.ndim += 1
     cdef Py_ssize_t work = n * n * (cols if left else rows)
-    cdef Py_ssize_t threads = min(_threads.get_num_threads(), nbatch)
-    if threads > 1 and ((not p.tiny and not _threads.BLAS_CONTROL)
-                        or work * nbatch < PARALLEL_WORK
-                        or (work >= BLAS_THREADED_WORK and nbatch < 4 * threads)):
-        threads = 1
-    p.nbatch, p.threads = nbatch, threads
-    p.scratch_step = ((n * n * item + 63) // 64 * 64) if p.amode == COPY else 0
-    p.scratch = NULL
-    buf = None
-    if p.scratch_step:
-        buf = np.empty(threads * p.scratch_step, dtype=np.uint8)
-        p.scratch = cnp.PyArray_BYTES(buf)
-    job.keep = (a, b, out, buf)
-    if threads == 1:
-        limited = (not p.tiny and work >= BLAS_THREADED_WORK
-                   and _threads.limit_blas(_threads.get_num_threads()))
-        try:
-            job.run(0)
-        finally:
-            if limited:
-                _threads.unlimit_blas()
-        return
-    _threads.run_parallel(job.run, threads)
+    p.split.loops, p.split.typenum, p.split.nbatch = &_LOOPS, typenum, nbatch
+    p.split.threads = pick_threads(_threads, nbatch, work, not p.tiny, PARALLEL_WORK,
+                                   BLAS_THREADED_WORK)
+    job.keep = (a, b, out, alloc_scratch(&p.split, n * n * item if p.amode == COPY else 0))
+    launch(_threads, job, p.split.threads, not p.tiny and work >= BLAS_THREADED_WORK)
 
 
 def trsm_batched(cnp.ndarray a, cnp.ndarray b, cnp.ndarray out, bint upper, bint left,
