@@ -487,3 +487,13 @@ def test_tensorsolve_solves_and_takes_dims():
     ref = np.linalg.solve(m, b.reshape(6))
     assert np.abs(m @ y - b.reshape(6)).max() <= 10 * max(np.abs(m @ ref - b.reshape(6)).max(),
                                                           EPS)
+
+
+@needs_svd
+def test_svd_based_functions_on_nan_input_raise_like_svd():
+    # PyTorch's svd refuses NaN input with LinAlgError; cond, pinv and matrix_rank pass it on.
+    a = _t(np.array([[[1.0, 2], [3, 4]], [[np.nan, 1], [2, 3]]]))
+    for call in (lambda: lm.linalg.cond(a), lambda: lm.linalg.cond(a, "nuc"),
+                 lambda: lm.linalg.pinv(a), lambda: lm.linalg.matrix_rank(a)):
+        with pytest.raises(lm.linalg.LinAlgError, match="non-finite"):
+            call()
