@@ -259,3 +259,241 @@ def test_vander_orders_and_dtypes():
                                   np.vander([1, 2, 3], increasing=True))
     assert lm.vander(lm.tensor([True, False])).dtype is lm.int64
     assert lm.linalg.vander(lm.tensor([1.0, 2.0]), N=4).shape == (2, 4)
+
+
+# -- cond, pinv, matrix_rank, tensorinv, tensorsolve ----------------------------------------------
+
+needs_svd = pytest.mark.skipif(not (hasattr(lm.linalg, "svd") and hasattr(lm.linalg, "svdvals")),
+                               reason="needs linalg.svd and svdvals (the svd family)")
+INVERSE_ORDERS = ["fro", 1, -1, np.inf, -np.inf]
+
+
+def _spectral(rng, n, values, dtype=np.float64, hermitian=False):
+    """Q diag(values) P^H with random unitary Q and P (P = Q when Hermitian)."""
+    def unitary():
+        x = rng.standard_normal((n, n))
+        if np.dtype(dtype).kind == "c":
+            x = x + 1j * rng.standard_normal((n, n))
+        return np.linalg.qr(x)[0]
+    Q = unitary()
+    P = Q if hermitian else unitary()
+    a = (Q * np.asarray(values, float)) @ P.conj().T
+    return ((a + a.conj().T) / 2 if hermitian else a).astype(dtype)
+
+
+def _penrose(a, x):
+    """The largest residual of the four Moore-Penrose conditions, relative to |A| |X|."""
+    ax, xa = a @ x, x @ a
+    scale = np.abs(a).max() * np.abs(x).max()
+    return max(np.abs(ax @ a - a).max() / np.abs(a).max(), np.abs(xa @ x - x).max() /
+               np.abs(x).max(), np.abs(ax - ax.conj().T).max() / scale,
+               np.abs(xa - xa.conj().T).max() / scale)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.complex128])
+def test_pinv_hermitian_rank_deficient_with_atol_and_rtol(dtype):
+    rng = np.random.default_rng(7)
+    lam = [9.0, -3.0, 0.5, -1e-3, 0.0, 0.0]
+    a = _spectral(rng, 6, lam, dtype, hermitian=True)
+    # atol 1e-2 keeps three eigenvalues; rtol 0.1 (threshold 0.9) keeps two; rtol 1e-6 keeps four.
+    for kwargs, rank in (({"atol": 1e-2}, 3), ({"rtol": 0.1}, 2), ({"rtol": 1e-6}, 4),
+                         ({"atol": 1e-2, "rtol": 0.1}, 2), ({"atol": 1.0, "rtol": 1e-6}, 2)):
+        x = lm.linalg.pinv(_t(a), hermitian=True, **kwargs).numpy()
+        assert _penrose(a if rank == 4 else _truncate(a, rank), x) < 1e-12, kwargs
+        assert np.linalg.matrix_rank(x, tol=1e-6) == rank
+        r = lm.linalg.matrix_rank(_t(a), hermitian=True, **kwargs)
+        assert r.dtype is lm.int64 and r.item() == rank, kwargs
+
+
+def _truncate(a, rank):
+    """A with its eigenvalues of smallest magnitude beyond `rank` set to zero."""
+    w, V = np.linalg.eigh(a)
+    keep = np.argsort(-np.abs(w))[:rank]
+    return (V[:, keep] * w[keep]) @ V[:, keep].conj().T
+
+
+def test_pinv_default_tolerance_drops_exact_zeros_only():
+    a = np.zeros((5, 5))
+    a[:3, :3] = [[4.0, 1, 0], [1, 3, 1], [0, 1, 2]]
+    x = lm.linalg.pinv(_t(a), hermitian=True).numpy()
+    np.testing.assert_allclose(x[:3, :3], np.linalg.inv(a[:3, :3]), rtol=1e-13, atol=1e-14)
+    assert not x[3:].any() and not x[:, 3:].any()
+    assert lm.linalg.matrix_rank(_t(a), hermitian=True).item() == 3
+    # The default rtol is eps * n: a value 10x above it counts, 10x below it does not.
+    eps = np.finfo(np.float64).eps
+    for small, rank in ((50 * eps, 5), (0.05 * eps, 4)):
+        d = np.diag([1.0, 1, 1, 1, small])
+        assert lm.linalg.matrix_rank(_t(d), hermitian=True).item() == rank
+
+
+def test_matrix_rank_tolerance_tensors_broadcast():
+    rng = np.random.default_rng(3)
+    a = np.stack([_spectral(rng, 4, [8.0, -1, 0.1, 0], hermitian=True) for _ in range(3)])
+    atol = lm.tensor([[0.03], [0.3], [3.0]], dtype=lm.float64)
+    got = lm.linalg.matrix_rank(_t(a), atol=atol, hermitian=True)
+    assert got.shape == (3, 3) and (got.numpy() == [[3], [2], [1]]).all()
+    # The deprecated positional tol is atol alone (rtol 0).
+    assert lm.linalg.matrix_rank(_t(a), 0.3, True).tolist() == [2, 2, 2]
+    assert lm.linalg.matrix_rank(_t(a), lm.tensor(0.03), True).tolist() == [3, 3, 3]
+    out = lm.empty(0, dtype=lm.int32)
+    assert lm.linalg.matrix_rank(_t(a), hermitian=True, atol=0.3, out=out) is out
+    assert out.dtype is lm.int32 and out.tolist() == [2, 2, 2]
+
+
+@pytest.mark.parametrize("p", INVERSE_ORDERS)
+def test_cond_of_singular_matrices_is_inf(p):
+    rng = np.random.default_rng(4)
+    a = rng.standard_normal((4, 3, 3)) + 3 * np.eye(3)
+    a[1] = 0                    # zero matrix: 0 * inf
+    a[2, 2] = 0                 # a zero row: exactly singular
+    a[3, :, 1] = 0              # a zero column
+    got = lm.linalg.cond(_t(a), p).numpy()
+    assert np.isfinite(got[0]) and np.isinf(got[1:]).all() and (got[1:] > 0).all()
+    np.testing.assert_allclose(got[0], np.linalg.cond(a[0], p), rtol=1e-12)
+
+
+@needs_svd
+def test_cond_spectral_orders_on_singular_and_zero_input():
+    a = np.array([[[1.0, 2], [2, 4]], [[0.0, 0], [0, 0]], [[3.0, 0], [0, 0.5]]])
+    big = lm.linalg.cond(_t(a)).numpy()
+    assert big[0] > 1e15 and np.isnan(big[1]) and big[2] == pytest.approx(6.0)
+    small = lm.linalg.cond(_t(a), -2).numpy()
+    assert small[0] < 1e-15 and np.isnan(small[1]) and small[2] == pytest.approx(1 / 6)
+    nuc = lm.linalg.cond(_t(a), "nuc").numpy()
+    assert nuc[0] > 1e15 and np.isnan(nuc[1]) and nuc[2] == pytest.approx(3.5 * (1 / 3 + 2))
+
+
+@pytest.mark.parametrize("p", INVERSE_ORDERS)
+def test_cond_ill_conditioned_matches_numpy(p):
+    # Condition numbers up to 1e10: the inverse carries relative error ~kappa eps, so does cond.
+    rng = np.random.default_rng(5)
+    for kappa in (1e2, 1e6, 1e10):
+        a = _spectral(rng, 6, np.geomspace(1, 1 / kappa, 6))
+        got = lm.linalg.cond(_t(a), p).item()
+        assert got == pytest.approx(np.linalg.cond(a, p), rel=max(1e-12, 100 * kappa * EPS))
+
+
+def test_cond_non_finite_input_returns_pytorchs_values():
+    # NaN anywhere reads as inf (NumPy keeps NaN); an inf entry gives an inverse with zeros in
+    # it, so the -1 and -inf orders (minimum sums) are 0, as PyTorch computes them.
+    a = np.array([[[np.nan, 1.0], [2, 3]], [[np.inf, 1.0], [2, 3]], [[1.0, 2], [3, 4]]])
+    for p, expected in (("fro", [np.inf, np.inf, 15]), (1, [np.inf, np.inf, 21]),
+                        (-1, [np.inf, 0, 6]), (np.inf, [np.inf, np.inf, 21]),
+                        (-np.inf, [np.inf, 0, 6])):
+        np.testing.assert_allclose(lm.linalg.cond(_t(a), p).numpy(), expected, rtol=1e-12)
+
+
+def test_pinv_and_matrix_rank_non_finite_hermitian_input_returns():
+    a = np.array([[[np.nan, 1.0], [1, 3]], [[np.inf, 1.0], [1, 3]], [[2.0, 1], [1, 3]]])
+    x = lm.linalg.pinv(_t(a), hermitian=True).numpy()
+    assert np.isnan(x[0]).all() and np.allclose(x[2], np.linalg.inv(a[2]))
+    r = lm.linalg.matrix_rank(_t(a), hermitian=True)
+    assert r.dtype is lm.int64 and r.shape == (3,) and r[2].item() == 2
+
+
+def test_cond_and_pinv_out_and_dtypes():
+    a = _t(np.eye(3, dtype=np.float32) * [1.0, 2.0, 4.0])
+    out = lm.empty(0, dtype=lm.float64)
+    assert lm.linalg.cond(a, 1, out=out) is out and out.item() == 4.0
+    c = lm.linalg.cond(a.to(lm.complex64), "fro")
+    assert c.dtype is lm.float32
+    out = lm.empty(0, dtype=lm.complex128)
+    assert lm.linalg.pinv(a, hermitian=True, out=out) is out
+    np.testing.assert_allclose(out.numpy(), np.diag([1.0, 0.5, 0.25]))
+
+
+def test_pinv_hermitian_large_batch_against_numpy_and_threads_agree():
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((5001, 4, 4))
+    a = x @ x.swapaxes(-1, -2) - 2 * np.eye(4)        # indefinite, full rank
+    ref = np.linalg.pinv(a, hermitian=True)
+    before = lm.get_num_threads()
+    try:
+        results = []
+        for threads in (1, 2):
+            lm.set_num_threads(threads)
+            results.append(lm.linalg.pinv(_t(a), hermitian=True).numpy())
+    finally:
+        lm.set_num_threads(before)
+    for got in results:
+        np.testing.assert_allclose(got, ref, rtol=1e-8, atol=1e-9 * np.abs(ref).max())
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-12, atol=1e-12)
+    assert (lm.linalg.matrix_rank(_t(a), hermitian=True).numpy() == 4).all()
+
+
+def test_cond_large_batch_against_numpy():
+    rng = np.random.default_rng(8)
+    a = rng.standard_normal((5000, 4, 4)) + 4 * np.eye(4)
+    for p in (1, np.inf, "fro"):
+        np.testing.assert_allclose(lm.linalg.cond(_t(a), p).numpy(), np.linalg.cond(a, p),
+                                   rtol=1e-10)
+
+
+@needs_svd
+@pytest.mark.parametrize("dtype", [np.float64, np.complex128])
+def test_pinv_svd_rank_deficient_with_atol_and_rtol(dtype):
+    rng = np.random.default_rng(9)
+    a = _spectral(rng, 6, [9.0, 3.0, 0.5, 1e-3, 0.0, 0.0], dtype)[:, :5] @ \
+        _spectral(rng, 5, [1.0] * 5, dtype)
+    for kwargs, rank in (({"atol": 1e-2}, 3), ({"rtol": 0.1}, 2), ({"rtol": 1e-6}, 4),
+                         ({"atol": 1.0, "rtol": 1e-6}, 2)):
+        x = lm.linalg.pinv(_t(a), **kwargs).numpy()
+        assert x.shape == (5, 6) and np.linalg.matrix_rank(x, tol=1e-6) == rank, kwargs
+        assert lm.linalg.matrix_rank(_t(a), **kwargs).item() == rank, kwargs
+    x = lm.linalg.pinv(_t(a), atol=1e-2).numpy()
+    u, s, vh = np.linalg.svd(a)
+    np.testing.assert_allclose(x, (vh[:3].conj().T / s[:3]) @ u[:, :3].conj().T, atol=1e-12)
+    np.testing.assert_allclose(lm.pinverse(_t(a), 1e-2).numpy(),
+                               _t(a).pinverse(1e-2).numpy(), atol=0)
+
+
+@needs_svd
+def test_pinv_svd_ill_conditioned_penrose_residuals_near_numpy():
+    rng = np.random.default_rng(10)
+    for kappa in (1e4, 1e8, 1e10):
+        a = _spectral(rng, 8, np.geomspace(1, 1 / kappa, 8))
+        x = lm.linalg.pinv(_t(a), rtol=0.0).numpy()
+        ref = np.linalg.pinv(a, rcond=0.0)
+        assert _penrose(a, x) <= 10 * max(_penrose(a, ref), 1e-15)
+
+
+def test_tensorinv_is_an_inverse_under_tensordot():
+    rng = np.random.default_rng(11)
+    a = (rng.standard_normal((24, 24)) + 24 * np.eye(24)).reshape(4, 6, 8, 3)
+    x = lm.linalg.tensorinv(_t(a))
+    assert x.shape == (8, 3, 4, 6)
+    np.testing.assert_allclose(np.tensordot(a, x.numpy(), 2), np.eye(24).reshape(4, 6, 4, 6),
+                               atol=1e-13)
+    np.testing.assert_allclose(lm.linalg.tensorinv(x).numpy(), a, rtol=1e-12)
+    out = lm.empty(0, dtype=lm.complex128)
+    assert lm.linalg.tensorinv(_t(a), ind=2, out=out) is out and out.shape == (8, 3, 4, 6)
+
+
+def test_tensorsolve_solves_and_takes_dims():
+    rng = np.random.default_rng(12)
+    a = rng.standard_normal((6, 2, 3)) + 0.0
+    a = np.moveaxis((rng.standard_normal((6, 6)) + 6 * np.eye(6)).reshape(2, 3, 6), 2, 0)
+    b = rng.standard_normal((2, 3))
+    x = lm.linalg.tensorsolve(_t(a), _t(b), dims=(0,))
+    assert x.shape == (6,)
+    np.testing.assert_allclose(np.tensordot(np.moveaxis(a, 0, 2), x.numpy(), 1), b, atol=1e-13)
+    out = lm.empty(3, dtype=lm.float64)
+    with pytest.warns(UserWarning, match="was resized"):
+        lm.linalg.tensorsolve(_t(a), _t(b), (0,), out=out)
+    np.testing.assert_allclose(out.numpy(), x.numpy())
+    # A near-singular A still solves, to the accuracy its condition number allows.
+    m = _spectral(rng, 6, np.geomspace(1, 1e-10, 6))
+    y = lm.linalg.tensorsolve(_t(m.reshape(2, 3, 6)), _t(b)).numpy()
+    ref = np.linalg.solve(m, b.reshape(6))
+    assert np.abs(m @ y - b.reshape(6)).max() <= 10 * max(np.abs(m @ ref - b.reshape(6)).max(),
+                                                          EPS)
+
+
+@needs_svd
+def test_svd_based_functions_on_nan_input_raise_like_svd():
+    # PyTorch's svd refuses NaN input with LinAlgError; cond, pinv and matrix_rank pass it on.
+    a = _t(np.array([[[1.0, 2], [3, 4]], [[np.nan, 1], [2, 3]]]))
+    for call in (lambda: lm.linalg.cond(a), lambda: lm.linalg.cond(a, "nuc"),
+                 lambda: lm.linalg.pinv(a), lambda: lm.linalg.matrix_rank(a)):
+        with pytest.raises(lm.linalg.LinAlgError, match="non-finite"):
+            call()

@@ -1,23 +1,29 @@
-"""linalg.matrix_exp, matrix_power, cross, diagonal and vander, and torch's trace, vander and cross.
+"""linalg.matrix_exp, matrix_power, cross, diagonal, vander, cond, pinv, matrix_rank, tensorinv
+and tensorsolve, and torch's trace, vander, cross and pinverse.
 
-Matrix functions that need no factorization, composed of lamina ops (matmul, elementwise
-arithmetic, reductions, cat/index_select), so autograd and vmap get their rules from those ops.
-The only data-dependent step is matrix_exp's choice of degree and scaling per matrix, read from
-the 1-norms on the host.
+Matrix functions composed of lamina ops (matmul, elementwise arithmetic, reductions,
+cat/index_select) and of the factorizations' public functions (inv, solve, eigh, eigvalsh, svd,
+svdvals, the last two the svd family's, looked up in the linalg namespace at call time), so
+autograd and vmap get their rules from those. The only data-dependent step is matrix_exp's choice
+of degree and scaling per matrix, read from the 1-norms on the host.
 """
 
 import math
+import numbers
 import operator
 import warnings
 
 import numpy as np
 
-from .. import linalg as _linalg  # the package, for inv (the lu family's) at call time
+from .. import linalg as _linalg  # the package: its families' functions at call time
 from .._core import dtype as _dt
+from .._core._tensor import TensorBase as _TensorBase
 from .._core._tensor import canonical_dim as _canonical_dim
 from .._ops import blas as _blas
 from .._ops import contraction as _contraction
 from .._ops import creation as _creation
+from .._ops import elementwise as _elementwise
+from .._ops import indexing as _indexing
 from .._ops import joining as _joining
 from .._ops import reduction as _reduction
 from .._ops import shape as _shape
@@ -26,8 +32,12 @@ from .._ops._checks import check_tensor as _check_tensor
 from .._ops._checks import not_implemented as _not_implemented
 from .._ops._checks import torch_type_name as _torch_type_name
 from .._ops.mutation import finish_out as _finish_out
-from ._checks import check_square
+from ._checks import check_is_matrix, check_square
+from ._cholesky import _castable_out
+from ._lu import _raise_inv_info
 from ._norms import matrix_norm
+
+_LAPACK_DTYPES = (_dt.float32, _dt.float64, _dt.complex64, _dt.complex128)
 
 # -- matrix_exp -----------------------------------------------------------------------------------
 
@@ -333,8 +343,241 @@ def _torch_vander(x, N=None, increasing=False):
     return result if increasing else _shape.flip(result, (1,))
 
 
-__all__ = ["cross", "diagonal", "matrix_exp", "matrix_power", "vander"]
+# -- cond -----------------------------------------------------------------------------------------
+
+def _cond_order(p):
+    """A numeric order as a Python int or float, refused as PyTorch's Scalar argument refuses it."""
+    if isinstance(p, _TensorBase) and p.ndim == 0:
+        p = p.item()
+    if isinstance(p, complex):
+        if p.imag:
+            raise RuntimeError("value cannot be converted to type double without overflow")
+        p = p.real
+    if not isinstance(p, numbers.Real):
+        raise TypeError(f"linalg_cond() received an invalid combination of arguments - got "
+                        f"(Tensor, {type(p).__name__}), but expected one of:\n"
+                        " * (Tensor input, Number p = None, *, Tensor out = None)\n"
+                        " * (Tensor input, str p, *, Tensor out = None)\n")
+    return int(p) if isinstance(p, numbers.Integral) else float(p)
+
+
+def cond(input, p=None, *, out=None):
+    A = _check_tensor("linalg_cond", input)
+    # PyTorch's order: a string order checks squareness first, a numeric one the rank and the
+    # order first, then takes empty input (cond 0, NumPy defining none) before anything else.
+    if isinstance(p, str):
+        check_square(f"linalg.cond(ord={p})", A)
+    elif A.ndim < 2:
+        raise RuntimeError("linalg.cond: The input tensor must have at least 2 dimensions.")
+    else:
+        p = 2 if p is None else _cond_order(p)
+    if p not in ("fro", "nuc") and (isinstance(p, str) or abs(p) not in (1, 2, math.inf)):
+        raise RuntimeError(f"linalg.cond got an invalid norm type: "
+                           f"{p if isinstance(p, str) else format(p, 'g')}")
+    if A.numel() == 0:
+        result = _creation.zeros(A.shape[:-2], dtype=A.dtype.to_real())
+    elif p == "nuc" or (not isinstance(p, str) and abs(p) == 2):
+        # kappa = sigma_max / sigma_min (or its inverse for -2); the nuclear norms of A and of
+        # inv(A) are sum(sigma) and sum(1 / sigma), which also holds for singular A (inf) and
+        # needs no inverse.
+        s = _linalg.svdvals(A)
+        if p == "nuc":
+            result = s.sum(-1) * s.reciprocal().sum(-1)
+        else:
+            big, small = s[..., 0], s[..., -1]
+            result = big / small if p > 0 else small / big
+    else:
+        if not isinstance(p, str):
+            check_square(f"linalg.cond(ord={p if isinstance(p, int) else format(p, 'f')})", A)
+        # norm(A) * norm(inv(A)); a singular matrix's inverse is taken as all inf, and the NaN
+        # of 0 * inf (or of NaN input) reads as inf, as in PyTorch (and NumPy).
+        inverse, info = _linalg.inv_ex(A)
+        inverse = inverse.masked_fill((info > 0).unsqueeze(-1).unsqueeze(-1), math.inf)
+        result = matrix_norm(A, p) * matrix_norm(inverse, p)
+        result = result.nan_to_num(math.inf, math.inf, -math.inf)
+    return _castable_out("linalg.cond", result, out)
+
+
+# -- tolerances of pinv and matrix_rank -----------------------------------------------------------
+
+def _epsilon(A):
+    real = A.dtype.to_real()
+    if real not in (_dt.float32, _dt.float64):
+        raise RuntimeError("This function doesn't handle types other than float and double")
+    return float(np.finfo(real.np).eps)
+
+
+def _number_tolerances(A, atol, rtol):
+    """PyTorch's get_atol_rtol over Python numbers: atol 0 by default; rtol, when not given,
+    eps * max(m, n), or 0 when atol > 0."""
+    atol = 0.0 if atol is None else float(atol)
+    if rtol is None:
+        size = max(A.shape[_canonical_dim(-1, A.ndim)], A.shape[_canonical_dim(-2, A.ndim)])
+        default = _epsilon(A) * size    # computed (and refusing integers) even when unused
+        rtol = 0.0 if atol > 0 else default
+    return _tolerance_tensor(atol), _tolerance_tensor(rtol)
+
+
+def _tensor_tolerances(name, A, atol, rtol):
+    """get_atol_rtol when either tolerance is a Tensor: the same rule, elementwise."""
+    for tol, arg in ((atol, "atol"), (rtol, "rtol")):
+        if isinstance(tol, _TensorBase) and tol.dtype.category == _dt.COMPLEX:
+            raise RuntimeError(f"{name}: {arg} tensor of complex type is not supported. Got "
+                               f"{_torch_type_name(tol.dtype)}")
+    if rtol is None:
+        default = _epsilon(A) * max(A.shape[-1], A.shape[-2])
+        rtol = default if atol is None else _indexing.where(
+            _tolerance_tensor(atol) > 0, 0.0, _tolerance_tensor(default))
+    return _tolerance_tensor(0.0 if atol is None else atol), _tolerance_tensor(rtol)
+
+
+def _tolerance_tensor(tol):
+    return tol if isinstance(tol, _TensorBase) else _creation.tensor(tol, dtype=_dt.float64)
+
+
+def _threshold(atol, rtol, largest):
+    """max(atol, rtol * sigma_max) per matrix, shaped (*, 1) against the (*, k) values."""
+    return _elementwise.maximum(atol.unsqueeze(-1), rtol.unsqueeze(-1) * largest)
+
+
+# -- pinv -----------------------------------------------------------------------------------------
+
+def _pinv_tolerances(name, A, rcond, atol, rtol):
+    """PyTorch's four pinv overloads: rcond (positional) is rtol with atol 0; numbers alone
+    take the float overload, which sizes the default rtol before checking the input."""
+    def check():
+        if A.ndim < 2 or A.dtype not in _LAPACK_DTYPES:
+            raise RuntimeError(f"{name}({_torch_type_name(A.dtype)}{{{list(A.shape)}}}): "
+                               "expected a tensor with 2 or more dimensions of float, double, "
+                               "cfloat or cdouble types")
+    if rcond is not None:
+        if atol is not None or rtol is not None:
+            raise TypeError("linalg_pinv() received an invalid combination of arguments: rcond "
+                            "cannot be given with atol or rtol")
+        if isinstance(rcond, _TensorBase) and rcond.dtype.category == _dt.COMPLEX:
+            raise RuntimeError("torch.linalg.pinv: rcond tensor of complex type is not "
+                               f"supported. Got {_torch_type_name(rcond.dtype)}")
+        check()
+        return _tolerance_tensor(0.0), _tolerance_tensor(
+            rcond if isinstance(rcond, _TensorBase) else float(rcond))
+    if (atol is not None or rtol is not None) and not any(
+            isinstance(t, _TensorBase) for t in (atol, rtol)):
+        tolerances = _number_tolerances(A, atol, rtol)
+        check()
+        return tolerances
+    check()
+    return _tensor_tolerances("torch.linalg.pinv", A, atol, rtol)
+
+
+def pinv(input, rcond=None, hermitian=False, *, atol=None, rtol=None, out=None):
+    A = _check_tensor("linalg_pinv", input)
+    atol, rtol = _pinv_tolerances("linalg.pinv", A, rcond, atol, rtol)
+    return _castable_out("linalg.pinv", _pinv(A, atol, rtol, hermitian), out)
+
+
+def _pinv(A, atol, rtol, hermitian):
+    """A+ = V diag(1/sigma) U^H over the singular values above the threshold (PyTorch's
+    linalg_pinv); a Hermitian A uses its eigendecomposition, |lambda| being its singular values."""
+    m, n = A.shape[-2:]
+    if A.numel() == 0:
+        return _creation.zeros(*A.shape[:-2], n, m, dtype=A.dtype)
+    if hermitian:
+        w, U = _linalg.eigh(A)
+        V, size = U, w.abs()
+        largest = size.amax(-1, keepdim=True)
+    else:
+        U, w, Vh = _linalg.svd(A, full_matrices=False)
+        V, size = Vh.mH, w
+        largest = w[..., :1]   # singular values descend
+    keep = size > _threshold(atol, rtol, largest)
+    inverse = _indexing.where(keep, w.reciprocal(), 0.0).to(A.dtype)
+    return (V * inverse.unsqueeze(-2)) @ U.mH
+
+
+def pinverse(input, rcond=1e-15):
+    """torch.pinverse / Tensor.pinverse: linalg.pinv with NumPy's rcond (a relative tolerance)."""
+    A = _check_tensor("pinverse", input)
+    atol, rtol = _pinv_tolerances("linalg.pinv", A, rcond, None, None)
+    return _pinv(A, atol, rtol, False)
+
+
+# -- matrix_rank ----------------------------------------------------------------------------------
+
+def matrix_rank(input, tol=None, hermitian=False, *, atol=None, rtol=None, out=None):
+    name = "torch.linalg.matrix_rank"
+    A = _check_tensor("linalg_matrix_rank", input)
+    check_is_matrix(name, A, "input")
+    if tol is not None:
+        # The deprecated positional tol is an absolute tolerance alone.
+        if atol is not None or rtol is not None:
+            raise TypeError("linalg_matrix_rank() received an invalid combination of arguments: "
+                            "tol cannot be given with atol or rtol")
+        atol, rtol = tol, 0.0
+    atol, rtol = _tensor_tolerances(name, A, atol, rtol)
+    if A.numel() == 0:
+        result = _creation.zeros(A.shape[:-2], dtype=_dt.int64)
+    else:
+        # The rank counts the singular values (|eigenvalues| when Hermitian) above the threshold.
+        if hermitian:
+            s = _linalg.eigvalsh(A).abs()
+            largest = s.amax(-1, keepdim=True)
+        else:
+            s = _linalg.svdvals(A)
+            largest = s[..., :1]
+        result = (s > _threshold(atol, rtol, largest)).sum(-1)
+    return _castable_out(name, result, out)
+
+
+# -- tensorinv, tensorsolve -----------------------------------------------------------------------
+
+def tensorinv(input, ind=2, *, out=None):
+    A = _check_tensor("linalg_tensorinv", input)
+    if isinstance(ind, bool) or not hasattr(ind, "__index__"):
+        raise TypeError(f"linalg_tensorinv(): argument 'ind' (position 2) must be int, not "
+                        f"{type(ind).__name__}")
+    ind = operator.index(ind)
+    if ind <= 0:
+        raise RuntimeError(f"Expected a strictly positive integer for 'ind', but got {ind}")
+    if ind > A.ndim:
+        raise RuntimeError(f"ArrayRef: invalid slice, N = {ind}; size = {A.ndim}")
+    # A, read as a (prod(shape[:ind]), prod(shape[ind:])) matrix, must be square; its inverse,
+    # read back with the two groups of dims swapped, is the tensor inverse.
+    rows, cols = tuple(A.shape[:ind]), tuple(A.shape[ind:])
+    n = math.prod(cols)
+    if math.prod(rows) != n:
+        raise RuntimeError("Expected self to satisfy the requirement prod(self.shape[ind:]) == "
+                           f"prod(self.shape[:ind]), but got {n} != {math.prod(rows)}")
+    inverse, info = _linalg.inv_ex(A.reshape(n, n))
+    _raise_inv_info("inv", info)
+    return _castable_out("tensorinv", inverse.reshape(cols + rows), out)
+
+
+def tensorsolve(input, other, dims=None, *, out=None):
+    A = _check_tensor("linalg_tensorsolve", input)
+    B = _check_tensor("linalg_tensorsolve", other, "other", 2)
+    if dims is not None:
+        if not isinstance(dims, (tuple, list)):
+            raise TypeError(f"linalg_tensorsolve(): argument 'dims' (position 3) must be tuple "
+                            f"of ints, not {type(dims).__name__}")
+        # The dims named go last, where the unknown's dims are.
+        A = _shape.movedim(A, tuple(dims), tuple(range(A.ndim - len(dims), A.ndim)))
+    if B.ndim > A.ndim:
+        raise RuntimeError("cannot create std::vector larger than max_size()")
+    # A's leading B.ndim dims meet B; the rest are X's: solve A (as a square matrix) X = B.
+    shape = tuple(A.shape[B.ndim:])
+    n = math.prod(shape)
+    if n != B.numel():
+        raise RuntimeError("Expected self to satisfy the requirement prod(self.shape[other.ndim:]) "
+                           f"== prod(self.shape[:other.ndim]), but got {n} != {B.numel()}")
+    X = _linalg.solve(A.reshape(n, n), B.reshape(-1))
+    return _castable_out("tensorsolve", X.reshape(shape), out)
+
+
+__all__ = ["cross", "diagonal", "matrix_exp", "matrix_power", "vander", "cond", "pinv",
+           "matrix_rank", "tensorinv", "tensorsolve"]
+# torch.cond is control flow, not a condition number, and torch.matrix_rank only raises that it
+# was removed: neither is installed.
 TOPLEVEL = {"matrix_exp": matrix_exp, "matrix_power": _torch_matrix_power, "trace": trace,
-            "vander": _torch_vander, "cross": _torch_cross}
+            "vander": _torch_vander, "cross": _torch_cross, "pinverse": pinverse}
 METHODS = {"matrix_exp": matrix_exp, "matrix_power": _torch_matrix_power, "trace": trace,
-           "cross": _torch_cross}
+           "cross": _torch_cross, "pinverse": pinverse}
