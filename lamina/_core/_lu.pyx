@@ -210,16 +210,16 @@ cdef inline int _getrf_tiny(tiny_n* nt, lapack_t* a, int m, int n, int lda,
         p = kk
         best = _abs1(a[kk + kk * lda])
         for i in range(kk + 1, m):
-            # selects, not branches: the pivot row of random input is unpredictable
             v = _abs1(a[i + kk * lda])
-            p = i if v > best else p
-            best = v if v > best else best
+            if v > best:
+                best, p = v, i
         piv[kk] = p
         if a[p + kk * lda] != 0:
-            for j in range(n):          # unconditional: p == kk swaps an entry with itself
-                t = a[kk + j * lda]
-                a[kk + j * lda] = a[p + j * lda]
-                a[p + j * lda] = t
+            if p != kk:
+                for j in range(n):
+                    t = a[kk + j * lda]
+                    a[kk + j * lda] = a[p + j * lda]
+                    a[p + j * lda] = t
             t = a[kk + kk * lda]
             if _abs(t) >= _sfmin(t):
                 r = 1 / t
