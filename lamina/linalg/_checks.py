@@ -49,9 +49,8 @@ def raise_if_info(name, info, message):
     """Raise LinAlgError for the first batch element whose LAPACK `info` (an int ndarray of the
     batch shape) is nonzero; `message(code)` words it. Batched inputs name the element by its
     flat index over the batch dims, as PyTorch does."""
-    bad = np.flatnonzero(info)
-    if bad.size == 0:
+    if not info.any():      # the common case, without building an index array
         return
-    k = int(bad[0])
+    k = int(np.flatnonzero(info)[0])
     where = f"(Batch element {k}): " if info.ndim else ""
     raise LinAlgError(f"{name}: {where}{message(int(info.reshape(-1)[k]))}")
