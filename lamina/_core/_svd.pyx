@@ -334,7 +334,7 @@ cdef void _sweeps(double* g, double* nrm, const int* pairs, int npairs, int rows
     entries is orthogonal to `tol`; the rest of each column (V's rows, if any) rotates along."""
     cdef int sweep, i, p, q
     cdef bint rotated
-    cdef double a, b, c, zeta, t, cs, sn
+    cdef double a, b, ab, c, zeta, t, cs, sn, tol2 = tol * tol
     for sweep in range(MAX_SWEEPS):
         rotated = False
         for p in range(cols):
@@ -345,9 +345,13 @@ cdef void _sweeps(double* g, double* nrm, const int* pairs, int npairs, int rows
             a = nrm[p]
             b = nrm[q]
             c = _dot(g + p * ld, g + q * ld, rows)
-            # sqrt(a) * sqrt(b), not sqrt(a * b): the product of two tiny norms underflows. Both
-            # roots are ready before the dot product, off its dependent chain.
-            if not fabs(c) > tol * (sqrt(a) * sqrt(b)):
+            # The cosine test, squared; where the product of two tiny norms may underflow, on
+            # the roots instead (sqrt(a) * sqrt(b) keeps its range).
+            ab = a * b
+            if ab > 1e-250:
+                if not c * c > tol2 * ab:
+                    continue
+            elif not fabs(c) > tol * (sqrt(a) * sqrt(b)):
                 continue
             rotated = True
             # tan of the angle zeroing the pair's off-diagonal: the root of
