@@ -1,9 +1,10 @@
 """The singular value decomposition primitive, behind linalg.svd, linalg.svdvals and svd.
 
-On cpu it runs the batched ?gesdd kernel (lamina/_core/_svd.pyx): one column-major scratch copy
-per matrix, U and Vh written by LAPACK straight into column-major outputs (PyTorch's strides),
-the batch split across threads, and matrices holding NaN or infinity kept away from LAPACK
-(?gesdd never returns on them) with NaN outputs and info = NONFINITE instead.
+On cpu it runs the batched kernels of lamina/_core/_svd.pyx: one-sided Jacobi (no LAPACK call)
+for small real matrices (up to 12 x 12, 10 x 10 for values only), ?gesdd otherwise. U and Vh
+come back column-major (PyTorch's strides), the batch is split across threads, and matrices
+holding NaN or infinity are never decomposed (?gesdd never returns on them): they get NaN
+outputs and info = NONFINITE instead.
 """
 
 import numpy as np
@@ -33,7 +34,7 @@ def _svd_ex_xp(xp, A, *, full_matrices, compute_uv):
 
 
 def _svd_ex_cpu(A, *, full_matrices, compute_uv):
-    U, S, Vh, info = _svd.gesdd_batched(A, full_matrices, compute_uv)
+    U, S, Vh, info = _svd.svd_batched(A, full_matrices, compute_uv)
     return (U, S, Vh, info) if compute_uv else (S, info)
 
 
