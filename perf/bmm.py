@@ -15,22 +15,9 @@ import math
 import os
 
 import numpy as np
-from timing import measure_floors, set_threads, time_interleaved, to_numpy
+from timing import jax, jnp, measure_floors, set_threads, time_interleaved, to_numpy, torch
 
 import lamina as lm
-
-try:
-    import torch
-except ImportError:
-    torch = None
-
-try:
-    import jax
-    import jax.numpy as jnp
-
-    jax.config.update("jax_enable_x64", True)  # float64 inputs stay float64
-except ImportError:
-    jax = None
 
 # name -> (batch, n): from many tiny matrices (memory-bound, per-matrix overhead shows) to one
 # large one (compute-bound, BLAS's own threading decides).

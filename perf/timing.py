@@ -13,10 +13,19 @@ import scipy.linalg.blas
 
 import lamina as lm
 
+# The other libraries, where installed (None where not); the benchmarks take them from here.
 try:
     import torch
 except ImportError:
     torch = None
+
+try:
+    import jax
+    import jax.numpy as jnp
+
+    jax.config.update("jax_enable_x64", True)  # float64 inputs stay float64
+except ImportError:
+    jax = jnp = None
 
 try:
     import threadpoolctl
