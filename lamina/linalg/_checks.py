@@ -7,7 +7,9 @@ kernels below never see input these checks refuse.
 import numpy as np
 
 from .._core import dtype as _dt
+from .._core._tensor import TensorBase
 from .._ops._checks import torch_type_name
+from .._ops.mutation import finish_out
 
 
 class LinAlgError(RuntimeError):
@@ -54,3 +56,12 @@ def raise_if_info(name, info, message):
     k = int(np.flatnonzero(info)[0])
     where = f"(Batch element {k}): " if info.ndim else ""
     raise LinAlgError(f"{name}: {where}{message(int(info.reshape(-1)[k]))}")
+
+
+def finish_castable_out(name, result, out):
+    """`out=` for the linalg functions that accept any out dtype the result casts to safely."""
+    if isinstance(out, TensorBase) and not _dt.can_cast(result.dtype, out.dtype):
+        raise RuntimeError(f"{name}: Expected result to be safely castable from "
+                           f"{torch_type_name(result.dtype)} dtype, but got result with dtype "
+                           f"{torch_type_name(out.dtype)}")
+    return finish_out(result, out)

@@ -22,6 +22,7 @@ from .._ops.mutation import finish_out as _finish_out
 from .._ops.return_types import return_types as _return_types
 from ._checks import check_floating as _check_floating
 from ._checks import check_square as _check_square
+from ._checks import finish_castable_out as _finish_castable_out
 from ._checks import raise_if_info as _raise_if_info
 
 _LAPACK_TYPES = (_dt.float32, _dt.float64, _dt.complex64, _dt.complex128)
@@ -87,14 +88,6 @@ def _exact_out(results, outs, message):
 _OUT_DTYPE = "Expected out tensor to have dtype {r}, but got {o} instead"
 
 
-def _castable_out(name, result, out):
-    if isinstance(out, _TensorBase) and not _dt.can_cast(result.dtype, out.dtype):
-        raise RuntimeError(f"{name}: Expected result to be safely castable from "
-                           f"{_torch_type_name(result.dtype)} dtype, but got result with dtype "
-                           f"{_torch_type_name(out.dtype)}")
-    return _finish_out(result, out)
-
-
 def _tuple_out(name, out):
     if out is not None and not isinstance(out, (tuple, list)):
         raise TypeError(f"{name}(): argument 'out' must be tuple of Tensors, not "
@@ -145,7 +138,7 @@ def _deprecated_cholesky(input, upper=False, *, out=None):
     _lapack_dtype("cholesky_cpu", input)
     L, info = _prims.cholesky_ex_p(input, upper=bool(upper))
     _raise("cholesky", info, _not_pd)
-    return _castable_out("cholesky", L, out)
+    return _finish_castable_out("cholesky", L, out)
 
 
 # -- with a factor --------------------------------------------------------------------------------
@@ -161,7 +154,8 @@ def cholesky_solve(B, L, upper=False, *, out=None):
     _same_dtype(B, L)
     _solver_shapes("cholesky_solve", B, L)
     _lapack_dtype("cholesky_solve_cpu", L)
-    return _castable_out("cholesky_solve", _prims.cholesky_solve_p(B, L, upper=bool(upper)), out)
+    X = _prims.cholesky_solve_p(B, L, upper=bool(upper))
+    return _finish_castable_out("cholesky_solve", X, out)
 
 
 def cholesky_inverse(L, upper=False, *, out=None):
@@ -171,7 +165,7 @@ def cholesky_inverse(L, upper=False, *, out=None):
     _lapack_dtype("cholesky_inverse_out_cpu", L)
     inverse, info = _prims.cholesky_inverse_ex_p(L, upper=bool(upper))
     _raise("cholesky_inverse", info, _zero_diagonal)
-    return _castable_out("cholesky_inverse", inverse, out)
+    return _finish_castable_out("cholesky_inverse", inverse, out)
 
 
 # -- triangular solves ----------------------------------------------------------------------------

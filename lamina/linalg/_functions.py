@@ -33,7 +33,7 @@ from .._ops._checks import not_implemented as _not_implemented
 from .._ops._checks import torch_type_name as _torch_type_name
 from .._ops.mutation import finish_out as _finish_out
 from ._checks import check_is_matrix, check_square
-from ._cholesky import _castable_out
+from ._checks import finish_castable_out as _finish_castable_out
 from ._lu import _raise_inv_info
 from ._norms import matrix_norm
 
@@ -395,7 +395,7 @@ def cond(input, p=None, *, out=None):
         inverse = inverse.masked_fill((info > 0).unsqueeze(-1).unsqueeze(-1), math.inf)
         result = matrix_norm(A, p) * matrix_norm(inverse, p)
         result = result.nan_to_num(math.inf, math.inf, -math.inf)
-    return _castable_out("linalg.cond", result, out)
+    return _finish_castable_out("linalg.cond", result, out)
 
 
 # -- tolerances of pinv and matrix_rank -----------------------------------------------------------
@@ -472,7 +472,7 @@ def _pinv_tolerances(name, A, rcond, atol, rtol):
 def pinv(input, rcond=None, hermitian=False, *, atol=None, rtol=None, out=None):
     A = _check_tensor("linalg_pinv", input)
     atol, rtol = _pinv_tolerances("linalg.pinv", A, rcond, atol, rtol)
-    return _castable_out("linalg.pinv", _pinv(A, atol, rtol, hermitian), out)
+    return _finish_castable_out("linalg.pinv", _pinv(A, atol, rtol, hermitian), out)
 
 
 def _pinv(A, atol, rtol, hermitian):
@@ -525,7 +525,7 @@ def matrix_rank(input, tol=None, hermitian=False, *, atol=None, rtol=None, out=N
             s = _linalg.svdvals(A)
             largest = s[..., :1]
         result = (s > _threshold(atol, rtol, largest)).sum(-1)
-    return _castable_out(name, result, out)
+    return _finish_castable_out(name, result, out)
 
 
 # -- tensorinv, tensorsolve -----------------------------------------------------------------------
@@ -549,7 +549,7 @@ def tensorinv(input, ind=2, *, out=None):
                            f"prod(self.shape[:ind]), but got {n} != {math.prod(rows)}")
     inverse, info = _linalg.inv_ex(A.reshape(n, n))
     _raise_inv_info("inv", info)
-    return _castable_out("tensorinv", inverse.reshape(cols + rows), out)
+    return _finish_castable_out("tensorinv", inverse.reshape(cols + rows), out)
 
 
 def tensorsolve(input, other, dims=None, *, out=None):
@@ -570,7 +570,7 @@ def tensorsolve(input, other, dims=None, *, out=None):
         raise RuntimeError("Expected self to satisfy the requirement prod(self.shape[other.ndim:]) "
                            f"== prod(self.shape[:other.ndim]), but got {n} != {B.numel()}")
     X = _linalg.solve(A.reshape(n, n), B.reshape(-1))
-    return _castable_out("tensorsolve", X.reshape(shape), out)
+    return _finish_castable_out("tensorsolve", X.reshape(shape), out)
 
 
 __all__ = ["cross", "diagonal", "matrix_exp", "matrix_power", "vander", "cond", "pinv",
