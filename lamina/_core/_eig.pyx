@@ -27,11 +27,12 @@ threads at lamina's thread count for a large matrix.
 """
 
 cimport numpy as cnp
+from cpython.pyport cimport PY_SSIZE_T_MAX
 from libc.limits cimport INT_MAX
 from scipy.linalg.cython_lapack cimport cgeev, dgeev, sgeev, zgeev
 
-from ._colmajor cimport (
-    INFO_NONFINITE, batch_offsets, copy_finite, fill_nan, real_t, round64, run_threads)
+from ._batch cimport Loops, Split, alloc_scratch, launch, pick_threads, run_range
+from ._colmajor cimport INFO_NONFINITE, batch_offsets, copy_finite, fill_nan, real_t, round64
 from ._lapack cimport c64, c128, lapack_t
 
 import numpy as np
@@ -52,7 +53,7 @@ cdef Py_ssize_t BLAS_THREADED_WORK = 1 << 21
 
 
 cdef struct Plan:
-    int typenum
+    Split split                       # scratch per thread: A, work, wr/wi or rwork, VR
     int n, lwork
     bint vectors
     char* a                           # the input's first matrix
@@ -62,10 +63,7 @@ cdef struct Plan:
     char* v
     int* info
     Py_ssize_t w_step, v_step         # bytes between output matrices
-    char* scratch
-    Py_ssize_t scratch_step           # bytes per thread
     Py_ssize_t work_at, wr_at, vr_at  # byte offsets inside a thread's scratch
-    Py_ssize_t nbatch, threads        # thread t runs nbatch * t // threads onwards
 
 
 cdef inline void _geev(char* jobvr, int* n, lapack_t* a, lapack_t* w, lapack_t* wi,
@@ -111,9 +109,10 @@ cdef inline void _assemble(const real_t* wr, const real_t* wi, const real_t* vr,
             j += 2
 
 
-cdef void _run(lapack_t* tag, Plan* p, Py_ssize_t lo, Py_ssize_t hi,
+cdef void _run(lapack_t* tag, void* plan, Py_ssize_t lo, Py_ssize_t hi,
                char* scratch) noexcept nogil:
     """Matrices lo..hi-1 of the batch, with this thread's scratch."""
+    cdef Plan* p = <Plan*>plan
     cdef lapack_t* a = <lapack_t*>scratch
     cdef lapack_t* work = <lapack_t*>(scratch + p.work_at)
     cdef lapack_t* wr = <lapack_t*>(scratch + p.wr_at)      # real: wr, wi; complex: rwork
@@ -144,25 +143,16 @@ cdef void _run(lapack_t* tag, Plan* p, Py_ssize_t lo, Py_ssize_t hi,
                   &p.info[i])
 
 
+cdef Loops _LOOPS = Loops(_run[float], _run[double], _run[c64], _run[c128])
+
+
 cdef class _Job:
     """A planned call: the arrays it keeps alive and the ranges each thread runs."""
     cdef Plan p
     cdef object keep
 
     def run(self, Py_ssize_t t):
-        cdef Py_ssize_t lo = self.p.nbatch * t // self.p.threads
-        cdef Py_ssize_t hi = self.p.nbatch * (t + 1) // self.p.threads
-        cdef char* scratch = self.p.scratch + t * self.p.scratch_step
-        cdef int typenum = self.p.typenum
-        with nogil:
-            if typenum == cnp.NPY_FLOAT32:
-                _run(<float*>NULL, &self.p, lo, hi, scratch)
-            elif typenum == cnp.NPY_FLOAT64:
-                _run(<double*>NULL, &self.p, lo, hi, scratch)
-            elif typenum == cnp.NPY_COMPLEX64:
-                _run(<c64*>NULL, &self.p, lo, hi, scratch)
-            else:
-                _run(<c128*>NULL, &self.p, lo, hi, scratch)
+        run_range(&self.p, &self.p.split, t)
 
 
 cdef int _query(Plan* p) except -1:
@@ -171,15 +161,15 @@ cdef int _query(Plan* p) except -1:
     cdef double rw[1]
     cdef int lwork = -1, info = 0, n = p.n, ldvr = p.n if p.vectors else 1
     cdef char* jobvr = b"V" if p.vectors else b"N"
-    if p.typenum == cnp.NPY_FLOAT32:
+    if p.split.typenum == cnp.NPY_FLOAT32:
         _geev(jobvr, &n, <float*>w, <float*>w, <float*>w, <float*>w, &ldvr, <float*>w,
               &lwork, NULL, &info)
         lwork = <int>((<float*>w)[0] * 1.0001) + 1   # float32 counts round down past 2^24
-    elif p.typenum == cnp.NPY_FLOAT64:
+    elif p.split.typenum == cnp.NPY_FLOAT64:
         _geev(jobvr, &n, <double*>w, <double*>w, <double*>w, <double*>w, &ldvr, <double*>w,
               &lwork, NULL, &info)
         lwork = <int>w[0]
-    elif p.typenum == cnp.NPY_COMPLEX64:
+    elif p.split.typenum == cnp.NPY_COMPLEX64:
         _geev(jobvr, &n, <c64*>w, <c64*>w, NULL, <c64*>w, &ldvr, <c64*>w, &lwork, rw, &info)
         lwork = <int>((<float*>w)[0] * 1.0001) + 1
     else:
@@ -220,7 +210,7 @@ def geev_batched(a, bint compute_v=True):
     cdef Plan* p = &job.p
     cdef bint real = typenum in (cnp.NPY_FLOAT32, cnp.NPY_FLOAT64)
     cdef Py_ssize_t item = a.itemsize
-    p.typenum, p.n, p.vectors = typenum, n, compute_v
+    p.split.loops, p.split.typenum, p.n, p.vectors = &_LOOPS, typenum, n, compute_v
     offs = batch_offsets(a)
     p.a = cnp.PyArray_BYTES(a)
     p.offs = <const cnp.npy_intp*>cnp.PyArray_DATA(offs)
@@ -236,15 +226,11 @@ def geev_batched(a, bint compute_v=True):
     p.work_at = round64(n * n * item)
     p.wr_at = p.work_at + round64(<Py_ssize_t>p.lwork * item)
     p.vr_at = p.wr_at + round64(2 * n * (item if real else item // 2))
-    p.scratch_step = p.vr_at + (round64(n * n * item) if real and compute_v else 0)
+    cdef Py_ssize_t scratch = p.vr_at + (round64(n * n * item) if real and compute_v else 0)
 
-    threads = min(_threads.get_num_threads(), nbatch)
-    if not _threads.BLAS_CONTROL or nbatch * (n * n * n + CALL_COST) < PARALLEL_WORK:
-        threads = 1
-    p.nbatch, p.threads = nbatch, threads
-    buf = np.empty(threads * p.scratch_step + 64, dtype=np.uint8)
-    p.scratch = cnp.PyArray_BYTES(buf)
-    p.scratch += (-<size_t>p.scratch) % 64        # a cache line apart
-    job.keep = (a, offs, w, v, info, buf)
-    run_threads(job.run, threads, n * n * n >= BLAS_THREADED_WORK)
+    p.split.nbatch = nbatch
+    p.split.threads = pick_threads(_threads, nbatch, n * n * n + CALL_COST, True, PARALLEL_WORK,
+                                   PY_SSIZE_T_MAX)
+    job.keep = (a, offs, w, v, info, alloc_scratch(&p.split, scratch))
+    launch(_threads, job, p.split.threads, n * n * n >= BLAS_THREADED_WORK)
     return w, v.swapaxes(-1, -2) if compute_v else None, info

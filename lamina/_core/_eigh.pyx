@@ -39,6 +39,7 @@ from libc.limits cimport INT_MAX
 from libc.math cimport NAN, fabs, frexp, ldexp, sqrt
 from scipy.linalg.cython_lapack cimport cheevd, dsyevd, ssyevd, zheevd
 
+from ._batch cimport Loops, Split, alloc_scratch, launch, pick_threads, run_range
 from ._lapack cimport c64, c128, lapack_t
 
 import numpy as np
@@ -82,7 +83,7 @@ cdef enum:
 
 
 cdef struct Plan:
-    int typenum
+    Split split               # scratch per thread: lwork, lrwork (real), liwork (int), scratch
     int n
     bint vectors
     char uplo                 # LAPACK's: 'U' for the row-major lower triangle
@@ -92,12 +93,10 @@ cdef struct Plan:
     char* w
     char* v
     char* info
-    char* work                # per thread: lwork, lrwork (real), liwork (int), scratch
-    Py_ssize_t work_step, rwork_off, iwork_off, scratch_off
+    Py_ssize_t rwork_off, iwork_off, scratch_off
     int lwork, lrwork, liwork
     int tiny_max              # real matrices up to this order skip LAPACK
     int max_iter              # QL iterations per eigenvalue in the tiny kernel
-    Py_ssize_t nbatch, threads
 
 
 cdef inline void _syevd(char* jobz, char* uplo, int* n, lapack_t* a, int* lda, void* w,
@@ -493,10 +492,14 @@ cdef void _one(lapack_t* tag, Plan* p, Py_ssize_t b, char* work) noexcept nogil:
     (<int*>p.info)[b] = info
 
 
-cdef void _run(lapack_t* tag, Plan* p, Py_ssize_t lo, Py_ssize_t hi, char* work) noexcept nogil:
+cdef void _run(lapack_t* tag, void* plan, Py_ssize_t lo, Py_ssize_t hi,
+               char* work) noexcept nogil:
     cdef Py_ssize_t b
     for b in range(lo, hi):
-        _one(tag, p, b, work)
+        _one(tag, <Plan*>plan, b, work)
+
+
+cdef Loops _LOOPS = Loops(_run[float], _run[double], _run[c64], _run[c128])
 
 
 cdef class _Job:
@@ -505,19 +508,7 @@ cdef class _Job:
     cdef object keep
 
     def run(self, Py_ssize_t t):
-        cdef Py_ssize_t lo = self.p.nbatch * t // self.p.threads
-        cdef Py_ssize_t hi = self.p.nbatch * (t + 1) // self.p.threads
-        cdef char* work = self.p.work + t * self.p.work_step
-        cdef int typenum = self.p.typenum
-        with nogil:
-            if typenum == cnp.NPY_FLOAT32:
-                _run(<float*>NULL, &self.p, lo, hi, work)
-            elif typenum == cnp.NPY_FLOAT64:
-                _run(<double*>NULL, &self.p, lo, hi, work)
-            elif typenum == cnp.NPY_COMPLEX64:
-                _run(<c64*>NULL, &self.p, lo, hi, work)
-            else:
-                _run(<c128*>NULL, &self.p, lo, hi, work)
+        run_range(&self.p, &self.p.split, t)
 
 
 cdef void _query(lapack_t* tag, Plan* p) noexcept:
@@ -572,7 +563,8 @@ def eigh(cnp.ndarray a, bint vectors, bint lower, int tiny_max=TINY_MAX,
         raise ValueError(f"eigh kernel: size {n} passes LAPACK's 32-bit integer range")
     if tiny_max > TINY_BUF or max_iter < 0:
         raise ValueError(f"eigh kernel: tiny_max must be <= {TINY_BUF}, max_iter >= 0")
-    p.typenum, p.n, p.vectors, p.lower, p.nbatch = typenum, n, vectors, lower, nbatch
+    p.split.loops, p.split.typenum, p.split.nbatch = &_LOOPS, typenum, nbatch
+    p.n, p.vectors, p.lower = n, vectors, lower
     p.tiny_max, p.max_iter = tiny_max, max_iter
     p.uplo = b"U"[0] if lower else b"L"[0]
     p.a, p.a_step, p.ars, p.acs = cnp.PyArray_BYTES(a), st[0], st[1] // item, st[2] // item
@@ -597,25 +589,11 @@ def eigh(cnp.ndarray a, bint vectors, bint lower, int tiny_max=TINY_MAX,
     p.rwork_off = _up(p.lwork * item)
     p.iwork_off = p.rwork_off + _up(p.lrwork * rsize)
     p.scratch_off = p.iwork_off + _up(p.liwork * sizeof(int))
-    p.work_step = p.scratch_off + (0 if vectors else _up(n * n * item))
+    cdef Py_ssize_t scratch = p.scratch_off + (0 if vectors else _up(n * n * item))
     cdef Py_ssize_t work = n * n * n
-    cdef Py_ssize_t threads = min(_threads.get_num_threads(), nbatch)
     cdef bint tiny = n <= tiny_max and typenum in (cnp.NPY_FLOAT32, cnp.NPY_FLOAT64)
-    if threads > 1 and (work * nbatch < PARALLEL_WORK or not tiny and (
-            not _threads.BLAS_CONTROL
-            or (work >= BLAS_THREADED_WORK and nbatch < 4 * threads))):
-        threads = 1
-    p.threads = threads
-    buf = np.empty(threads * p.work_step, dtype=np.uint8)
-    p.work = cnp.PyArray_BYTES(buf)
-    job.keep = (a, w, v, info, buf)
-    if threads == 1:
-        limited = work >= BLAS_THREADED_WORK and _threads.limit_blas(_threads.get_num_threads())
-        try:
-            job.run(0)
-        finally:
-            if limited:
-                _threads.unlimit_blas()
-    else:
-        _threads.run_parallel(job.run, threads)
+    p.split.threads = pick_threads(_threads, nbatch, work, not tiny, PARALLEL_WORK,
+                                   BLAS_THREADED_WORK)
+    job.keep = (a, w, v, info, alloc_scratch(&p.split, scratch))
+    launch(_threads, job, p.split.threads, work >= BLAS_THREADED_WORK)
     return w, v, info

@@ -27,10 +27,12 @@ with OpenBLAS's own threads at lamina's thread count for a large matrix.
 """
 
 cimport numpy as cnp
+from cpython.pyport cimport PY_SSIZE_T_MAX
 from libc.limits cimport INT_MAX
 from libc.math cimport copysign, fabs, frexp, ldexp, sqrt
 from scipy.linalg.cython_lapack cimport cgesdd, dgesdd, sgesdd, zgesdd
 
+from ._batch cimport Loops, Split, alloc_scratch, launch, pick_threads, run_range
 from ._colmajor cimport (
     INFO_NONFINITE, batch_offsets, copy_finite, fill_nan, real_t, round64, run_threads)
 from ._lapack cimport c64, c128, lapack_t
@@ -68,7 +70,7 @@ cdef Py_ssize_t JACOBI_PARALLEL_WORK = 1 << 14
 
 
 cdef struct Plan:
-    int typenum
+    Split split                       # scratch per thread: A, work, rwork, iwork
     int m, n, k, ucols, vrows, lwork, lrwork
     char jobz
     bint uv                           # U and Vh wanted
@@ -80,10 +82,7 @@ cdef struct Plan:
     char* vt
     int* info
     Py_ssize_t s_step, u_step, v_step  # bytes between output matrices
-    char* scratch
-    Py_ssize_t scratch_step           # bytes per thread
     Py_ssize_t work_at, rwork_at, iwork_at  # byte offsets inside a thread's scratch
-    Py_ssize_t nbatch, threads        # thread t runs nbatch * t // threads onwards
 
 
 cdef inline void _gesdd(char* jobz, int* m, int* n, lapack_t* a, void* s, lapack_t* u,
@@ -102,9 +101,10 @@ cdef inline void _gesdd(char* jobz, int* m, int* n, lapack_t* a, void* s, lapack
                iwork, info)
 
 
-cdef void _run(lapack_t* tag, Plan* p, Py_ssize_t lo, Py_ssize_t hi,
+cdef void _run(lapack_t* tag, void* plan, Py_ssize_t lo, Py_ssize_t hi,
                char* scratch) noexcept nogil:
     """Matrices lo..hi-1 of the batch, with this thread's scratch."""
+    cdef Plan* p = <Plan*>plan
     cdef lapack_t* a = <lapack_t*>scratch
     cdef lapack_t* work = <lapack_t*>(scratch + p.work_at)
     cdef void* rwork = scratch + p.rwork_at
@@ -135,25 +135,16 @@ cdef void _run(lapack_t* tag, Plan* p, Py_ssize_t lo, Py_ssize_t hi,
                 fill_nan(<double*>vt, <Py_ssize_t>p.n * p.vrows * (2 if lapack_t is c128 else 1))
 
 
+cdef Loops _LOOPS = Loops(_run[float], _run[double], _run[c64], _run[c128])
+
+
 cdef class _Job:
     """A planned call: the arrays it keeps alive and the ranges each thread runs."""
     cdef Plan p
     cdef object keep
 
     def run(self, Py_ssize_t t):
-        cdef Py_ssize_t lo = self.p.nbatch * t // self.p.threads
-        cdef Py_ssize_t hi = self.p.nbatch * (t + 1) // self.p.threads
-        cdef char* scratch = self.p.scratch + t * self.p.scratch_step
-        cdef int typenum = self.p.typenum
-        with nogil:
-            if typenum == cnp.NPY_FLOAT32:
-                _run(<float*>NULL, &self.p, lo, hi, scratch)
-            elif typenum == cnp.NPY_FLOAT64:
-                _run(<double*>NULL, &self.p, lo, hi, scratch)
-            elif typenum == cnp.NPY_COMPLEX64:
-                _run(<c64*>NULL, &self.p, lo, hi, scratch)
-            else:
-                _run(<c128*>NULL, &self.p, lo, hi, scratch)
+        run_range(&self.p, &self.p.split, t)
 
 
 cdef int _query(Plan* p) except -1:
@@ -162,15 +153,15 @@ cdef int _query(Plan* p) except -1:
     cdef int lwork = -1, info = 0, ldu = p.m, ldvt = p.vrows
     cdef int iw[1]
     cdef double rw[1]
-    if p.typenum == cnp.NPY_FLOAT32:
+    if p.split.typenum == cnp.NPY_FLOAT32:
         _gesdd(&p.jobz, &p.m, &p.n, <float*>w, rw, <float*>w, &ldu, <float*>w, &ldvt,
                <float*>w, &lwork, rw, iw, &info)
         lwork = <int>((<float*>w)[0] * 1.0001) + 1   # float32 counts round down past 2^24
-    elif p.typenum == cnp.NPY_FLOAT64:
+    elif p.split.typenum == cnp.NPY_FLOAT64:
         _gesdd(&p.jobz, &p.m, &p.n, <double*>w, rw, <double*>w, &ldu, <double*>w, &ldvt,
                <double*>w, &lwork, rw, iw, &info)
         lwork = <int>w[0]
-    elif p.typenum == cnp.NPY_COMPLEX64:
+    elif p.split.typenum == cnp.NPY_COMPLEX64:
         _gesdd(&p.jobz, &p.m, &p.n, <c64*>w, rw, <c64*>w, &ldu, <c64*>w, &ldvt,
                <c64*>w, &lwork, rw, iw, &info)
         lwork = <int>((<float*>w)[0] * 1.0001) + 1
@@ -216,7 +207,7 @@ def gesdd_batched(a, bint full_matrices=True, bint compute_uv=True):
 
     cdef _Job job = _Job()
     cdef Plan* p = &job.p
-    p.typenum = typenum
+    p.split.typenum = typenum
     p.m, p.n, p.k, p.ucols, p.vrows = m, n, k, ucols, vrows
     p.jobz = (b"A" if full_matrices else b"S")[0] if compute_uv else b"N"[0]
     p.uv = compute_uv
@@ -239,18 +230,13 @@ def gesdd_batched(a, bint full_matrices=True, bint compute_uv=True):
     p.work_at = round64(m * n * a.itemsize)
     p.rwork_at = p.work_at + round64(<Py_ssize_t>p.lwork * a.itemsize)
     p.iwork_at = p.rwork_at + round64(lrwork * s.itemsize)
-    p.scratch_step = p.iwork_at + round64(8 * k * sizeof(int))
+    cdef Py_ssize_t scratch = p.iwork_at + round64(8 * k * sizeof(int))
 
-    cdef Py_ssize_t work = nbatch * (mx * k * k + CALL_COST)
-    threads = min(_threads.get_num_threads(), nbatch)
-    if not _threads.BLAS_CONTROL or work < PARALLEL_WORK:
-        threads = 1
-    p.nbatch, p.threads = nbatch, threads
-    buf = np.empty(threads * p.scratch_step + 64, dtype=np.uint8)
-    p.scratch = cnp.PyArray_BYTES(buf)
-    p.scratch += (-<size_t>p.scratch) % 64        # a cache line apart
-    job.keep = (a, offs, s, u, vt, info, buf)
-    run_threads(job.run, threads, mx * k * k >= BLAS_THREADED_WORK)
+    p.split.loops, p.split.nbatch = &_LOOPS, nbatch
+    p.split.threads = pick_threads(_threads, nbatch, mx * k * k + CALL_COST, True, PARALLEL_WORK,
+                                   PY_SSIZE_T_MAX)
+    job.keep = (a, offs, s, u, vt, info, alloc_scratch(&p.split, scratch))
+    launch(_threads, job, p.split.threads, mx * k * k >= BLAS_THREADED_WORK)
     if compute_uv:
         return u.swapaxes(-1, -2), s, vt.swapaxes(-1, -2), info
     return None, s, None, info
