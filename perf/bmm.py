@@ -11,11 +11,20 @@ import threads_env  # noqa: F401  (before numpy: see threads_env.py)
 
 # isort: split
 import argparse
-import math
 import os
 
 import numpy as np
-from timing import jax, jnp, measure_floors, set_threads, time_interleaved, to_numpy, torch
+from timing import (
+    LIBS,
+    format_table,
+    jax,
+    jnp,
+    measure_floors,
+    set_threads,
+    time_interleaved,
+    to_numpy,
+    torch,
+)
 
 import lamina as lm
 
@@ -33,7 +42,6 @@ QUICK_CASES = {"4x4": (10000, 4), "16x16": (2000, 16), "64x64": (200, 64),
                "512x512": (4, 512), "2048x2048": (1, 1024)}
 DTYPES = ("float64", "float32")
 OPS = ("bmm", "matmul")
-LIBS = ("lamina", "numpy", "torch", "jax")
 
 def _callables(op, a, b):
     """library -> zero-argument call of `op` on the library's copy of a, b (None: not available).
@@ -88,28 +96,6 @@ def run(quick=False, sizes=None, dtypes=DTYPES, ops=OPS):
                 rows.append({"op": op, "dtype": dtype, "batch": batch, "n": n,
                              "times": run_case(op, batch, n, dtype, quick)})
     return rows
-
-
-def format_table(rows, bandwidth, peak):
-    libs = [lib for lib in LIBS if any(lib in r["times"] for r in rows)]
-    ref = [lib for lib in ("numpy", "torch") if lib in libs]
-    head = ("| op | dtype | batch x n x n | floor (ms) | "
-            + " | ".join(f"{lib} ms (x floor)" for lib in libs)
-            + "".join(f" | lamina/{lib}" for lib in ref) + " |")
-    lines = [head, "|" + "---|" * (head.count("|") - 1)]
-    for r in rows:
-        floor, bound = floor_of(r["batch"], r["n"], r["dtype"], bandwidth, peak)
-        cells = [r["op"], r["dtype"], f"{r['batch']} x {r['n']} x {r['n']}",
-                 f"{floor * 1e3:.3g} ({bound})"]
-        for lib in libs:
-            t = r["times"].get(lib)
-            cells.append("-" if t is None else "wrong" if math.isnan(t)
-                         else f"{t * 1e3:.3g} ({t / floor:.1f}x)")
-        for lib in ref:
-            ours, theirs = r["times"].get("lamina"), r["times"].get(lib)
-            cells.append("-" if ours is None or theirs is None else f"{ours / theirs:.2f}")
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
 
 
 def plot(rows, path, bandwidth, peak):
@@ -179,7 +165,8 @@ def main(argv=None):
           f"{peak['float64'] / 1e9:.0f} GFLOP/s (float64), {peak['float32'] / 1e9:.0f} GFLOP/s "
           f"(float32); floor = max(bytes / bandwidth, flops / peak)")
     print("Batched matrix products, median ms per call (multiple of the floor)")
-    print(format_table(rows, bandwidth, peak))
+    print(format_table([dict(r, label=r["op"], floor=floor_of(r["batch"], r["n"], r["dtype"],
+                                                              bandwidth, peak)) for r in rows]))
     plot(rows, args.plot, bandwidth, peak)
 
 

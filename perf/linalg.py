@@ -13,11 +13,19 @@ import argparse
 import math
 
 import numpy as np
-from timing import jax, jnp, measure_floors, set_threads, time_interleaved, to_numpy, torch
+from timing import (
+    format_table,
+    jax,
+    jnp,
+    measure_floors,
+    set_threads,
+    time_interleaved,
+    to_numpy,
+    torch,
+)
 
 import lamina as lm
 
-LIBS = ("lamina", "numpy", "torch", "jax")
 DTYPES = ("float64", "float32")
 
 # op -> (input kind, flops per n x n matrix with k right-hand sides, words written per matrix).
@@ -124,30 +132,6 @@ def floor_of(op, batch, n, k, dtype, bandwidth, peak):
     return (mem, "mem") if mem >= flop else (flop, "flop")
 
 
-def format_table(rows, bandwidth, peak):
-    libs = [lib for lib in LIBS if any(lib in r["times"] for r in rows)]
-    ref = [lib for lib in ("numpy", "torch") if lib in libs]
-    head = ("| op | dtype | batch x n x n | floor (ms) | "
-            + " | ".join(f"{lib} ms (x floor)" for lib in libs)
-            + "".join(f" | lamina/{lib}" for lib in ref) + " |")
-    lines = [head, "|" + "---|" * (head.count("|") - 1)]
-    for r in rows:
-        floor, bound = floor_of(r["op"], r["batch"], r["n"], r["k"], r["dtype"], bandwidth, peak)
-        op = r["op"] + (f" (k={r['k']})" if r["k"] else "")
-        cells = [op, r["dtype"], f"{r['batch']} x {r['n']} x {r['n']}",
-                 f"{floor * 1e3:.3g} ({bound})"]
-        for lib in libs:
-            t = r["times"].get(lib)
-            cells.append("-" if t is None else "wrong" if math.isnan(t)
-                         else f"{t * 1e3:.3g} ({t / floor:.1f}x)")
-        for lib in ref:
-            ours, theirs = r["times"].get("lamina"), r["times"].get(lib)
-            cells.append("-" if ours is None or theirs is None or math.isnan(ours)
-                         else f"{ours / theirs:.2f}")
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats, smaller cases")
@@ -177,7 +161,9 @@ def main(argv=None):
           f"{peak['float64'] / 1e9:.0f} GFLOP/s (float64), {peak['float32'] / 1e9:.0f} GFLOP/s "
           f"(float32); floor = max(bytes / bandwidth, flops / peak)")
     print("Batched linear algebra, median ms per call (multiple of the floor)")
-    print(format_table(rows, bandwidth, peak))
+    print(format_table([dict(r, label=r["op"] + (f" (k={r['k']})" if r["k"] else ""),
+                             floor=floor_of(r["op"], r["batch"], r["n"], r["k"], r["dtype"],
+                                            bandwidth, peak)) for r in rows]))
 
 
 if __name__ == "__main__":

@@ -32,6 +32,8 @@ try:
 except ImportError:
     threadpoolctl = None
 
+LIBS = ("lamina", "numpy", "torch", "jax")
+
 # Seconds of timing per case (all libraries together), and the round counts around it: enough
 # rounds for a stable median on this shared 2-core machine, and a default run of a few minutes
 # when the machine is idle.
@@ -120,3 +122,29 @@ def set_threads(n):
         limiter = threadpoolctl.threadpool_limits(n)
         applied.append("numpy (threadpoolctl)")
     return applied, limiter
+
+
+def format_table(rows):
+    """A markdown table of medians, each as a multiple of its case's floor, and lamina's ratio to
+    NumPy and PyTorch. Each row: label, dtype, batch, n, floor ((seconds, 'mem' or 'flop')) and
+    times (library -> seconds, NaN for a wrong result)."""
+    libs = [lib for lib in LIBS if any(lib in r["times"] for r in rows)]
+    ref = [lib for lib in ("numpy", "torch") if lib in libs]
+    head = ("| op | dtype | batch x n x n | floor (ms) | "
+            + " | ".join(f"{lib} ms (x floor)" for lib in libs)
+            + "".join(f" | lamina/{lib}" for lib in ref) + " |")
+    lines = [head, "|" + "---|" * (head.count("|") - 1)]
+    for r in rows:
+        floor, bound = r["floor"]
+        cells = [r["label"], r["dtype"], f"{r['batch']} x {r['n']} x {r['n']}",
+                 f"{floor * 1e3:.3g} ({bound})"]
+        for lib in libs:
+            t = r["times"].get(lib)
+            cells.append("-" if t is None else "wrong" if math.isnan(t)
+                         else f"{t * 1e3:.3g} ({t / floor:.1f}x)")
+        for lib in ref:
+            ours, theirs = r["times"].get("lamina"), r["times"].get(lib)
+            cells.append("-" if ours is None or theirs is None or math.isnan(ours)
+                         else f"{ours / theirs:.2f}")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
