@@ -56,6 +56,14 @@ del _family, _name, _fn
 
 from . import autograd, cuda, linalg  # noqa: E402  (subpackages see the assembled namespace)
 from . import utils as utils  # noqa: E402
+from .autograd.grad_mode import (  # noqa: E402
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 
 
 # linalg's functions that torch also has at top level (torch.det, torch.cholesky_solve, ...) and

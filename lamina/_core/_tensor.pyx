@@ -4,7 +4,9 @@
 Every op on a small tensor pays for what is in this file, so it is compiled: a Tensor is a
 `TensorBase` holding the array that stores it (a NumPy ndarray on cpu) plus autograd metadata
 as plain slots, and `PrimitiveBase.eager` is the one function that unwraps Tensors, calls a
-forward body and wraps what comes back. Nothing here knows how gradients are computed.
+forward body and wraps what comes back. Nothing here knows how gradients are computed: when grad
+mode is on and an argument requires grad, the call and its result go to the tape that
+lamina.autograd registers (`_register_tape`), which records the graph.
 
 A storage's version counter is created lazily: most tensors are never viewed or written in
 place, and skipping the allocation is measurable on the per-op path.
@@ -25,6 +27,8 @@ cdef object np_generic = np.generic
 cdef object np_asarray = np.asarray
 cdef object _Tensor = None          # the Python Tensor class, registered by tensor.py
 cdef object _cpu_device = None      # registered by tensor.py
+cdef object _tape = None            # lamina.autograd's recorder, registered by it
+cdef bint _grad_enabled = True      # torch's grad mode (no_grad, enable_grad, set_grad_enabled)
 
 # Index NumPy's type numbers, not its dtypes: int64 has two numbers ('l' and 'q') on Linux.
 cdef dict _DT_BY_NUM = {}
@@ -44,6 +48,28 @@ def _register(tensor_class, cpu_device):
     global _Tensor, _cpu_device
     _Tensor = tensor_class
     _cpu_device = cpu_device
+
+
+def _register_tape(tape):
+    global _tape
+    _tape = tape
+
+
+def get_tape():
+    """The registered tape, or None when lamina.autograd is not loaded."""
+    return _tape
+
+
+def is_grad_enabled():
+    return _grad_enabled
+
+
+def _set_grad_mode(bint enabled):
+    """Set grad mode; returns the previous mode (the context managers restore it)."""
+    global _grad_enabled
+    cdef bint previous = _grad_enabled
+    _grad_enabled = enabled
+    return previous
 
 
 def get_default_dtype():
@@ -149,9 +175,14 @@ cdef class TensorBase:
     cdef public object _data           # the storage's array, already viewed to this tensor
     cdef public Version _vc             # None until viewed or modified in place
     cdef public object _base            # the tensor this one views, or None
-    cdef public bint _requires_grad
+    cdef public bint _requires_grad     # a leaf's flag, or True on any result of the graph
     cdef public object grad
     cdef public object grad_fn
+    cdef public Py_ssize_t _output_nr   # which output of grad_fn this tensor is
+    # How this view was made from its parent: (primitive, args, params, output index or None).
+    # Kept for every view, grad or not, so that an in-place write into a view can be replayed
+    # on its base's gradient (autograd's CopySlices).
+    cdef public tuple _view_op
 
     @property
     def shape(self):
@@ -193,7 +224,7 @@ cdef class TensorBase:
             self._vc = Version()
         self._vc.value += 1
 
-    cdef Version _shared_version(self):
+    cpdef Version _shared_version(self):
         if self._vc is None:
             self._vc = Version()
         return self._vc
@@ -308,14 +339,21 @@ cpdef object wrap_view(object data, TensorBase of):
     return t
 
 
-cdef object _wrap_out(object out, object view_of):
+cdef object _wrap_out(object out):
     if type(out) is tuple:
-        return tuple([_wrap_out(o, view_of) for o in <tuple>out])
+        return tuple([_wrap_out(o) for o in <tuple>out])
     if out is None:
         return None
-    if view_of is not None:
-        return wrap_view(out, <TensorBase>view_of)
     return wrap(out)
+
+
+cdef object _wrap_views(object out, TensorBase of, tuple view_op):
+    cdef TensorBase t
+    if type(out) is tuple:
+        return tuple([_wrap_views(o, of, view_op + (i,)) for i, o in enumerate(<tuple>out)])
+    t = wrap_view(out, of)
+    t._view_op = view_op if len(view_op) == 4 else view_op + (None,)
+    return t
 
 
 cdef class PrimitiveBase:
@@ -339,8 +377,8 @@ cdef class PrimitiveBase:
 
     cpdef object eager(self, tuple args, dict params):
         cdef Py_ssize_t i, n = len(args)
-        cdef object a, fn
-        cdef bint with_xp = self.cpu is None
+        cdef object a, fn, result
+        cdef bint with_xp = self.cpu is None, record = False
         cdef tuple data = PyTuple_New(n + with_xp)
         if with_xp:
             Py_INCREF(np)
@@ -351,6 +389,7 @@ cdef class PrimitiveBase:
         for i in range(n):
             a = args[i]
             if isinstance(a, TensorBase):
+                record |= (<TensorBase>a)._requires_grad
                 a = (<TensorBase>a)._data
             Py_INCREF(a)
             PyTuple_SET_ITEM(data, i + with_xp, a)
@@ -358,4 +397,10 @@ cdef class PrimitiveBase:
             out = fn(*data, **params)
         else:
             out = fn(*data)
-        return _wrap_out(out, args[0] if self.view else None)
+        if self.view:
+            result = _wrap_views(out, <TensorBase>args[0], (self, args, params))
+        else:
+            result = _wrap_out(out)
+        if record and _grad_enabled and _tape is not None:
+            return _tape.record(self, args, params, result)
+        return result

@@ -23,6 +23,7 @@ from ._checks import (
     overflow_error,
     torch_type_name,
 )
+from ._rules import unbroadcast
 from .mutation import finish_out, inplace_method, write_inplace, write_out
 from .primitive import ELEMENTWISE, LINEAR, NONDIFF, Primitive
 
@@ -183,9 +184,42 @@ def _pow_fwd(xp, a, b):
     return _call(np.power, a, b, d.np)
 
 
-add_p = Primitive("add", xp=_additive(np.add), jvp=LINEAR, batch=ELEMENTWISE)
-sub_p = Primitive("sub", xp=_additive(np.subtract, bools=False), jvp=LINEAR, batch=ELEMENTWISE)
-mul_p = Primitive("mul", xp=_promoting(np.multiply), batch=ELEMENTWISE)
+# a + alpha b and a - alpha b: d/da = 1, d/db = +-alpha (conjugated: PyTorch's complex convention
+# multiplies the cotangent by the conjugate of each partial derivative).
+def _additive_vjp(sign):
+    def vjp(ct, out, a, b, *, alpha=None):
+        gb = ct if alpha is None else ct * _conj_scalar(alpha)
+        return unbroadcast(ct, a), unbroadcast(gb if sign > 0 else -gb, b)
+    return vjp
+
+
+def _conj_scalar(x):
+    return x.conjugate() if isinstance(x, complex) else x
+
+
+def _mul_vjp(ct, out, a, b):
+    ga = unbroadcast(ct * _conj(b), a) if _wants(a) else None
+    gb = unbroadcast(ct * _conj(a), b) if _wants(b) else None
+    return ga, gb
+
+
+def _conj(x):
+    """The conjugate of an operand, a Tensor or a Python number."""
+    if isinstance(x, TensorBase):
+        return x.conj() if x.dtype.category == dt.COMPLEX else x
+    return _conj_scalar(x)
+
+
+def _wants(x):
+    """Whether operand `x` is a Tensor that takes part in the graph."""
+    return isinstance(x, TensorBase) and x._requires_grad
+
+
+add_p = Primitive("add", xp=_additive(np.add), vjp=_additive_vjp(1), jvp=LINEAR,
+                  batch=ELEMENTWISE)
+sub_p = Primitive("sub", xp=_additive(np.subtract, bools=False), vjp=_additive_vjp(-1),
+                  jvp=LINEAR, batch=ELEMENTWISE)
+mul_p = Primitive("mul", xp=_promoting(np.multiply), vjp=_mul_vjp, batch=ELEMENTWISE)
 div_p = Primitive("div", xp=_div_fwd, batch=ELEMENTWISE)
 pow_p = Primitive("pow", xp=_pow_fwd, batch=ELEMENTWISE)
 remainder_p = Primitive("remainder", xp=_modulo(np.remainder, "remainder_cpu"), batch=ELEMENTWISE)

@@ -3,6 +3,8 @@
 Every in-place op is its out-of-place primitive followed by a checked write into the target's
 storage (`write_inplace`), so each op's rules are declared once and autograd can treat every
 mutation the same way. The write bumps the storage's version counter, shared by all its views.
+A write that touches the autograd graph goes through the registered tape, which gives the
+target (or, for a view, its base) the grad_fn of what was written.
 """
 
 import warnings
@@ -10,7 +12,7 @@ import warnings
 import numpy as np
 
 from .._core import dtype as dt
-from .._core._tensor import TensorBase, dtype_of
+from .._core._tensor import TensorBase, dtype_of, get_tape, is_grad_enabled
 from ._checks import broadcast_error, torch_type_name
 
 _OVERLAP_MSG = ("unsupported operation: more than one element of the written-to tensor refers to "
@@ -28,6 +30,18 @@ def _write(target, src):
     target._bump_version()
 
 
+def _tracked_write(target, result, raw):
+    """Run `raw()`, the write of `result` (a Tensor or None) into `target`, through autograd's
+    tape when it touches the graph."""
+    tape = get_tape()
+    if tape is not None and is_grad_enabled() and (
+            target._requires_grad or (result is not None and result._requires_grad)
+            or (target._base is not None and target._base._requires_grad)):
+        tape.write(target, result, raw)
+    else:
+        raw()
+
+
 def copy_(self, src, non_blocking=False):
     """Copy `src` (broadcast to self's shape, cast to self's dtype) into self's storage."""
     data = src._data if isinstance(src, TensorBase) else src
@@ -38,7 +52,7 @@ def copy_(self, src, non_blocking=False):
         warnings.warn("Casting complex values to real discards the imaginary part",
                       UserWarning, stacklevel=2)
         data = data.real
-    _write(self, data)
+    _tracked_write(self, src if isinstance(src, TensorBase) else None, lambda: _write(self, data))
     return self
 
 
@@ -52,7 +66,7 @@ def write_inplace(self, result):
     if r.shape != s.shape:
         raise RuntimeError(f"output with shape {list(s.shape)} doesn't match the broadcast shape "
                            f"{list(r.shape)}")
-    _write(self, r)
+    _tracked_write(self, result, lambda: _write(self, r))
     return self
 
 
@@ -61,6 +75,10 @@ def write_out(out, result, stacklevel=3):
     `stacklevel` points the warning at the user's call: 3 when the public op calls this."""
     if not isinstance(out, TensorBase):
         raise TypeError(f"argument 'out' must be Tensor, not {type(out).__name__}")
+    if (result._requires_grad or out._requires_grad) and is_grad_enabled():
+        name = result.grad_fn.prim.name if hasattr(result.grad_fn, "prim") else "out"
+        raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic "
+                           "differentiation, but one of the arguments requires grad.")
     r = result._data
     rd, od = dtype_of(r), dtype_of(out._data)
     if not dt.can_cast(rd, od):

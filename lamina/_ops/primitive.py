@@ -8,6 +8,11 @@ Autograd and func push their levels onto `LEVELS` from above, so this module nev
 
 Rule slots hold a function, a marker from this module, or None while the issue that fills it
 (autograd, func) has not landed; tests/test_registry.py keeps the inventory.
+
+`saves` names what the VJP reads besides shapes and dtypes: input positions and/or "out". Only
+those are guarded by the version counter (an in-place write to anything else before backward is
+fine, as in PyTorch), and only a saved "out" reaches the rule (`out` is None otherwise). By
+default a linear op saves nothing and any other op saves every input.
 """
 
 from .._core._tensor import PrimitiveBase
@@ -23,7 +28,7 @@ REGISTRY = {}              # name -> Primitive, for the registry test and intros
 
 class Primitive(PrimitiveBase):
     def __init__(self, name, *, xp=None, cpu=None, cuda=None, vjp=None, jvp=None, batch=None,
-                 view=False):
+                 view=False, saves=None):
         if xp is None and cpu is None:
             raise ValueError(f"primitive {name}: give xp= or a cpu= kernel")
         if name in REGISTRY:
@@ -36,6 +41,7 @@ class Primitive(PrimitiveBase):
         self.jvp = jvp
         self.batch = batch
         self.view = view  # outputs alias the first input's storage
+        self.saves = saves
         self.levels = LEVELS
         REGISTRY[name] = self
 

@@ -141,7 +141,21 @@ def _mean_fwd(xp, x, *, axis, keepdim, dtype, skipnan):
 
 # nansum and nanmean are not linear maps, unlike sum and mean: the NaN positions of the input (not
 # of the tangent) are the ones left out.
-sum_p = Primitive("sum", xp=_sum_fwd, jvp=LINEAR)
+def expand_reduced(ct, x, axis, keepdim):
+    """A reduction's cotangent spread back over the input's shape (the transpose of summing)."""
+    if not keepdim and axis is not None:
+        shape = list(x._data.shape)
+        for a in axis:
+            shape[a] = 1
+        ct = ct.reshape(shape)
+    return ct.expand(x._data.shape)
+
+
+def _sum_vjp(ct, out, x, *, axis, keepdim, dtype):
+    return (expand_reduced(ct, x, axis, keepdim),)
+
+
+sum_p = Primitive("sum", xp=_sum_fwd, vjp=_sum_vjp, jvp=LINEAR)
 nansum_p = Primitive("nansum", xp=_nansum_fwd)
 prod_p = Primitive("prod", xp=_prod_fwd)
 mean_p = Primitive("mean", xp=partial(_mean_fwd, skipnan=False), jvp=LINEAR)

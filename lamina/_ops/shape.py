@@ -21,13 +21,15 @@ from .._core._tensor import (
     Size,
     canonical_dim,
     infer_size,
+    is_grad_enabled,
     is_int_tuple,
     view_array,
 )
 from . import unary
 from ._checks import LEGACY_NAMES, broadcast_shape, torch_type_name
+from ._rules import unbroadcast
 from .mutation import finish_out, write_inplace
-from .primitive import LINEAR, Primitive
+from .primitive import LINEAR, NONDIFF, Primitive
 
 
 class memory_format:
@@ -124,12 +126,17 @@ def _reshape_fwd(xp, a, *, shape):
 
 
 # Views.
-view_p = Primitive("view", cpu=view_array, xp=_view_fwd, jvp=LINEAR, view=True)
+def _reshape_vjp(ct, out, x, *, shape):
+    return (ct.reshape(x._data.shape),)
+
+
+view_p = Primitive("view", cpu=view_array, xp=_view_fwd, vjp=_reshape_vjp, jvp=LINEAR, view=True)
 view_dtype_p = Primitive("view_dtype", xp=_view_dtype_fwd, view=True)
 # The array's own transpose method: np.transpose's Python wrapper costs more than the view.
 permute_p = Primitive("permute", xp=lambda xp, a, *, dims: a.transpose(dims), jvp=LINEAR,
                       view=True)
-expand_p = Primitive("expand", xp=lambda xp, a, *, shape: xp.broadcast_to(a, shape), jvp=LINEAR,
+expand_p = Primitive("expand", xp=lambda xp, a, *, shape: xp.broadcast_to(a, shape),
+                     vjp=lambda ct, out, a, *, shape: (unbroadcast(ct, a),), jvp=LINEAR,
                      view=True)
 slice_p = Primitive("slice", xp=_slice_fwd, jvp=LINEAR, view=True)
 select_p = Primitive("select", xp=_select_fwd, jvp=LINEAR, view=True)
@@ -137,12 +144,12 @@ select_p = Primitive("select", xp=_select_fwd, jvp=LINEAR, view=True)
 unbind_p = Primitive("unbind", xp=_unbind_fwd, jvp=LINEAR, view=True)
 diagonal_p = Primitive("diagonal", xp=_diagonal_fwd, jvp=LINEAR, view=True)
 # The alias where gradients stop: a primitive so that transforms see the cut.
-detach_p = Primitive("detach", xp=lambda xp, a: a.view(), view=True)
+detach_p = Primitive("detach", xp=lambda xp, a: a.view(), vjp=NONDIFF, view=True)
 
 # Copies.
 clone_p = Primitive("clone", xp=_clone_fwd, jvp=LINEAR)
 # reshape's copying branch: its own primitive so that the result owns its storage (no `_base`).
-reshape_p = Primitive("reshape", xp=_reshape_fwd, jvp=LINEAR)
+reshape_p = Primitive("reshape", xp=_reshape_fwd, vjp=_reshape_vjp, jvp=LINEAR)
 diag_embed_p = Primitive("diag_embed", xp=_diag_embed_fwd, jvp=LINEAR)
 tril_p = Primitive("tril", xp=_tril_fwd, jvp=LINEAR)
 triu_p = Primitive("triu", xp=_triu_fwd, jvp=LINEAR)
@@ -700,9 +707,17 @@ def triu_(self, diagonal=0):
 # -- in-place metadata changes --------------------------------------------------------------------
 
 def _restride(self, result):
-    """Make `self` the view `result` of its own storage (PyTorch bumps the version for these)."""
+    """Make `self` the view `result` of its own storage (PyTorch bumps the version for these);
+    under autograd, self takes result's place in the graph."""
+    if result._requires_grad and self.grad_fn is None and is_grad_enabled():
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                           "operation.")
     self._data = result._data
     self._bump_version()
+    if result._requires_grad:
+        self.grad_fn, self._output_nr = result.grad_fn, result._output_nr
+    if self._base is not None:
+        self._view_op = None  # its old view op no longer makes it: writes into it can't replay
     return self
 
 

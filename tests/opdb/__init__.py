@@ -57,6 +57,9 @@ class OpInfo:
     errors: object = None          # errors() -> iterable of ErrorInput
     inplace_first: bool = False    # the op writes its first argument (skips the unmodified check)
     # Flags for the transforms' sweeps; each issue that lands a transform turns them on.
+    # grad_samples(dtype_name, rng) replaces `samples` for gradcheck where the forward samples
+    # sit on points without a derivative (ties, kinks, non-finite values).
+    grad_samples: object = None
     grad: bool = False
     fwgrad: bool = False
     gradgrad: bool = False

@@ -278,7 +278,7 @@ _EMPTY = np.ones((0, 3), np.float32)
 
 OPS = [
     OpInfo("sum", lm.sum, _sum_ref(np.sum), reduce_samples(with_dtype=True), method="sum",
-           dtypes=ALL_DTYPES,
+           dtypes=ALL_DTYPES, grad=True, gradgrad=True,
            errors=_errors(("dup", (_F,), {"dim": (0, 0)}, RuntimeError, "dim 0 appears multiple"),
                           ("range", (_F,), {"dim": 2}, IndexError, "Dimension out of range"),
                           ("type", (_F,), {"dim": 1.5}, TypeError, "dim"))),

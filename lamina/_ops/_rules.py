@@ -1,0 +1,27 @@
+"""Helpers the VJP rules of several families share. Rules are written in lamina ops (Tensor
+methods here), so they are differentiable themselves; these helpers are too."""
+
+
+def unbroadcast(g, x):
+    """`g` summed down to the shape of operand `x`: the transpose of broadcasting `x` to g's
+    shape. Returns None when `x` is not a Tensor (a Python scalar needs no gradient)."""
+    shape = getattr(x, "_data", None)
+    if shape is None:
+        return None
+    shape = shape.shape
+    gshape = g._data.shape
+    if gshape == shape:
+        return g
+    lead = len(gshape) - len(shape)
+    dims = tuple(range(lead)) + tuple(
+        lead + i for i, s in enumerate(shape) if s == 1 and gshape[lead + i] != 1)
+    return g.sum(dims).reshape(shape) if dims else g.reshape(shape)
+
+
+def into_zeros(ct, x, view):
+    """The transpose of a view op: `ct` written into the region `view(g)` selects of a zero
+    tensor `g` shaped like `x`. The write is an in-place copy, so under create_graph autograd
+    records it (CopySlices) and the result stays differentiable in `ct`."""
+    g = ct.new_zeros(x._data.shape)
+    view(g).copy_(ct)
+    return g

@@ -1,0 +1,99 @@
+"""Generic autograd sweep over the op table: gradcheck (and gradgradcheck where flagged) on every
+differentiable op's small samples, in float64 and complex128, against finite differences."""
+
+import numpy as np
+import pytest
+
+import lamina as lm
+from opdb import ALL_OPS
+
+MAX_SIZE = 24      # elements per array argument: gradcheck costs one backward per output element
+MAX_SAMPLES = 4    # per op and dtype
+
+
+def _cases(flag):
+    for info in ALL_OPS:
+        if not getattr(info, flag):
+            continue
+        for dtype in ("float64", "complex128"):
+            if dtype in info.dtypes:
+                reason = info.skips.get(dtype)
+                marks = [pytest.mark.skip(reason=reason)] if reason else []
+                yield pytest.param(info, dtype, id=f"{info.name}-{dtype}", marks=marks)
+
+
+def _arrays(x):
+    if isinstance(x, np.ndarray):
+        yield x
+    elif isinstance(x, (list, tuple)):
+        for e in x:
+            yield from _arrays(e)
+
+
+def _small(sample):
+    arrays = list(_arrays(sample.args)) + list(_arrays(tuple(sample.kwargs.values())))
+    return all(a.size <= MAX_SIZE and (a.dtype.kind not in "fc" or np.isfinite(a).all())
+               for a in arrays)
+
+
+def _samples(info, dtype):
+    rng = np.random.default_rng(0)
+    make = info.grad_samples or info.samples
+    picked = [s for s in make(dtype, rng) if _small(s)][:MAX_SAMPLES]
+    assert picked, f"{info.name}: no sample small enough for gradcheck"
+    return picked
+
+
+def _differentiable(sample):
+    """The sample's call as a function of its floating arrays (made leaves that require grad)."""
+    leaves = []
+
+    def convert(x):
+        if isinstance(x, np.ndarray):
+            t = lm.from_numpy(x.copy())
+            if x.dtype.kind in "fc":
+                t.requires_grad_()
+                leaves.append(t)
+            return t
+        if isinstance(x, (list, tuple)) and any(isinstance(e, np.ndarray) for e in x):
+            return type(x)(convert(e) for e in x)
+        return x
+
+    args = convert(sample.args)
+    kwargs = {k: convert(v) for k, v in sample.kwargs.items()}
+    return args, kwargs, leaves
+
+
+def _substitute(x, table):
+    if isinstance(x, lm.Tensor):
+        return table.get(id(x), x)
+    if isinstance(x, (list, tuple)):
+        return type(x)(_substitute(e, table) for e in x)
+    return x
+
+
+def _as_function(info, sample):
+    args, kwargs, leaves = _differentiable(sample)
+    ids = [id(t) for t in leaves]
+
+    def fn(*values):
+        table = dict(zip(ids, values))
+        return info.op(*_substitute(args, table),
+                       **{k: _substitute(v, table) for k, v in kwargs.items()})
+    return fn, leaves
+
+
+@pytest.mark.parametrize("info,dtype", _cases("grad"))
+def test_gradcheck(info, dtype):
+    for sample in _samples(info, dtype):
+        fn, leaves = _as_function(info, sample)
+        if leaves:
+            assert lm.autograd.gradcheck(fn, leaves), f"{info.name}[{sample.name}]"
+
+
+@pytest.mark.parametrize("info,dtype", _cases("gradgrad"))
+def test_gradgradcheck(info, dtype):
+    for sample in _samples(info, dtype)[:2]:
+        fn, leaves = _as_function(info, sample)
+        if leaves:
+            assert lm.autograd.gradgradcheck(fn, leaves), f"{info.name}[{sample.name}]"
