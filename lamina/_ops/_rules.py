@@ -25,3 +25,11 @@ def into_zeros(ct, x, view):
     g = ct.new_zeros(x._data.shape)
     view(g).copy_(ct)
     return g
+
+
+def not_implemented(name):
+    """The VJP of an op whose outputs are floating but which PyTorch does not differentiate
+    either (ldl_factor, geqrf, ...): asking for its gradient raises, naming it."""
+    def vjp(ct, out, *args, **params):
+        raise NotImplementedError(f"the derivative for '{name}' is not implemented.")
+    return vjp
