@@ -97,17 +97,17 @@ def _accumulate(buffer, nr, g):
 
 def _check_grad(node, i, g, meta):
     """A gradient of the right shape and dtype for input `i` (real part for a real input)."""
-    shape, d = meta
-    if g._data.shape != shape:
+    shape, npd = meta
+    data = g._data
+    if data.shape != shape:
         raise RuntimeError(
             f"Function {node.name()} returned an invalid gradient at index {i} - got "
-            f"{list(g._data.shape)} but expected shape compatible with {list(shape)}")
-    gd = g.dtype
-    if gd is not d:
-        if gd.category == dt.COMPLEX and d.category != dt.COMPLEX:
+            f"{list(data.shape)} but expected shape compatible with {list(shape)}")
+    if data.dtype != npd:
+        if data.dtype.kind == "c" and npd.kind != "c":
             g = g.real
-        if g.dtype is not d:
-            g = g.to(d)
+        if g._data.dtype != npd:
+            g = g.to(dt.BY_NUMPY[npd])
     return g
 
 
@@ -127,29 +127,50 @@ def run(roots, grads, *, retain_graph, create_graph, targets=None):
         _accumulate(buffers.setdefault(node, {}), nr, g)
     ready = [(-n._sequence_nr, id(n), n) for n in buffers if deps.get(n, 0) == 0 and n in needed]
     heapq.heapify(ready)
+    pop, push = heapq.heappop, heapq.heappush
     previous = _set_grad_mode(create_graph)
     try:
         while ready:
-            node = heapq.heappop(ready)[2]
+            node = pop(ready)[2]
             buffer = buffers.pop(node)
-            for nr in list(buffer):
-                buffer[nr] = _run_tensor_hooks(node, nr, buffer[nr])
+            if node._tensor_pre_hooks or node._retained or isinstance(node, AccumulateGrad):
+                for nr in list(buffer):
+                    buffer[nr] = _run_tensor_hooks(node, nr, buffer[nr])
             if targets is not None:
                 for nr, g in buffer.items():
                     if (node, nr) in captured:
                         captured[(node, nr)] = g
                 if isinstance(node, AccumulateGrad):
                     continue
-            outs = _apply(node, buffer, create_graph, retain_graph)
-            for i, ((nxt, nr), g) in enumerate(zip(node.next_functions, outs)):
+            if node._pre_hooks or node._post_hooks or anomaly._enabled:
+                outs = _apply(node, buffer, create_graph, retain_graph)
+            else:  # _apply without the hooks, inline: this loop is the per-node cost
+                n = node._n_outputs
+                outs = node.apply((buffer.get(0),) if n == 1 else
+                                  tuple(buffer.get(i) for i in range(n)), create_graph)
+                if type(outs) is not tuple:
+                    outs = tuple(outs) if isinstance(outs, list) else (outs,)
+                if not retain_graph:
+                    node.release()
+            meta = node._input_meta
+            for i, (nxt, nr) in enumerate(node.next_functions):
                 if nxt is None or nxt not in needed:
                     continue
+                g = outs[i]
                 if g is not None:
-                    g = _check_grad(node, i, g, node._input_meta[i])
-                    _accumulate(buffers.setdefault(nxt, {}), nr, g)
-                deps[nxt] -= 1
-                if deps[nxt] == 0 and nxt in buffers:
-                    heapq.heappush(ready, (-nxt._sequence_nr, id(nxt), nxt))
+                    data = g._data
+                    shape, npd = meta[i]
+                    if data.shape != shape or data.dtype != npd:
+                        g = _check_grad(node, i, g, meta[i])
+                    into = buffers.get(nxt)
+                    if into is None:
+                        buffers[nxt] = {nr: g}
+                    else:
+                        _accumulate(into, nr, g)
+                left = deps[nxt] - 1
+                deps[nxt] = left
+                if left == 0 and nxt in buffers:
+                    push(ready, (-nxt._sequence_nr, id(nxt), nxt))
     finally:
         _set_grad_mode(previous)
     return captured
@@ -172,19 +193,20 @@ def _run_tensor_hooks(node, nr, g):
 
 
 def _apply(node, buffer, create_graph, retain_graph):
-    grads = [buffer.get(i) for i in range(node._n_outputs)]
+    n = node._n_outputs
+    grads = (buffer.get(0),) if n == 1 else tuple(buffer.get(i) for i in range(n))
     for hook in node._pre_hooks:
-        new = hook(tuple(grads))
+        new = hook(grads)
         if new is not None:
-            grads = list(new)
-    outs = node.apply(tuple(grads), create_graph)
-    if not isinstance(outs, tuple):
-        outs = (outs,)
+            grads = tuple(new)
+    outs = node.apply(grads, create_graph)
+    if type(outs) is not tuple:
+        outs = tuple(outs) if isinstance(outs, list) else (outs,)
     for hook in node._post_hooks:
-        new = hook(outs, tuple(grads))
+        new = hook(outs, grads)
         if new is not None:
             outs = tuple(new)
-    if anomaly.is_anomaly_enabled() and anomaly.is_anomaly_check_nan_enabled():
+    if anomaly._enabled and anomaly._check_nan:
         _nan_check(node, outs)
     if not retain_graph:
         node.release()

@@ -114,8 +114,8 @@ class Function(metaclass=FunctionMeta):
         outs = list((out,) if single else out)
         ctx.next_functions = tuple(edge(a) if isinstance(a, TensorBase) else (None, 0)
                                    for a in args)
-        ctx._input_meta = tuple((a._data.shape, a.dtype) if isinstance(a, TensorBase) else None
-                                for a in args)
+        ctx._input_meta = tuple((a._data.shape, a._data.dtype) if isinstance(a, TensorBase)
+                                else None for a in args)
         ctx._n_outputs = len(outs)
         ctx._output_meta = tuple((o._data.shape, o.dtype) if isinstance(o, TensorBase) else
                                  ((), None) for o in outs)

@@ -47,19 +47,30 @@ _FREED_MSG = (
 
 
 class Node:
-    """A grad_fn: maps the gradients of its outputs to those of its inputs (`next_functions`)."""
+    """A grad_fn: maps the gradients of its outputs to those of its inputs (`next_functions`).
+
+    Hook containers are created on first use (class-level empty ones stand in until then): most
+    nodes never get a hook, and building four containers per op is measurable on the tape's
+    per-op cost.
+    """
+
+    # The per-op attributes are slots (faster to create and set than a dict); anything rarer
+    # (hooks, metadata, a Function's ctx attributes) goes to the instance dict, made on demand.
+    __slots__ = ("next_functions", "_input_meta", "_sequence_nr", "__dict__", "__weakref__")
+
+    _tensor_pre_hooks = {}  # output_nr -> [hook], from Tensor.register_hook
+    _retained = {}          # output_nr -> weakref to a tensor that called retain_grad
+    _pre_hooks = ()
+    _post_hooks = ()
+    _trace = None           # the creating call's stack, under anomaly detection
+    _n_outputs = 1
 
     def __init__(self, next_functions, input_meta):
         self.next_functions = next_functions  # ((node or None, output_nr), ...) per input
-        self._input_meta = input_meta         # (shape, dtype) per input, to check gradients
-        self._n_outputs = 1
+        self._input_meta = input_meta         # (shape, NumPy dtype) per input, None for others
         self._sequence_nr = next(_SEQUENCE)
-        self._tensor_pre_hooks = {}           # output_nr -> [hook], from Tensor.register_hook
-        self._retained = {}                   # output_nr -> weakref to a tensor with retain_grad
-        self._pre_hooks = []
-        self._post_hooks = []
-        self.metadata = {}
-        self._trace = traceback.format_stack()[:-3] if anomaly.is_anomaly_enabled() else None
+        if anomaly._enabled:
+            self._trace = traceback.format_stack()[:-3]
 
     def name(self):
         return type(self).__name__
@@ -67,16 +78,29 @@ class Node:
     def __repr__(self):
         return f"<{self.name()} object at {hex(id(self))}>"
 
-    def _sequence(self):
-        return self._sequence_nr
+    @property
+    def metadata(self):
+        return self.__dict__.setdefault("_metadata", {})
+
+    def _own(self, attr, empty):
+        """This node's own container `attr`, replacing the shared empty class default."""
+        if attr not in self.__dict__:
+            setattr(self, attr, empty)
+        return getattr(self, attr)
+
+    def _tensor_hooks(self, nr):
+        return self._own("_tensor_pre_hooks", {}).setdefault(nr, [])
+
+    def _retain(self, nr, tensor):
+        self._own("_retained", {})[nr] = weakref.ref(tensor)
 
     def register_hook(self, hook):
         """`hook(grad_inputs, grad_outputs)` after this node ran; may return new grad_inputs."""
-        return _Handle(self._post_hooks, hook)
+        return _Handle(self._own("_post_hooks", []), hook)
 
     def register_prehook(self, hook):
         """`hook(grad_outputs)` before this node runs; may return new grad_outputs."""
-        return _Handle(self._pre_hooks, hook)
+        return _Handle(self._own("_pre_hooks", []), hook)
 
     def __call__(self, *grads):
         return self.apply(grads, False)
@@ -147,45 +171,66 @@ def edge(t):
     return (None, 0)
 
 
+_NO_EDGE = (None, 0)
+
+
 def _meta(t):
-    return (t._data.shape, t.dtype)
+    return (t._data.shape, t._data.dtype)
 
 
 # -- primitive nodes ------------------------------------------------------------------------------
 
 class PrimitiveNode(Node):
-    """The grad_fn of one primitive call; subclassed once per primitive for its PyTorch name."""
+    """The grad_fn of one primitive call; subclassed once per primitive for its PyTorch name.
+    `__init__` is the tape's per-op cost, so it is written out flat."""
 
+    __slots__ = ("_args", "_params", "_single", "_n_outputs", "_versions", "_outs",
+                 "_out_versions", "_freed")
     prim = None
 
     def __init__(self, args, params, outs, single):
-        super().__init__(
-            tuple(edge(a) if isinstance(a, TensorBase) else (None, 0) for a in args),
-            tuple(_meta(a) if isinstance(a, TensorBase) else None for a in args))
+        edges, meta = [], []
+        for a in args:
+            if isinstance(a, TensorBase):
+                fn = a.grad_fn
+                edges.append((fn, a._output_nr) if fn is not None and a._base is None
+                             else edge(a))
+                data = a._data
+                meta.append((data.shape, data.dtype))
+            else:
+                edges.append(_NO_EDGE)
+                meta.append(None)
+        self.next_functions = tuple(edges)
+        self._input_meta = meta
+        self._sequence_nr = next(_SEQUENCE)
+        if anomaly._enabled:
+            self._trace = traceback.format_stack()[:-3]
         self._args = args
         self._params = params
         self._single = single
         self._n_outputs = len(outs)
-        saves = self.prim.saves
-        if saves is None:
-            saves = () if self.prim.jvp is LINEAR else range(len(args))
-        # index -> (the tensor's shared Version object, the version when saved)
-        self._versions = {i: _version(args[i]) for i in saves
-                          if i != "out" and isinstance(args[i], TensorBase)}
-        self._out_meta = tuple(None if o is None else _meta(o) for o in outs)
-        if "out" in saves:
-            self._outs = tuple(None if o is None else o._data for o in outs)
-            self._out_versions = tuple(None if o is None else _version(o) for o in outs)
-        else:
-            self._outs = self._out_versions = None
+        self._outs = self._out_versions = None
         self._freed = False
+        prim = self.prim
+        saves = prim.saves
+        if saves is None:
+            saves = () if prim.jvp is LINEAR else range(len(args))
+        # index -> (the tensor's shared Version object, the version when saved)
+        versions = {}
+        for i in saves:
+            if i != "out":
+                a = args[i]
+                if isinstance(a, TensorBase):
+                    versions[i] = _version(a)
+            else:
+                self._outs = tuple(None if o is None else o._data for o in outs)
+                self._out_versions = tuple(None if o is None else _version(o) for o in outs)
+        self._versions = versions
 
     def release(self):
         if self._versions or self._outs is not None:
             self._freed = True
-            self._args = tuple(a if not isinstance(a, TensorBase) else None
-                               for a in self._args)
-            self._outs = None
+            self._args = self._outs = None
 
     def _check_versions(self):
         for i, (vc, v) in self._versions.items():
@@ -196,13 +241,8 @@ class PrimitiveNode(Node):
                 raise _modified(t, where, vc.value, v)
         for i, saved in enumerate(self._out_versions or ()):
             if saved is not None and saved[0].value != saved[1]:
-                shape = self._out_meta[i][0]
-                raise RuntimeError(
-                    "one of the variables needed for gradient computation has been modified by "
-                    f"an inplace operation: [{LEGACY_NAMES[self._out_meta[i][1]]} "
-                    f"[{', '.join(map(str, shape))}]], which is output {i} of "
-                    f"{_short(self.name())}, is at version {saved[0].value}; expected version "
-                    f"{saved[1]} instead. {_HINT}")
+                raise _modified(wrap(self._outs[i]), f", which is output {i} of "
+                                f"{_short(self.name())},", saved[0].value, saved[1])
 
     def apply(self, grads, create_graph):
         if self._freed:
@@ -211,7 +251,8 @@ class PrimitiveNode(Node):
         if rule is None or rule is NONDIFF:
             raise NotImplementedError(
                 f"the derivative for '{self.prim.name}' is not implemented")
-        self._check_versions()
+        if self._versions or self._out_versions:
+            self._check_versions()
         if self._outs is None:
             out = None
         else:
@@ -261,10 +302,6 @@ def _node_class(prim):
         cls = type(f"{base}Backward0", (PrimitiveNode,), {"prim": prim})
         _NODE_CLASSES[prim.name] = cls
     return cls
-
-
-def _differentiable(o):
-    return o is not None and o._data.dtype.kind in "fc"
 
 
 # -- in-place writes ------------------------------------------------------------------------------
@@ -317,7 +354,7 @@ class CopySlices(Node):
         (g,) = grads
         if g is None:
             return (None, None)
-        shape, d = self._base_meta
+        shape = self._base_meta[0]
         with no_grad():
             mask = wrap(np.ones(shape, dtype=g._data.real.dtype))
             _replay(mask, self._chain)._data[...] = 0
@@ -348,13 +385,22 @@ class Tape:
     def record(prim, args, params, result):
         if prim.vjp is NONDIFF:
             return result
-        single = type(result) is not tuple
-        outs = (result,) if single else result
-        if not any(_differentiable(o) for o in outs):
+        cls = _NODE_CLASSES.get(prim.name) or _node_class(prim)
+        if type(result) is not tuple:  # the common case, written out: this is per-op cost
+            if result._data.dtype.kind not in "fc":
+                return result
+            node = cls(args, params, (result,), True)
+            result._requires_grad = True
+            result.grad_fn = node
+            result._output_nr = 0
+            if result._base is not None:
+                result.__dict__["_grad_version"] = result._version
             return result
-        node = _node_class(prim)(args, params, outs, single)
-        for i, o in enumerate(outs):
-            if _differentiable(o):
+        live = [i for i, o in enumerate(result) if o is not None and o._data.dtype.kind in "fc"]
+        if live:
+            node = cls(args, params, result, False)
+            for i in live:
+                o = result[i]
                 o._requires_grad = True
                 o.grad_fn = node
                 o._output_nr = i

@@ -1,7 +1,5 @@
 """The Tensor methods that belong to autograd: backward, hooks and retain_grad."""
 
-import weakref
-
 from . import engine
 from .graph import _Handle
 
@@ -16,14 +14,14 @@ def register_hook(self, hook):
         raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
     if self.grad_fn is None:  # a leaf: its hooks live on it, its AccumulateGrad node runs them
         return _Handle(self.__dict__.setdefault("_hooks", []), hook)
-    return _Handle(self.grad_fn._tensor_pre_hooks.setdefault(self._output_nr, []), hook)
+    return _Handle(self.grad_fn._tensor_hooks(self._output_nr), hook)
 
 
 def retain_grad(self):
     if not self._requires_grad:
         raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
     if self.grad_fn is not None:
-        self.grad_fn._retained[self._output_nr] = weakref.ref(self)
+        self.grad_fn._retain(self._output_nr, self)
 
 
 def _retains_grad(self):
