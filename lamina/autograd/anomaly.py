@@ -1,5 +1,7 @@
 """Anomaly detection: nodes remember where they were created, and backward checks for NaN."""
 
+import functools
+
 _enabled = False
 _check_nan = True
 
@@ -43,8 +45,6 @@ class detect_anomaly(set_detect_anomaly):
         return None
 
     def __call__(self, fn):
-        import functools
-
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
             with detect_anomaly(self._check):

@@ -8,6 +8,7 @@ sums are themselves differentiable under create_graph.
 """
 
 import heapq
+import warnings
 
 import numpy as np
 
@@ -199,15 +200,22 @@ def _apply(node, buffer, create_graph, retain_graph):
         new = hook(grads)
         if new is not None:
             grads = tuple(new)
-    outs = node.apply(grads, create_graph)
-    if type(outs) is not tuple:
-        outs = tuple(outs) if isinstance(outs, list) else (outs,)
-    for hook in node._post_hooks:
-        new = hook(outs, grads)
-        if new is not None:
-            outs = tuple(new)
-    if anomaly._enabled and anomaly._check_nan:
-        _nan_check(node, outs)
+    try:
+        outs = node.apply(grads, create_graph)
+        if type(outs) is not tuple:
+            outs = tuple(outs) if isinstance(outs, list) else (outs,)
+        for hook in node._post_hooks:
+            new = hook(outs, grads)
+            if new is not None:
+                outs = tuple(new)
+        if anomaly._enabled and anomaly._check_nan:
+            _nan_check(node, outs)
+    except Exception:
+        if anomaly._enabled and node._trace is not None:
+            # PyTorch's anomaly mode: point at the forward call that made the failing node.
+            warnings.warn(f"Error detected in {node.name()}. Traceback of forward call that "
+                          "caused the error:\n" + "".join(node._trace), stacklevel=2)
+        raise
     if not retain_graph:
         node.release()
     return outs
