@@ -165,7 +165,7 @@ def _matrix_exp_batch(A, real):
     """exp of a (k, n, n) batch, n >= 2: each matrix gets the lowest degree whose theta bounds
     its 1-norm, or T18 with scaling and squaring; matrices sharing a method run as one batch."""
     thetas = _THETAS[real]
-    norm = matrix_norm(A, 1).numpy().astype(np.float64)
+    norm = matrix_norm(A.detach(), 1).numpy().astype(np.float64)
     finite = np.isfinite(norm)
     # Method 0..4: T1..T12; 5: scaled T18; -1: non-finite input, whose exponential is NaN.
     method = np.where(finite, np.searchsorted(thetas[:-1], norm, side="left"), -1)
