@@ -17,6 +17,9 @@ import math
 import numpy as np
 
 from .._core import _qr
+from .cholesky import triangular_solve_p
+from .joining import cat
+from ._rules import not_implemented
 from .primitive import Primitive
 
 
@@ -68,7 +71,45 @@ def _qr_fwd(xp, a, *, mode):
     return tuple(xp.linalg.qr(a, mode=mode))
 
 
-qr_p = Primitive("qr", cpu=_qr_cpu, xp=_qr_fwd)
+# PyTorch's linalg_qr_backward (FunctionsManual.cpp): with X = gR R^H - Q^H gQ,
+# m >= n: gA = (gQ + Q syminvadj(triu(X))) R^-H, syminvadj(Y) = Y + Y^H - Re diag(Y);
+# m < n: gA = [Q trilImInvAdjSkew(-X) R_1^-H, 0] + Q gR, trilImInvAdjSkew(Y) = tril(Y - Y^H)
+# with half its (imaginary) diagonal; R_1 = R's leading m x m block. Reads only Q and R.
+def _qr_vjp(ct, out, A, *, mode):
+    if mode == "r":
+        raise RuntimeError("The derivative of linalg.qr depends on Q, which is not computed when "
+                           "mode='r'. Please use linalg.qr(A, mode='reduced') if you are going to "
+                           "differentiate through linalg.qr.")
+    gQ, gR = ct
+    Q, R = out
+    m, n = A._data.shape[-2:]
+    if mode == "complete" and m > n:
+        raise RuntimeError("The QR decomposition is not differentiable when mode='complete' and "
+                           "nrows > ncols.")
+    if gQ is None:
+        X = gR @ R.mH
+    else:
+        X = -(Q.mH @ gQ) if gR is None else gR @ R.mH - Q.mH @ gQ
+    if m >= n:
+        X = X.triu()
+        gA = Q @ (X + X.mH - X.diagonal(0, -2, -1).real.diag_embed())
+        if gQ is not None:
+            gA = gA + gQ
+        return (_solve_right_adjoint(R, gA),)
+    Y = X.mH - X
+    gA = Q @ (Y.tril() - 0.5 * Y.diagonal(0, -2, -1).diag_embed())
+    gA = _solve_right_adjoint(R[..., :m], gA)
+    gA = cat([gA, gA.new_zeros(gA._data.shape[:-1] + (n - m,))], -1)
+    return (gA if gR is None else gA + Q @ gR,)
+
+
+def _solve_right_adjoint(R, B):
+    """B R^-H for upper triangular R (a triangular solve, X R^H = B)."""
+    return triangular_solve_p(R.mH, B, upper=False, left=False, unitriangular=False,
+                              transpose=False)
+
+
+qr_p = Primitive("qr", cpu=_qr_cpu, xp=_qr_fwd, vjp=_qr_vjp, saves=("out",))
 
 
 # geqrf: LAPACK's own output, which householder_product and ormqr consume. A primitive because
@@ -84,7 +125,8 @@ def _geqrf_fwd(xp, a):
     return h.swapaxes(-1, -2), tau
 
 
-geqrf_p = Primitive("geqrf", cpu=_geqrf_cpu, xp=_geqrf_fwd)
+geqrf_p = Primitive("geqrf", cpu=_geqrf_cpu, xp=_geqrf_fwd, vjp=not_implemented("geqrf"),
+                    saves=())
 
 
 # householder_product: ?orgqr, the explicit Q of (reflectors, tau); a primitive for the kernel
