@@ -17,9 +17,10 @@ import math
 import numpy as np
 
 from .._core import _qr
-from .cholesky import triangular_solve_p
-from .joining import cat
 from ._rules import not_implemented
+from .cholesky import triangular_solve_p
+from .creation import eye
+from .joining import cat, stack
 from .primitive import Primitive
 
 
@@ -130,7 +131,7 @@ geqrf_p = Primitive("geqrf", cpu=_geqrf_cpu, xp=_geqrf_fwd, vjp=not_implemented(
 
 
 # householder_product: ?orgqr, the explicit Q of (reflectors, tau); a primitive for the kernel
-# call (its derivative is PyTorch's householder_product_backward, in issue 6).
+# call.
 def _householder_product_cpu(a, tau):
     *batch, m, n = a.shape
     k = tau.shape[-1]
@@ -138,7 +139,50 @@ def _householder_product_cpu(a, tau):
     return _matrices(out, tuple(batch))
 
 
-householder_product_p = Primitive("householder_product", cpu=_householder_product_cpu)
+# Q = H_1 ... H_k I_{m,n} with H_i = I - tau_i v_i v_i^H; gradients by reverse mode through
+# that product (_reflectors_vjp). The same numbers as PyTorch's householder_product_backward.
+def _householder_product_vjp(ct, out, A, tau):
+    return _reflectors_vjp(ct, A, tau)
+
+
+def _reflectors_vjp(G, A, tau):
+    """(gA, gtau) for the cotangent G of Q's first G.shape[-1] columns, Q = H_1 ... H_k.
+
+    With P_i = H_1 ... H_{i-1}, S_i = H_{i+1} ... H_k I_{m,cols} and M_i = P_i^H G S_i^H,
+    <G, dQ> = <M_i, dH_i>, which gives gtau_i = -v_i^H M_i v_i and
+    gv_i = -(conj(tau_i) M_i + tau_i M_i^H) v_i, kept below the diagonal (v_i's unit entry and
+    the zeros above it are fixed; the upper triangle of A is not read)."""
+    m, n = A._data.shape[-2:]
+    k, cols = tau._data.shape[-1], G._data.shape[-1]
+    if k == 0:
+        return A.new_zeros(A._data.shape), tau.new_zeros(tau._data.shape)
+    V = A[..., :k].tril(-1) + eye(m, k, dtype=A.dtype)
+    vs = [V[..., :, i] for i in range(k)]
+    ident = eye(m, dtype=A.dtype)
+    Hs = [ident - tau[..., i, None, None] * (v.unsqueeze(-1) * v.conj().unsqueeze(-2))
+          for i, v in enumerate(vs)]
+    rights = [None] * k
+    right = eye(m, cols, dtype=A.dtype)
+    for i in reversed(range(k)):
+        rights[i] = right
+        right = Hs[i] @ right
+    left = G                         # P_i^H G, advanced by H_i^H
+    gvs, gtaus = [], []
+    for i, v in enumerate(vs):
+        M = left @ rights[i].mH
+        Mv = M @ v.unsqueeze(-1)
+        gtaus.append(-(v.conj().unsqueeze(-2) @ Mv)[..., 0, 0])
+        gvs.append((-(tau[..., i, None, None].conj() * Mv)
+                    - tau[..., i, None, None] * (M.mH @ v.unsqueeze(-1)))[..., 0])
+        left = Hs[i].mH @ left
+    gA = stack(gvs, -1).tril(-1)
+    if k < n:
+        gA = cat([gA, gA.new_zeros(gA._data.shape[:-1] + (n - k,))], -1)
+    return gA, stack(gtaus, -1)
+
+
+householder_product_p = Primitive("householder_product", cpu=_householder_product_cpu,
+                                  vjp=_householder_product_vjp)
 
 
 # ormqr: op(Q) C or C op(Q) without forming Q (?ormqr, O(mnk) instead of O(m^2 n)); a primitive
@@ -151,4 +195,17 @@ def _ormqr_cpu(a, tau, c, *, left, transpose):
     return _matrices(out, tuple(batch))
 
 
-ormqr_p = Primitive("ormqr", cpu=_ormqr_cpu)
+# PyTorch's ormqr_backward, by the product rule: out = op(Q) C (or C op(Q)) gives C the
+# cotangent through op(Q)^H (ormqr itself with `transpose` flipped) and Q the outer product of
+# ct and C, which _reflectors_vjp takes back to the reflectors and tau.
+def _ormqr_vjp(ct, out, A, tau, C, *, left, transpose):
+    gC = ormqr_p(A, tau, ct, left=left, transpose=not transpose)
+    if left:
+        gQ = C @ ct.mH if transpose else ct @ C.mH
+    else:
+        gQ = ct.mH @ C if transpose else C.mH @ ct
+    gA, gtau = _reflectors_vjp(gQ, A, tau)
+    return gA, gtau, gC
+
+
+ormqr_p = Primitive("ormqr", cpu=_ormqr_cpu, vjp=_ormqr_vjp)
