@@ -33,3 +33,11 @@ def not_implemented(name):
     def vjp(ct, out, *args, **params):
         raise NotImplementedError(f"the derivative for '{name}' is not implemented.")
     return vjp
+
+
+def spectral_gaps(x):
+    """E[..., i, j] = x_j - x_i off the diagonal and 1 on it: the denominators of the
+    eigen/singular vector rules (the 1 only keeps 0 / 1 on the diagonal finite). Equal values
+    give a zero gap, hence inf/nan in the vectors' gradient, as in PyTorch."""
+    gaps = x.unsqueeze(-2) - x.unsqueeze(-1)
+    return gaps + x.new_ones(x._data.shape[-1]).diag_embed()

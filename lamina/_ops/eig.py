@@ -10,6 +10,8 @@ NaN outputs and info = NONFINITE instead.
 import numpy as np
 
 from .._core import _eig
+from ._rules import spectral_gaps
+from .lu import solve_ex_p
 from .primitive import Primitive
 
 NONFINITE = _eig.NONFINITE
@@ -42,4 +44,33 @@ def _eig_ex_cpu(A, *, compute_v):
     return (w, V, info) if compute_v else (w, info)
 
 
-eig_ex_p = Primitive("eig_ex", cpu=_eig_ex_cpu, xp=_eig_ex_xp)
+# PyTorch's linalg_eig_backward (arXiv:1701.00392 eq. 4.77, with the term that keeps
+# eigenvectors of unit norm): gA = V^-H (diag(gw) + (V^H gV - V^H V Re diag(V^H gV)) / conj(E))
+# V^H, E_ij = w_j - w_i. The engine keeps the real part for a real A (handle_r_to_c). Reads only
+# w and V: linalg.eigvals asks for V when A requires grad, as PyTorch's does.
+def _eig_ex_vjp(ct, out, A, *, compute_v):
+    if not compute_v:
+        raise RuntimeError("eig_ex: the derivative of the eigenvalues alone needs the "
+                           "eigenvectors; call it with compute_v=True")
+    gw, gV, _ = ct
+    w, V, _ = out
+    Vh = V.mH
+    if gV is None:
+        return (solve_ex_p(Vh, gw.unsqueeze(-1) * Vh)[0],)
+    VhgV = Vh @ gV
+    diag = VhgV.diagonal(0, -2, -1)
+    if not np.allclose(diag._data.imag, 0, rtol=1e-2, atol=1e-2):
+        raise RuntimeError(_GAUGE)
+    VhgV = VhgV - Vh @ (V * diag.real.unsqueeze(-2))
+    inner = VhgV / spectral_gaps(w.conj())
+    if gw is not None:
+        eye = w.real.new_ones(w._data.shape[-1]).diag_embed()
+        inner = inner * (1 - eye) + gw.diag_embed()
+    return (solve_ex_p(Vh, inner @ Vh)[0],)
+
+
+_GAUGE = ("linalg_eig_backward: The eigenvectors in the complex case are specified up to "
+          "multiplication by e^{i phi}. The specified loss function depends on this quantity, so "
+          "it is ill-defined.")
+
+eig_ex_p = Primitive("eig_ex", cpu=_eig_ex_cpu, xp=_eig_ex_xp, vjp=_eig_ex_vjp, saves=("out",))

@@ -18,8 +18,13 @@ Only the `UPLO` triangle is read; a matrix whose triangle holds NaN or Inf gets 
 import numpy as np
 
 from .._core import _eigh
+from ._rules import spectral_gaps
 from .primitive import Primitive
 from .qr import _batched
+
+_GAUGE = ("linalg_eigh_backward: The eigenvectors in the complex case are specified up to "
+          "multiplication by e^{i phi}. The specified loss function depends on this quantity, so "
+          "it is ill-defined.")
 
 
 def _call(a, vectors, lower):
@@ -41,7 +46,32 @@ def _eigh_fwd(xp, a, *, UPLO):
     return w, v, xp.zeros(a.shape[:-2], dtype=np.int32)
 
 
-eigh_p = Primitive("eigh", cpu=_eigh_cpu, xp=_eigh_fwd)
+# PyTorch's linalg_eig_backward with is_hermitian (Giles 2008, sec. 3.1):
+# gA = V (diag(gw) + skew(V^H gV) / E) V^H, E_ij = w_j - w_i; UPLO plays no part, so gA is the
+# full Hermitian matrix, not only the triangle the kernel read. Reads only w and V.
+def _eigh_vjp(ct, out, A, *, UPLO):
+    gw, gV, _ = ct
+    w, V, _ = out
+    if gV is None:
+        return (_eigvalsh_grad(gw, V),)
+    VhgV = V.mH @ gV
+    if V.dtype.is_complex:
+        # A loss that depends on each eigenvector's phase has no gradient (PyTorch's check).
+        if not np.allclose(VhgV._data.diagonal(0, -2, -1).imag, 0, rtol=1e-2, atol=1e-2):
+            raise RuntimeError(_GAUGE)
+    inner = (VhgV - VhgV.mH) * 0.5 / spectral_gaps(w)
+    if gw is not None:
+        eye = w.new_ones(w._data.shape[-1]).diag_embed()
+        inner = inner * (1 - eye) + gw.diag_embed()
+    return (V @ (inner @ V.mH),)
+
+
+def _eigvalsh_grad(gw, V):
+    """V diag(gw) V^H: the eigenvalues' share, finite at repeated eigenvalues too."""
+    return (V * gw.unsqueeze(-2)) @ V.mH
+
+
+eigh_p = Primitive("eigh", cpu=_eigh_cpu, xp=_eigh_fwd, vjp=_eigh_vjp, saves=("out",))
 
 
 def _eigvalsh_cpu(a, *, UPLO):
@@ -53,4 +83,12 @@ def _eigvalsh_fwd(xp, a, *, UPLO):
     return xp.linalg.eigvalsh(a, UPLO=UPLO), xp.zeros(a.shape[:-2], dtype=np.int32)
 
 
-eigvalsh_p = Primitive("eigvalsh", cpu=_eigvalsh_cpu, xp=_eigvalsh_fwd)
+# derivatives.yaml: _linalg_eigh (eigenvalues only): gA = V diag(gw) V^H. The primitive did not
+# compute V, so the rule does (linalg.eigvalsh calls eigh_p instead when A requires grad, as
+# PyTorch's computes vectors then); through eigh_p the rule stays differentiable.
+def _eigvalsh_vjp(ct, out, A, *, UPLO):
+    return (_eigvalsh_grad(ct[0], eigh_p(A, UPLO=UPLO)[1]),)
+
+
+eigvalsh_p = Primitive("eigvalsh", cpu=_eigvalsh_cpu, xp=_eigvalsh_fwd, vjp=_eigvalsh_vjp,
+                       saves=(0,))

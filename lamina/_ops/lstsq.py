@@ -11,7 +11,9 @@ import math
 import numpy as np
 
 from .._core import _lstsq
+from ._rules import unbroadcast
 from .primitive import Primitive
+from .svd import svd_ex_p
 
 
 def batch_offsets(arr, batch, core=2):
@@ -105,4 +107,52 @@ def _lstsq_xp(xp, A, B, *, rcond, driver):
     return x, res, rank, sv, xp.zeros(batch, np.int32)
 
 
-lstsq_p = Primitive("lstsq", cpu=_lstsq_cpu, xp=_lstsq_xp)
+# PyTorch's linalg_lstsq_backward: the solution X = pinv(A) B is differentiated through the
+# pseudo-inverse (pinv_backward, Golub and Pereyra 1973), the residuals L = sum |A X - B|^2 as if
+# X were fixed (Danskin): gA += 2 (gL r) X^H, gB -= 2 gL r, r = A X - B. Rank, singular values
+# and info carry no derivative. Reads A, B and X.
+def _lstsq_vjp(ct, out, A, B, *, rcond, driver):
+    gX, gL = ct[0], ct[1]
+    X = out[0]
+    gA = gB = None
+    if gX is not None:
+        pinvA = _pinv(A)
+        gA = _pinv_vjp(gX @ B.mH, pinvA, A)
+        gB = pinvA.mH @ gX
+    if gL is not None and gL._data.size:
+        r = A @ X - B
+        gL = gL.unsqueeze(-2)
+        gA_L, gB_L = 2 * (gL * r) @ X.mH, -2 * gL * r
+        gA = gA_L if gA is None else gA + gA_L
+        gB = gB_L if gB is None else gB + gB_L
+    if gA is None:
+        return None, None
+    return unbroadcast(gA, A), unbroadcast(gB, B)
+
+
+def _pinv(A):
+    """PyTorch's linalg.pinv at its default tolerance (singular values below max(m, n) eps times
+    the largest are dropped), from svd_ex_p so that the rule stays differentiable."""
+    U, S, Vh, _ = svd_ex_p(A, full_matrices=False, compute_uv=True)
+    m, n = A._data.shape[-2:]
+    keep = (S > S[..., :1] * (max(m, n) * np.finfo(S._data.dtype).eps)).to(S.dtype)
+    inverse = keep / (S + (1 - keep))
+    return (Vh.mH * inverse.unsqueeze(-2)) @ U.mH
+
+
+def _pinv_vjp(g, pinvA, A):
+    """PyTorch's pinv_backward: the gradient reaching A through pinv(A)."""
+    m, n = A._data.shape[-2:]
+    pinvAh, gh = pinvA.mH, g.mH
+    if m <= n:
+        K = gh @ pinvA
+        KpinvAh = K @ pinvAh
+        return (-(pinvA @ K).mH + KpinvAh - (A @ pinvA) @ KpinvAh
+                + (pinvAh @ pinvA) @ (gh - K @ A))
+    K = pinvA @ gh
+    pinvAhK = pinvAh @ K
+    return (-(K @ pinvA).mH + (gh - A @ K) @ pinvA @ pinvAh + pinvAhK
+            - pinvAhK @ pinvA @ A)
+
+
+lstsq_p = Primitive("lstsq", cpu=_lstsq_cpu, xp=_lstsq_xp, vjp=_lstsq_vjp, saves=(0, 1, "out"))

@@ -17,6 +17,10 @@ import math
 import numpy as np
 
 from .._core import _qr
+from ._rules import not_implemented
+from .cholesky import triangular_solve_p
+from .creation import eye
+from .joining import cat, stack
 from .primitive import Primitive
 
 
@@ -68,7 +72,45 @@ def _qr_fwd(xp, a, *, mode):
     return tuple(xp.linalg.qr(a, mode=mode))
 
 
-qr_p = Primitive("qr", cpu=_qr_cpu, xp=_qr_fwd)
+# PyTorch's linalg_qr_backward (FunctionsManual.cpp): with X = gR R^H - Q^H gQ,
+# m >= n: gA = (gQ + Q syminvadj(triu(X))) R^-H, syminvadj(Y) = Y + Y^H - Re diag(Y);
+# m < n: gA = [Q trilImInvAdjSkew(-X) R_1^-H, 0] + Q gR, trilImInvAdjSkew(Y) = tril(Y - Y^H)
+# with half its (imaginary) diagonal; R_1 = R's leading m x m block. Reads only Q and R.
+def _qr_vjp(ct, out, A, *, mode):
+    if mode == "r":
+        raise RuntimeError("The derivative of linalg.qr depends on Q, which is not computed when "
+                           "mode='r'. Please use linalg.qr(A, mode='reduced') if you are going to "
+                           "differentiate through linalg.qr.")
+    gQ, gR = ct
+    Q, R = out
+    m, n = A._data.shape[-2:]
+    if mode == "complete" and m > n:
+        raise RuntimeError("The QR decomposition is not differentiable when mode='complete' and "
+                           "nrows > ncols.")
+    if gQ is None:
+        X = gR @ R.mH
+    else:
+        X = -(Q.mH @ gQ) if gR is None else gR @ R.mH - Q.mH @ gQ
+    if m >= n:
+        X = X.triu()
+        gA = Q @ (X + X.mH - X.diagonal(0, -2, -1).real.diag_embed())
+        if gQ is not None:
+            gA = gA + gQ
+        return (_solve_right_adjoint(R, gA),)
+    Y = X.mH - X
+    gA = Q @ (Y.tril() - 0.5 * Y.diagonal(0, -2, -1).diag_embed())
+    gA = _solve_right_adjoint(R[..., :m], gA)
+    gA = cat([gA, gA.new_zeros(gA._data.shape[:-1] + (n - m,))], -1)
+    return (gA if gR is None else gA + Q @ gR,)
+
+
+def _solve_right_adjoint(R, B):
+    """B R^-H for upper triangular R (a triangular solve, X R^H = B)."""
+    return triangular_solve_p(R.mH, B, upper=False, left=False, unitriangular=False,
+                              transpose=False)
+
+
+qr_p = Primitive("qr", cpu=_qr_cpu, xp=_qr_fwd, vjp=_qr_vjp, saves=("out",))
 
 
 # geqrf: LAPACK's own output, which householder_product and ormqr consume. A primitive because
@@ -84,11 +126,12 @@ def _geqrf_fwd(xp, a):
     return h.swapaxes(-1, -2), tau
 
 
-geqrf_p = Primitive("geqrf", cpu=_geqrf_cpu, xp=_geqrf_fwd)
+geqrf_p = Primitive("geqrf", cpu=_geqrf_cpu, xp=_geqrf_fwd, vjp=not_implemented("geqrf"),
+                    saves=())
 
 
 # householder_product: ?orgqr, the explicit Q of (reflectors, tau); a primitive for the kernel
-# call (its derivative is PyTorch's householder_product_backward, in issue 6).
+# call.
 def _householder_product_cpu(a, tau):
     *batch, m, n = a.shape
     k = tau.shape[-1]
@@ -96,7 +139,50 @@ def _householder_product_cpu(a, tau):
     return _matrices(out, tuple(batch))
 
 
-householder_product_p = Primitive("householder_product", cpu=_householder_product_cpu)
+# Q = H_1 ... H_k I_{m,n} with H_i = I - tau_i v_i v_i^H; gradients by reverse mode through
+# that product (_reflectors_vjp). The same numbers as PyTorch's householder_product_backward.
+def _householder_product_vjp(ct, out, A, tau):
+    return _reflectors_vjp(ct, A, tau)
+
+
+def _reflectors_vjp(G, A, tau):
+    """(gA, gtau) for the cotangent G of Q's first G.shape[-1] columns, Q = H_1 ... H_k.
+
+    With P_i = H_1 ... H_{i-1}, S_i = H_{i+1} ... H_k I_{m,cols} and M_i = P_i^H G S_i^H,
+    <G, dQ> = <M_i, dH_i>, which gives gtau_i = -v_i^H M_i v_i and
+    gv_i = -(conj(tau_i) M_i + tau_i M_i^H) v_i, kept below the diagonal (v_i's unit entry and
+    the zeros above it are fixed; the upper triangle of A is not read)."""
+    m, n = A._data.shape[-2:]
+    k, cols = tau._data.shape[-1], G._data.shape[-1]
+    if k == 0:
+        return A.new_zeros(A._data.shape), tau.new_zeros(tau._data.shape)
+    V = A[..., :k].tril(-1) + eye(m, k, dtype=A.dtype)
+    vs = [V[..., :, i] for i in range(k)]
+    ident = eye(m, dtype=A.dtype)
+    Hs = [ident - tau[..., i, None, None] * (v.unsqueeze(-1) * v.conj().unsqueeze(-2))
+          for i, v in enumerate(vs)]
+    rights = [None] * k
+    right = eye(m, cols, dtype=A.dtype)
+    for i in reversed(range(k)):
+        rights[i] = right
+        right = Hs[i] @ right
+    left = G                         # P_i^H G, advanced by H_i^H
+    gvs, gtaus = [], []
+    for i, v in enumerate(vs):
+        M = left @ rights[i].mH
+        Mv = M @ v.unsqueeze(-1)
+        gtaus.append(-(v.conj().unsqueeze(-2) @ Mv)[..., 0, 0])
+        gvs.append((-(tau[..., i, None, None].conj() * Mv)
+                    - tau[..., i, None, None] * (M.mH @ v.unsqueeze(-1)))[..., 0])
+        left = Hs[i].mH @ left
+    gA = stack(gvs, -1).tril(-1)
+    if k < n:
+        gA = cat([gA, gA.new_zeros(gA._data.shape[:-1] + (n - k,))], -1)
+    return gA, stack(gtaus, -1)
+
+
+householder_product_p = Primitive("householder_product", cpu=_householder_product_cpu,
+                                  vjp=_householder_product_vjp)
 
 
 # ormqr: op(Q) C or C op(Q) without forming Q (?ormqr, O(mnk) instead of O(m^2 n)); a primitive
@@ -109,4 +195,17 @@ def _ormqr_cpu(a, tau, c, *, left, transpose):
     return _matrices(out, tuple(batch))
 
 
-ormqr_p = Primitive("ormqr", cpu=_ormqr_cpu)
+# PyTorch's ormqr_backward, by the product rule: out = op(Q) C (or C op(Q)) gives C the
+# cotangent through op(Q)^H (ormqr itself with `transpose` flipped) and Q the outer product of
+# ct and C, which _reflectors_vjp takes back to the reflectors and tau.
+def _ormqr_vjp(ct, out, A, tau, C, *, left, transpose):
+    gC = ormqr_p(A, tau, ct, left=left, transpose=not transpose)
+    if left:
+        gQ = C @ ct.mH if transpose else ct @ C.mH
+    else:
+        gQ = ct.mH @ C if transpose else C.mH @ ct
+    gA, gtau = _reflectors_vjp(gQ, A, tau)
+    return gA, gtau, gC
+
+
+ormqr_p = Primitive("ormqr", cpu=_ormqr_cpu, vjp=_ormqr_vjp)

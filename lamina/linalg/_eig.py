@@ -8,6 +8,7 @@ eigenvalues (PyTorch's MKL build does so for infinity; for NaN it returns arbitr
 """
 
 from .._core import dtype as _dt
+from .._core._tensor import is_grad_enabled as _is_grad_enabled
 from .._ops import _checks as _opchecks
 from .._ops.eig import NONFINITE as _NONFINITE
 from .._ops.eig import eig_ex_p as _eig_ex_p
@@ -60,7 +61,11 @@ def eig(A, *, out=None):
 
 def eigvals(A, *, out=None):
     _check_input("linalg_eigvals", "linalg.eigvals", A)
-    w, info = _eig_ex_p(A, compute_v=False)
+    if A.requires_grad and _is_grad_enabled():
+        # As PyTorch: the backward needs the eigenvectors, so compute them now.
+        w, _, info = _eig_ex_p(A, compute_v=True)
+    else:
+        w, info = _eig_ex_p(A, compute_v=False)
     _raise_if_failed("linalg.eigvals", info)
     _check_out("linalg_eigvals", "linalg.eigvals", out, w, ("eigenvalues",))
     return _finish_out(w, out)

@@ -7,6 +7,7 @@ returns NaN, depending on where the NaN sits); a LAPACK convergence failure rais
 naming the batch element, as PyTorch does.
 """
 
+from .._core._tensor import is_grad_enabled as _is_grad_enabled
 from .._ops import eigh as _eigh
 from .._ops._checks import check_tensor as _check_tensor
 from .._ops.return_types import return_types as _return_types
@@ -39,7 +40,12 @@ def eigh(A, UPLO="L", *, out=None):
 
 
 def eigvalsh(A, UPLO="L", *, out=None):
-    w, info = _eigh.eigvalsh_p(A, UPLO=_checked("linalg_eigvalsh", A, UPLO))
+    UPLO = _checked("linalg_eigvalsh", A, UPLO)
+    if A.requires_grad and _is_grad_enabled():
+        # As PyTorch: the backward needs the eigenvectors, so compute them now.
+        w, _, info = _eigh.eigh_p(A, UPLO=UPLO)
+    else:
+        w, info = _eigh.eigvalsh_p(A, UPLO=UPLO)
     _raise(info)
     return _finish_exact(w, out, "linalg_eigvalsh")
 

@@ -88,6 +88,9 @@ def lstsq(input, b, rcond=None, *, driver=None, out=None):
     if rcond is None:   # machine precision of A's (real) dtype times the larger dim
         rcond = float(np.finfo(A.dtype.to_real().np).eps) * max(m, n)
     solution, residuals, rank, sv, info = _lstsq_p(A, B, rcond=rcond, driver=driver)
+    # PyTorch's singular values carry no derivative (output_differentiability in its
+    # derivatives.yaml); the tape marks every floating output, so detach them here.
+    sv = sv.detach()
     info = info.numpy()
     # PyTorch names the batch element only when there is more than one.
     _raise_if_info(_NAME, info if info.size != 1 else info.reshape(()), _not_full_rank)

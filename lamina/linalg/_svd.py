@@ -10,6 +10,7 @@ matrices in place of U and V.
 
 from .._core import dtype as _dt
 from .._core._tensor import TensorBase as _TensorBase
+from .._core._tensor import is_grad_enabled as _is_grad_enabled
 from .._ops import _checks as _opchecks
 from .._ops.creation import zeros as _zeros
 from .._ops.mutation import finish_out as _finish_out
@@ -86,9 +87,18 @@ def svd(A, full_matrices=True, *, driver=None, out=None):
     return _finish_out(result, out)
 
 
+def _values(A):
+    """(S, info), with the vectors computed and dropped when A requires grad: the backward
+    needs them (PyTorch's svdvals does the same)."""
+    if A.requires_grad and _is_grad_enabled():
+        _, S, _, info = _svd_ex_p(A, full_matrices=False, compute_uv=True)
+        return S, info
+    return _svd_ex_p(A, full_matrices=False, compute_uv=False)
+
+
 def svdvals(A, *, driver=None, out=None):
     _check_input("linalg_svdvals", A, "A", driver)
-    S, info = _svd_ex_p(A, full_matrices=False, compute_uv=False)
+    S, info = _values(A)
     raise_if_info("linalg.svd", info.numpy(), _svd_message)
     _check_out("linalg_svdvals", out, S)
     return _finish_out(S, out)
@@ -103,7 +113,7 @@ def _svd(input, some=True, compute_uv=True, *, out=None):
         U, S, Vh, info = _svd_ex_p(input, full_matrices=not some, compute_uv=True)
         V = Vh.mH
     else:
-        S, info = _svd_ex_p(input, full_matrices=False, compute_uv=False)
+        S, info = _values(input)
         *batch, m, n = input.shape
         U = _zeros(*batch, m, m, dtype=input.dtype)
         V = _zeros(*batch, n, n, dtype=input.dtype).mT   # column-major, as PyTorch's

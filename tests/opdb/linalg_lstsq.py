@@ -163,6 +163,8 @@ def _errors():
     ]
 
 
+# grad: lstsq's singular values are floating but carry no derivative (as PyTorch's), which the
+# sweep's finite differences cannot tell apart; test_autograd_linalg_spectral.py checks it.
 OPS = [
     OpInfo("linalg.lstsq", lm.linalg.lstsq, lstsq_ref, _samples, dtypes=FLOAT_AND_COMPLEX,
            tol=TOL, errors=_errors),
