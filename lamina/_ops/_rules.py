@@ -33,3 +33,16 @@ def not_implemented(name):
     def vjp(ct, out, *args, **params):
         raise NotImplementedError(f"the derivative for '{name}' is not implemented.")
     return vjp
+
+
+def pieces_into_zeros(cts, x, view):
+    """The transpose of a view op with several outputs (unbind, split): each piece's cotangent
+    `cts[i]` added into the region `view(g, i)` of a zero tensor `g` shaped like `x`; a missing
+    (None) one adds nothing. Adding rather than copying keeps pieces that overlap right."""
+    g = None
+    for i, ct in enumerate(cts):
+        if ct is not None:
+            if g is None:
+                g = ct.new_zeros(x._data.shape)
+            view(g, i).add_(ct)
+    return g
