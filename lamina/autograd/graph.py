@@ -162,13 +162,16 @@ class PrimitiveNode(Node):
         super().__init__(
             tuple(edge(a) if isinstance(a, TensorBase) else (None, 0) for a in args),
             tuple(_meta(a) if isinstance(a, TensorBase) else None for a in args))
-        self._args = args
         self._params = params
         self._single = single
         self._n_outputs = len(outs)
         saves = self.prim.saves
         if saves is None:
             saves = () if self.prim.jvp is LINEAR else range(len(args))
+        # An input the rule reads only the shape of is held as a stand-in around its array of
+        # now: an in-place metadata change of the input (t_, squeeze_, ...) must not reach it.
+        self._args = tuple(_stand_in(a) if i not in saves and isinstance(a, TensorBase) else a
+                           for i, a in enumerate(args))
         # index -> (the tensor's shared Version object, the version when saved)
         self._versions = {i: _version(args[i]) for i in saves
                           if i != "out" and isinstance(args[i], TensorBase)}
@@ -228,6 +231,12 @@ class PrimitiveNode(Node):
             t.grad_fn = self
             t._output_nr = i
         return t
+
+
+def _stand_in(t):
+    s = wrap(t._data)
+    s._requires_grad = t._requires_grad
+    return s
 
 
 def _version(t):
