@@ -20,7 +20,8 @@ import numpy as np
 from .._core import dtype as dt
 from .._core._tensor import TensorBase, canonical_dim, dtype_of
 from ._checks import broadcast_error, checked_scalar, torch_type_name
-from .elementwise import mul
+from ._rules import into_zeros, not_implemented, unbroadcast
+from .elementwise import _wants, mul
 from .mutation import finish_out, write_inplace
 from .primitive import LINEAR, Primitive
 from .shape import clone
@@ -65,13 +66,37 @@ def _index_mul_fwd(xp, x, values, *arrays, at):
     return out
 
 
+def _basic_index_vjp(ct, out, x, *, key):
+    return (into_zeros(ct, x, lambda g: basic_index_p(g, key=key)),)
+
+
+def _index_vjp(ct, out, x, *arrays, at):
+    # Elements read more than once get the sum of their cotangents: accumulate into zeros.
+    g = index_put_p(ct.new_zeros(x._data.shape), ct, *arrays, at=at, accumulate=True)
+    return (g,) + (None,) * len(arrays)
+
+
+def _index_put_vjp(ct, out, x, values, *arrays, at, accumulate):
+    # derivatives.yaml: index_put: self gets grad with the written positions zeroed (all of it
+    # when accumulating); values get grad.index(indices), even where duplicates overwrite.
+    gx = gv = None
+    if _wants(x):
+        gx = ct if accumulate else index_put_p(ct, ct.new_zeros(()), *arrays, at=at,
+                                               accumulate=False)
+    if _wants(values):
+        gv = unbroadcast(index_p(ct, *arrays, at=at), values)
+    return (gx, gv) + (None,) * len(arrays)
+
+
 # Index arrays are data: the rules see them as constant inputs, so each op is linear in the
 # tensor(s) it reads or writes. index_mul (a product) is not.
-basic_index_p = Primitive("basic_index", xp=_basic_index_fwd, jvp=LINEAR, view=True)
-index_p = Primitive("index", xp=_index_fwd, jvp=LINEAR)
-index_put_p = Primitive("index_put", xp=_index_put_fwd, jvp=LINEAR)
-# A primitive because no composition of the others multiplies duplicates together.
-index_mul_p = Primitive("index_mul", xp=_index_mul_fwd)
+basic_index_p = Primitive("basic_index", xp=_basic_index_fwd, vjp=_basic_index_vjp, jvp=LINEAR,
+                          view=True)
+index_p = Primitive("index", xp=_index_fwd, vjp=_index_vjp, jvp=LINEAR)
+index_put_p = Primitive("index_put", xp=_index_put_fwd, vjp=_index_put_vjp, jvp=LINEAR)
+# A primitive because no composition of the others multiplies duplicates together. Only
+# scatter(reduce="multiply") calls it, which PyTorch does not differentiate.
+index_mul_p = Primitive("index_mul", xp=_index_mul_fwd, vjp=not_implemented("scatter"))
 
 
 # -- shared checks --------------------------------------------------------------------------------
@@ -88,6 +113,12 @@ def _scalar(value, d, *, half_to_inf=False):
     if isinstance(value, numbers.Integral) and not -2**63 <= value < 2**63:
         raise ValueError("Overflow when unpacking long long")
     return checked_scalar(value, d, half_to_inf=half_to_inf)
+
+
+def fill_value(value, input):
+    """A 0-dim tensor value that requires grad, in input's dtype, for the fill ops that PyTorch
+    differentiates in their value (index_fill, masked_fill); checked by the caller."""
+    return value if value.dtype is input.dtype else value.to(input.dtype)
 
 
 def _index_array(name, index, dtypes=(dt.int64, dt.int32)):
@@ -208,11 +239,12 @@ def index_fill(input, dim, index, value):
     """`input` with the slices along `dim` at `index` set to `value`."""
     dim = canonical_dim(dim, input.ndim)
     d = dtype_of(input._data)
+    tensor = None
     if isinstance(value, TensorBase):
         if value.ndim:
             raise RuntimeError(f"index_fill_ only supports a 0-dimensional value tensor, but got "
                                f"tensor with {value.ndim} dimension(s).")
-        value = value.item()
+        tensor, value = value, value.item()
     if isinstance(value, complex) and d.category != dt.COMPLEX:
         raise RuntimeError("index_fill_(): Converting complex Scalar to non-complex type is not "
                            "supported")
@@ -226,6 +258,11 @@ def index_fill(input, dim, index, value):
     bad = _first_bad(idx, -size, size)  # index_fill, unlike its siblings, wraps negative indices
     if bad is not None:
         raise IndexError(f"index {bad} is out of bounds for dimension {dim} with size {size}")
+    if tensor is not None and tensor._requires_grad:
+        # derivatives.yaml (index_fill.int_Tensor): the value's gradient sums each filled slice
+        # once, so fill through the distinct (wrapped) indices; the result is the same.
+        v = fill_value(tensor, input)
+        idx = np.unique(np.where(idx < 0, idx + size, idx))
     return index_put_p(input, v, idx.reshape(-1), at=(dim,), accumulate=False)
 
 

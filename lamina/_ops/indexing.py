@@ -17,11 +17,14 @@ import numpy as np
 from .._core import dtype as dt
 from .._core._tensor import TensorBase, dtype_of, result_type_of
 from ._checks import LEGACY_NAMES, broadcast_shape, torch_type_name
+from ._rules import unbroadcast
+from .elementwise import _wants
 from .gather_scatter import METHODS as _ALONG_METHODS
 from .gather_scatter import (
     _first_bad,
     _scalar,
     basic_index_p,
+    fill_value,
     gather,
     index_add,
     index_fill,
@@ -58,8 +61,18 @@ def _nonzero_fwd(xp, x):
     return xp.argwhere(x)
 
 
-# The condition is data, so where is linear in the two tensors it picks from.
-where_p = Primitive("where", xp=_where_fwd, jvp=LINEAR, batch=ELEMENTWISE)
+def _where_vjp(ct, out, condition, a, b):
+    # Each branch gets the cotangent where it was picked, summed down to its own shape.
+    zero = ct.new_zeros(())
+    ga = unbroadcast(where_p(condition, ct, zero), a) if _wants(a) else None
+    gb = unbroadcast(where_p(condition, zero, ct), b) if _wants(b) else None
+    return (None, ga, gb)
+
+
+# The condition is data, so where is linear in the two tensors it picks from; its rule reads
+# the condition only.
+where_p = Primitive("where", xp=_where_fwd, vjp=_where_vjp, jvp=LINEAR, batch=ELEMENTWISE,
+                    saves=(0,))
 nonzero_p = Primitive("nonzero", xp=_nonzero_fwd, vjp=NONDIFF, jvp=NONDIFF)
 
 
@@ -312,8 +325,10 @@ def _index_put(self, arrays, at, values, accumulate, one_mask):
     """index_put's result after PyTorch's checks on `values` and on the index bounds."""
     d = dtype_of(self._data)
     if isinstance(values, TensorBase) and one_mask and not accumulate and values.numel() == 1:
-        # PyTorch hands one mask and one value to masked_fill_, which converts any dtype.
-        values = _scalar(values.item(), d)
+        # PyTorch hands one mask and one value to masked_fill_, which converts any dtype (and
+        # differentiates in a value that requires grad).
+        v = _scalar(values.item(), d)
+        values = fill_value(values.reshape(()), self) if values._requires_grad else v
     data = values._data if isinstance(values, TensorBase) else values
     vshape = data.shape
     shape = self._data.shape or (1,)
@@ -376,8 +391,9 @@ def masked_fill_(self, mask, value):
 
 
 def _mask_value(name, input, mask, value, inplace):
-    """masked_fill's value as a 0-dim array of input's dtype, after PyTorch's checks in its order
-    (the out-of-place op broadcasts first; the in-place one checks the value and mask first)."""
+    """masked_fill's value as a 0-dim array of input's dtype (a tensor if it requires grad),
+    after PyTorch's checks in its order (the out-of-place op broadcasts first; the in-place one
+    checks the value and mask first)."""
     if not isinstance(value, (TensorBase, numbers.Number, np.number, np.bool_)):
         raise TypeError(f"{name}(): argument 'value' must be Number or Tensor, not "
                         f"{_type_name(value)}")
@@ -396,8 +412,11 @@ def _mask_value(name, input, mask, value, inplace):
         if full != shape:
             raise RuntimeError(f"output with shape {list(shape)} doesn't match the broadcast "
                                f"shape {list(full)}")
-    return _scalar(value.item() if isinstance(value, TensorBase) else value,
-                   dtype_of(input._data))
+    if not isinstance(value, TensorBase):
+        return _scalar(value, dtype_of(input._data))
+    v = _scalar(value.item(), dtype_of(input._data))
+    # PyTorch differentiates masked_fill in a tensor value: keep one that requires grad.
+    return fill_value(value, input) if value._requires_grad else v
 
 
 def masked_select(input, mask, *, out=None):

@@ -10,9 +10,10 @@ import operator
 from .._core import dtype as dt
 from .._core._tensor import TensorBase, canonical_dim, result_type_of
 from ._checks import torch_type_name
+from ._rules import pieces_into_zeros
 from .mutation import finish_out
 from .primitive import LINEAR, Primitive
-from .shape import view_p
+from .shape import slice_p, view_p
 
 
 def _skipped(a):
@@ -33,8 +34,26 @@ def _split_fwd(xp, a, *, dim, bounds):
     return tuple(a[lead + (slice(start, stop),)] for start, stop in bounds)
 
 
-cat_p = Primitive("cat", xp=_cat_fwd, jvp=LINEAR)
-split_p = Primitive("split", xp=_split_fwd, jvp=LINEAR, view=True)
+def _cat_vjp(ct, out, *tensors, dim, dtype):
+    # Each input's cotangent is its slice of ct; a skipped 1-D empty input's is empty (PyTorch's).
+    grads, start = [], 0
+    for x in tensors:
+        if _skipped(x._data):
+            grads.append(ct.new_zeros((0,)) if x._requires_grad else None)
+            continue
+        stop = start + x._data.shape[dim]
+        grads.append(slice_p(ct, dim=dim, start=start, stop=stop) if x._requires_grad else None)
+        start = stop
+    return tuple(grads)
+
+
+def _split_vjp(ct, out, x, *, dim, bounds):
+    return (pieces_into_zeros(ct, x, lambda g, i: slice_p(g, dim=dim, start=bounds[i][0],
+                                                          stop=bounds[i][1])),)
+
+
+cat_p = Primitive("cat", xp=_cat_fwd, vjp=_cat_vjp, jvp=LINEAR)
+split_p = Primitive("split", xp=_split_fwd, vjp=_split_vjp, jvp=LINEAR, view=True)
 
 
 # -- joining --------------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from .._core._tensor import (
 )
 from . import unary
 from ._checks import LEGACY_NAMES, broadcast_shape, torch_type_name
-from ._rules import unbroadcast
+from ._rules import into_zeros, pieces_into_zeros, unbroadcast
 from .mutation import finish_out, write_inplace
 from .primitive import LINEAR, NONDIFF, Primitive
 
@@ -125,37 +125,82 @@ def _reshape_fwd(xp, a, *, shape):
     return xp.array(a, order="C", copy=True).reshape(shape)
 
 
-# Views.
+# Views. A view's VJP writes the cotangent into the region it selects of zeros (`into_zeros`).
 def _reshape_vjp(ct, out, x, *, shape):
     return (ct.reshape(x._data.shape),)
 
 
+def _permute_vjp(ct, out, x, *, dims):
+    inverse = tuple(sorted(range(len(dims)), key=dims.__getitem__))
+    return (permute_p(ct, dims=inverse),)
+
+
+def _slice_vjp(ct, out, x, *, dim, start, stop):
+    return (into_zeros(ct, x, lambda g: slice_p(g, dim=dim, start=start, stop=stop)),)
+
+
+def _select_vjp(ct, out, x, *, dim, index):
+    return (into_zeros(ct, x, lambda g: select_p(g, dim=dim, index=index)),)
+
+
+def _unbind_vjp(ct, out, x, *, dim):
+    return (pieces_into_zeros(ct, x, lambda g, i: select_p(g, dim=dim, index=i)),)
+
+
+def _diagonal_vjp(ct, out, x, *, offset, dim1, dim2):
+    return (into_zeros(ct, x, lambda g: diagonal_p(g, offset=offset, dim1=dim1, dim2=dim2)),)
+
+
 view_p = Primitive("view", cpu=view_array, xp=_view_fwd, vjp=_reshape_vjp, jvp=LINEAR, view=True)
-view_dtype_p = Primitive("view_dtype", xp=_view_dtype_fwd, view=True)
+# derivatives.yaml: view.dtype has output_differentiability [False]; its result never requires
+# grad, whatever the dtypes.
+view_dtype_p = Primitive("view_dtype", xp=_view_dtype_fwd, vjp=NONDIFF, view=True)
 # The array's own transpose method: np.transpose's Python wrapper costs more than the view.
-permute_p = Primitive("permute", xp=lambda xp, a, *, dims: a.transpose(dims), jvp=LINEAR,
-                      view=True)
+permute_p = Primitive("permute", xp=lambda xp, a, *, dims: a.transpose(dims), vjp=_permute_vjp,
+                      jvp=LINEAR, view=True)
 expand_p = Primitive("expand", xp=lambda xp, a, *, shape: xp.broadcast_to(a, shape),
                      vjp=lambda ct, out, a, *, shape: (unbroadcast(ct, a),), jvp=LINEAR,
                      view=True)
-slice_p = Primitive("slice", xp=_slice_fwd, jvp=LINEAR, view=True)
-select_p = Primitive("select", xp=_select_fwd, jvp=LINEAR, view=True)
+slice_p = Primitive("slice", xp=_slice_fwd, vjp=_slice_vjp, jvp=LINEAR, view=True)
+select_p = Primitive("select", xp=_select_fwd, vjp=_select_vjp, jvp=LINEAR, view=True)
 # One call for all the slices, rather than one select per element: iteration goes through it.
-unbind_p = Primitive("unbind", xp=_unbind_fwd, jvp=LINEAR, view=True)
-diagonal_p = Primitive("diagonal", xp=_diagonal_fwd, jvp=LINEAR, view=True)
+unbind_p = Primitive("unbind", xp=_unbind_fwd, vjp=_unbind_vjp, jvp=LINEAR, view=True)
+diagonal_p = Primitive("diagonal", xp=_diagonal_fwd, vjp=_diagonal_vjp, jvp=LINEAR, view=True)
 # The alias where gradients stop: a primitive so that transforms see the cut.
 detach_p = Primitive("detach", xp=lambda xp, a: a.view(), vjp=NONDIFF, view=True)
 
+
 # Copies.
-clone_p = Primitive("clone", xp=_clone_fwd, jvp=LINEAR)
+def _repeat_vjp(ct, out, x, *, repeats):
+    # tile lays each output dim out as (repeat, size) in C order: split it so, sum the repeats.
+    shape = (1,) * (len(repeats) - x._data.ndim) + x._data.shape
+    split = tuple(n for pair in zip(repeats, shape) for n in pair)
+    return (ct.reshape(split).sum(tuple(range(0, len(split), 2))).reshape(x._data.shape),)
+
+
+def _roll_vjp(ct, out, x, *, shifts, dims):
+    back = -shifts if dims is None else tuple(-s for s in shifts)
+    return (roll_p(ct, shifts=back, dims=dims),)
+
+
+# diag_embed puts x on the diagonal that `diagonal` reads with the same parameters.
+def _diag_embed_vjp(ct, out, x, *, offset, dim1, dim2):
+    return (diagonal_p(ct, offset=offset, dim1=dim1, dim2=dim2),)
+
+
+clone_p = Primitive("clone", xp=_clone_fwd, vjp=lambda ct, out, x, *, order: (ct,), jvp=LINEAR)
 # reshape's copying branch: its own primitive so that the result owns its storage (no `_base`).
 reshape_p = Primitive("reshape", xp=_reshape_fwd, vjp=_reshape_vjp, jvp=LINEAR)
-diag_embed_p = Primitive("diag_embed", xp=_diag_embed_fwd, jvp=LINEAR)
-tril_p = Primitive("tril", xp=_tril_fwd, jvp=LINEAR)
-triu_p = Primitive("triu", xp=_triu_fwd, jvp=LINEAR)
-repeat_p = Primitive("repeat", xp=_repeat_fwd, jvp=LINEAR)
-flip_p = Primitive("flip", xp=_flip_fwd, jvp=LINEAR)
-roll_p = Primitive("roll", xp=_roll_fwd, jvp=LINEAR)
+diag_embed_p = Primitive("diag_embed", xp=_diag_embed_fwd, vjp=_diag_embed_vjp, jvp=LINEAR)
+# A triangle masks elements out, and so does its transpose.
+tril_p = Primitive("tril", xp=_tril_fwd, jvp=LINEAR,
+                   vjp=lambda ct, out, x, *, diagonal: (tril_p(ct, diagonal=diagonal),))
+triu_p = Primitive("triu", xp=_triu_fwd, jvp=LINEAR,
+                   vjp=lambda ct, out, x, *, diagonal: (triu_p(ct, diagonal=diagonal),))
+repeat_p = Primitive("repeat", xp=_repeat_fwd, vjp=_repeat_vjp, jvp=LINEAR)
+flip_p = Primitive("flip", xp=_flip_fwd, vjp=lambda ct, out, x, *, dims: (flip_p(ct, dims=dims),),
+                   jvp=LINEAR)
+roll_p = Primitive("roll", xp=_roll_fwd, vjp=_roll_vjp, jvp=LINEAR)
 
 
 # -- argument forms -------------------------------------------------------------------------------

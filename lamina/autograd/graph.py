@@ -260,7 +260,26 @@ class PrimitiveNode(Node):
                         for i, a in enumerate(self._outs))
             out = out[0] if self._single else out
         ct = grads[0] if self._single else tuple(grads)
-        return rule(ct, out, *self._args, **self._params)
+        args = self._args
+        for i, m in enumerate(self._input_meta):
+            if m is not None and args[i]._data.shape != m[0]:
+                args = self._stand_ins()
+                break
+        return rule(ct, out, *args, **self._params)
+
+    def _stand_ins(self):
+        """The inputs with any that changed shape in place since recording (t_, squeeze_, ...)
+        replaced by a stand-in of the recorded shape: such an input is unsaved (the change bumped
+        its version, which a saved one would have failed on), so its rule reads only its shape,
+        dtype and requires_grad."""
+        args = list(self._args)
+        for i, m in enumerate(self._input_meta):
+            a = args[i]
+            if m is not None and a._data.shape != m[0]:
+                s = wrap(np.broadcast_to(np.zeros((), m[1]), m[0]))
+                s._requires_grad = a._requires_grad
+                args[i] = s
+        return tuple(args)
 
     def _saved_output(self, array, i, create_graph):
         t = wrap(array)

@@ -12,7 +12,7 @@ import lamina as lm
 from opdb import ErrorInput, OpInfo, Sample
 from opdb import make_array as _array  # a short name: the samples below use it on most lines
 
-DTYPES = ("bool", "int32", "float32", "float64", "complex64")
+DTYPES = ("bool", "int32", "float32", "float64", "complex64", "complex128")
 
 
 def _index(shape, high, rng):
@@ -51,6 +51,16 @@ def _getitem_samples(dtype, rng):
     yield Sample((_array((0, 3), dtype, rng), (slice(None), I64([2, 0]))), name="empty")
 
 
+def _getitem_grad_samples(dtype, rng):
+    # The forward samples index a (3, 4, 5) array, past gradcheck's size limit: one of each kind
+    # of key on 24 elements instead. Repeated indices accumulate their gradients.
+    x = _array((2, 3, 4), dtype, rng)
+    yield Sample((x, (None, 1, slice(None, None, 2), slice(-3, None))), name="basic")
+    yield Sample((x, (slice(None), I64([2, 0, 2, -1]))), name="repeated")
+    yield Sample((x, (I64([[0], [1]]), slice(1, 3), I64([3, 3, 0]))), name="separated")
+    yield Sample((x, (Ellipsis, _array((3, 4), "bool", rng))), name="mask")
+
+
 def _getitem(t, key):
     return t[key]
 
@@ -85,8 +95,9 @@ def _add_at(out, key, values):
 
 
 # Per dtype: a non-trivial alpha for index_add (none for bool) and a fill value for index_fill.
-_ALPHA = {"int32": -2, "float32": 0.5, "float64": -1.5, "complex64": 1 - 2j}
-_FILL = {"bool": True, "int32": -3, "float32": -2.5, "float64": 7.25, "complex64": 1 - 2j}
+_ALPHA = {"int32": -2, "float32": 0.5, "float64": -1.5, "complex64": 1 - 2j, "complex128": 2 + 1j}
+_FILL = {"bool": True, "int32": -3, "float32": -2.5, "float64": 7.25, "complex64": 1 - 2j,
+         "complex128": -1 + 3j}
 
 
 def _index_add_samples(dtype, rng):
@@ -135,6 +146,14 @@ def _index_fill_samples(dtype, rng):
                  name="tensorvalue")
     if dtype != "bool":
         yield Sample((_array((3, 4), dtype, rng), 1, I64([-4]), 5), name="intvalue")
+
+
+def _index_fill_grad_samples(dtype, rng):
+    # A tensor value first (the sweep takes four samples): its gradient sums each filled slice
+    # once, however often (or however wrapped) its index repeats.
+    yield Sample((_array((3, 4), dtype, rng), 1, I64([0, -1, 3]), _array((), dtype, rng)),
+                 name="tensorrepeated")
+    yield from _index_fill_samples(dtype, rng)
 
 
 def _index_fill_ref(x, dim, index, value):
@@ -293,6 +312,18 @@ def _index_put_samples(dtype, rng):
                   _array((), dtype, rng)), {"accumulate": True}, name="accumulatemask")
 
 
+def _index_put_grad_samples(dtype, rng):
+    # Broadcast values, a mask and repeated targets, which only accumulate differentiably.
+    yield Sample((_array((3, 4), dtype, rng), (I64([0, -1]),), _array((4,), dtype, rng)),
+                 name="rows")
+    yield Sample((_array((3, 4), dtype, rng), (_array((3, 4), "bool", rng),),
+                  _array((), dtype, rng)), name="mask")
+    yield Sample((_array((3, 4), dtype, rng), (I64([0, 0, -1, 2]),), _array((4, 4), dtype, rng),
+                  True), name="accumulate")
+    yield Sample((_array((3, 4), dtype, rng), (I64([0, 0, 1]), I64([1, 1, -1])),
+                  _array((3,), dtype, rng)), {"accumulate": True}, name="accumulatepairs")
+
+
 def _index_put_ref(x, indices, values, accumulate=False):
     out = x.copy()
     if accumulate:
@@ -309,6 +340,13 @@ def _masked_fill_samples(dtype, rng):
         yield Sample((_array(xs, dtype, rng), _array(ms, "bool", rng), 1), name=f"{xs}-{ms}")
     yield Sample((_array((3, 4), dtype, rng), _array((3, 4), "bool", rng),
                   _array((), dtype, rng)), name="tensorvalue")
+
+
+def _masked_fill_grad_samples(dtype, rng):
+    # A tensor value first (the sweep takes four samples): it gets the sum over the mask.
+    yield Sample((_array((3, 4), dtype, rng), _array((4,), "bool", rng), _array((), dtype, rng)),
+                 name="tensorvalue")
+    yield from _masked_fill_samples(dtype, rng)
 
 
 def _masked_fill_ref(x, mask, value):
@@ -349,6 +387,7 @@ def _argwhere_samples(dtype, rng):
 
 OPS = [
     OpInfo("__getitem__", _getitem, _getitem_ref, _getitem_samples, dtypes=DTYPES,
+           grad_samples=_getitem_grad_samples,
            errors=_errors(
                ((F, 5), IndexError, r"index 5 is out of bounds for dimension 0 with size 3"),
                ((F, (slice(None), I64([4]))), IndexError,
@@ -364,7 +403,7 @@ OPS = [
                 r"not match the shape of the indexed tensor \[3, 4\] at index 0"),
                ((np.array(5.0), 0), IndexError, r"invalid index of a 0-dim tensor"),
                ((F, 1.5), IndexError, r"only integers, slices .* are valid indices \(got float\)"),
-           )),
+           ), grad=True, gradgrad=True),
     OpInfo("index_select", lm.index_select, _index_select_ref, _index_select_samples,
            dtypes=DTYPES, method="index_select",
            errors=_errors(
@@ -374,7 +413,7 @@ OPS = [
                ((F, 0, I64([[0]])), IndexError, r"Index is supposed to be a vector"),
                ((F, 0, np.array([0.0])), RuntimeError, r"Expected dtype int32 or int64"),
                ((F, 2, I64([0])), IndexError, r"Dimension out of range"),
-           )),
+           ), grad=True, gradgrad=True),
     OpInfo("index_add", lm.index_add, _index_add_ref, _index_add_samples, dtypes=DTYPES,
            method="index_add",
            errors=_errors(
@@ -401,8 +440,9 @@ OPS = [
                ((F, 0, I64([0]), F[:1].astype(np.float64)), RuntimeError,
                 r"index_add_\(\): self \(Float\) and source \(Double\) must have the same "
                 r"scalar type"),
-           )),
+           ), grad=True, gradgrad=True),
     OpInfo("index_fill", lm.index_fill, _index_fill_ref, _index_fill_samples, dtypes=DTYPES,
+           grad_samples=_index_fill_grad_samples,
            method="index_fill",
            errors=_errors(
                ((F, 1, I64([4]), 1.0), IndexError,
@@ -420,7 +460,7 @@ OPS = [
                ((F.astype(np.int32), 1, I64([1]), 2**40), RuntimeError,
                 r"value cannot be converted to type int without overflow"),
                ((F, 2, I64([1]), 1.0), IndexError, r"Dimension out of range"),
-           )),
+           ), grad=True, gradgrad=True),
     OpInfo("gather", lm.gather, _gather_ref, _gather_samples, dtypes=DTYPES, method="gather",
            errors=_errors(
                ((F, 1, I64([[4]])), RuntimeError,
@@ -432,7 +472,7 @@ OPS = [
                ((F, 1, I64([0])), RuntimeError, r"Index tensor must have the same number of "
                 r"dimensions as input tensor"),
                ((F, 1, np.array([[0.0]])), RuntimeError, r"Expected dtype int32/int64"),
-           )),
+           ), grad=True, gradgrad=True),
     OpInfo("scatter", lm.scatter, _scatter_ref, _scatter_samples, dtypes=DTYPES, method="scatter",
            errors=_errors(
                ((F, 0, I64([[3]]), F), RuntimeError,
@@ -444,13 +484,13 @@ OPS = [
                 r"dimension 0 and to be no larger size than src \[3, 4\]"),
                ((F, 0, I64([0]), F), RuntimeError,
                 r"Index tensor must have the same number of dimensions as self tensor"),
-           )),
+           ), grad=True, gradgrad=True),
     OpInfo("scatter_add", lm.scatter_add, _scatter_add_ref, _scatter_add_samples, dtypes=DTYPES,
            method="scatter_add",
            errors=_errors(
                ((F, 0, I64([[4]]), F), RuntimeError, r"index 4 is out of bounds for dimension 0"),
                ((F, 0, I64([[0]]), 5.0), TypeError, r"argument 'src' .* must be Tensor"),
-           )),
+           ), grad=True, gradgrad=True),
     OpInfo("take", lm.take, _take_ref, _take_samples, dtypes=DTYPES, method="take",
            errors=_errors(
                ((F, I64([12])), IndexError,
@@ -458,7 +498,7 @@ OPS = [
                ((F, I64([-13])), IndexError, r"tried to access index -13"),
                ((F, np.array([0], np.int32)), RuntimeError, r"Expected a long tensor for index"),
                ((np.zeros(0), I64([0])), IndexError, r"tried to take from an empty tensor"),
-           )),
+           ), grad=True, gradgrad=True),
     OpInfo("put", lm.put, _put_ref, _put_samples, dtypes=DTYPES, method="put",
            errors=_errors(
                ((F, I64([12]), F[0, :1]), IndexError,
@@ -474,7 +514,7 @@ OPS = [
                 r"= Float and source.dtype = Double"),
                ((np.zeros((0,), np.float32), I64([0]), F[0, :1]), IndexError,
                 r"put_\(\): Tried to put elements into an empty tensor"),
-           )),
+           ), grad=True, gradgrad=True),
     OpInfo("take_along_dim", lm.take_along_dim, _take_along_dim_ref, _take_along_dim_samples,
            dtypes=DTYPES, method="take_along_dim",
            errors=_errors(
@@ -493,8 +533,9 @@ OPS = [
                 r"non-singleton dimension 0"),
                ((np.float32(1.0) * np.ones((), np.float32), I64(0), 0), IndexError,
                 r"Dimension specified as 0 but tensor has no dimensions"),
-           )),
+           ), grad=True, gradgrad=True),
     OpInfo("index_put", lm.index_put, _index_put_ref, _index_put_samples, dtypes=DTYPES,
+           grad_samples=_index_put_grad_samples,
            method="index_put",
            errors=_errors(
                ((F, (I64([3]),), F[0]), IndexError,
@@ -521,8 +562,9 @@ OPS = [
                 r"index is out of bounds for dimension with size 0"),
                ((np.ones((), np.float32), (I64([0]),), np.ones((), np.float32)), IndexError,
                 r"too many indices for tensor of dimension 0 \(got 1\)"),
-           )),
+           ), grad=True, gradgrad=True),
     OpInfo("masked_fill", lm.masked_fill, _masked_fill_ref, _masked_fill_samples,
+           grad_samples=_masked_fill_grad_samples,
            dtypes=DTYPES + ("uint8",), method="masked_fill",
            errors=_errors(
                ((F, np.ones((3, 4), np.int32), 1), RuntimeError,
@@ -535,13 +577,13 @@ OPS = [
                 r"value cannot be converted to type uint8_t without overflow"),
                ((F, np.ones(3, bool), 1), RuntimeError,
                 r"The size of tensor a \(3\) must match the size of tensor b \(4\)"),
-           )),
+           ), grad=True, gradgrad=True),
     OpInfo("masked_select", lm.masked_select, _masked_select_ref, _masked_select_samples,
            dtypes=DTYPES, method="masked_select",
            errors=_errors(
                ((F, np.ones(4, np.uint8)), RuntimeError, r"expected BoolTensor for mask"),
                ((F, np.ones(3, bool)), RuntimeError, r"The size of tensor a \(3\) must match"),
-           )),
+           ), grad=True, gradgrad=True),
     OpInfo("where", lm.where, np.where, _where_samples, dtypes=DTYPES,
            errors=_errors(
                ((np.ones(4, np.int32), F, F), RuntimeError,
@@ -549,7 +591,7 @@ OPS = [
                 r"Int"),
                ((np.ones((3, 4), bool), F, np.ones(2, np.float32)), RuntimeError,
                 r"The size of tensor a \(4\) must match the size of tensor b \(2\)"),
-           )),
+           ), grad=True, gradgrad=True),
     OpInfo("nonzero", lm.nonzero, np.argwhere, _nonzero_samples, dtypes=DTYPES,
            method="nonzero"),
     OpInfo("argwhere", lm.argwhere, np.argwhere, _argwhere_samples, dtypes=DTYPES,
