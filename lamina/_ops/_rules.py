@@ -33,3 +33,11 @@ def not_implemented(name):
     def vjp(ct, out, *args, **params):
         raise NotImplementedError(f"the derivative for '{name}' is not implemented.")
     return vjp
+
+
+def zero_grad(ct, x):
+    """The gradient PyTorch gives an input the output is locally constant in (floor, round, a
+    rounded division, sign): zeros shaped like `x`; None when `x` takes no gradient."""
+    if not getattr(x, "_requires_grad", False):
+        return None
+    return ct.new_zeros(x._data.shape)
