@@ -4,9 +4,10 @@ complex parts, and the floating-point predicates.
 Primitive or composite: a function NumPy (or SciPy) computes in one pass over memory is a
 primitive, declared once in the tables below, so it costs one pass and later gets its own
 derivative. A function PyTorch defines as a composition is a composite here too, and gets its
-rules from its parts: square is pow(x, 2) (hence bool -> int64), frac is x - trunc(x), relu is
-clamp_min(x, 0), clamp_min/clamp_max are clamp with one bound, deg2rad/rad2deg multiply by a
-constant, polar is complex(abs * cos(angle), abs * sin(angle)), sign is sgn restricted to reals.
+rules from its parts: square is pow(x, 2) (hence bool -> int64), frac is x - trunc(x),
+clamp_min/clamp_max are clamp with one bound, deg2rad/rad2deg multiply by a constant, polar is
+complex(abs * cos(angle), abs * sin(angle)), sign is sgn restricted to reals. relu computes
+clamp_min(x, 0) but is a primitive for PyTorch's derivative at 0 (see relu_p).
 
 Float-valued functions take bool and integer inputs to the default dtype, as PyTorch's do;
 rounding keeps integer dtypes. NumPy has no conjugate views, so `conj` of a complex tensor is a
