@@ -54,3 +54,11 @@ def pieces_into_zeros(cts, x, view):
                 g = ct.new_zeros(x._data.shape)
             view(g, i).add_(ct)
     return g
+
+
+def zero_grad(ct, x):
+    """The gradient PyTorch gives an input the output is locally constant in (floor, round, a
+    rounded division, sign): zeros shaped like `x`; None when `x` takes no gradient."""
+    if not getattr(x, "_requires_grad", False):
+        return None
+    return ct.new_zeros(x._data.shape)

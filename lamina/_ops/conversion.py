@@ -28,10 +28,17 @@ def _convert_fwd(xp, a, *, dtype):
     return a.astype(dtype.np)
 
 
+def _convert_vjp(ct, out, a, *, dtype):
+    # derivatives.yaml _to_copy_backward: the cotangent cast back to the input's dtype, a complex
+    # one keeping its real part for a real input (the forward's own complex -> real rule).
+    d = a.dtype
+    return (ct if ct.dtype is d else convert_element_type_p(ct, dtype=d),)
+
+
 # A primitive so that autograd can give the cast its own VJP (the cotangent cast back to the
 # input's dtype). The JVP is the same cast applied to the tangent.
-convert_element_type_p = Primitive("convert_element_type", xp=_convert_fwd, jvp=LINEAR,
-                                   batch=ELEMENTWISE)
+convert_element_type_p = Primitive("convert_element_type", xp=_convert_fwd, vjp=_convert_vjp,
+                                   jvp=LINEAR, batch=ELEMENTWISE)
 
 
 def _convert(self, d, copy=False):

@@ -23,7 +23,7 @@ from ._checks import (
     overflow_error,
     torch_type_name,
 )
-from ._rules import unbroadcast
+from ._rules import unbroadcast, zero_grad
 from .mutation import finish_out, inplace_method, write_inplace, write_out
 from .primitive import ELEMENTWISE, LINEAR, NONDIFF, Primitive
 
@@ -194,7 +194,7 @@ def _additive_vjp(sign):
 
 
 def _conj_scalar(x):
-    return x.conjugate() if isinstance(x, complex) else x
+    return x.conjugate() if isinstance(x, (complex, np.complexfloating)) else x
 
 
 def _mul_vjp(ct, out, a, b):
@@ -219,11 +219,67 @@ add_p = Primitive("add", xp=_additive(np.add), vjp=_additive_vjp(1), jvp=LINEAR,
                   batch=ELEMENTWISE)
 sub_p = Primitive("sub", xp=_additive(np.subtract, bools=False), vjp=_additive_vjp(-1),
                   jvp=LINEAR, batch=ELEMENTWISE)
+# a / b: d/da = 1/b, d/db = -(a/b)/b, in derivatives.yaml's order (div.Tensor: stabler higher
+# derivatives). The output is not reused, so an in-place write to it stays legal, as in PyTorch.
+# A rounded quotient is piecewise constant: zero gradients (div.Tensor_mode).
+def _div_vjp(ct, out, a, b, *, rounding_mode=None):
+    if rounding_mode is not None:
+        return zero_grad(ct, a), zero_grad(ct, b)
+    ga = unbroadcast(ct / _conj(b), a) if _wants(a) else None
+    gb = unbroadcast(-ct * _conj(a / b / b), b) if _wants(b) else None
+    return ga, gb
+
+
+def _pow_vjp(ct, out, a, b):
+    ga = unbroadcast(_pow_base_grad(ct, a, b), a) if _wants(a) else None
+    gb = unbroadcast(_pow_exponent_grad(ct, a, b), b) if _wants(b) else None
+    return ga, gb
+
+
+def _pow_base_grad(ct, a, b):
+    """derivatives.yaml pow_backward / pow_backward_self: b * a**(b-1), and 0 wherever b == 0."""
+    if not isinstance(b, TensorBase):
+        return ct.new_zeros(ct._data.shape) if b == 0 else ct * _conj(b * a.pow(b - 1))
+    # Where b == 0 the exponent b - 1 moves to 0, so 0 * a**0 gives PyTorch's 0 without the
+    # 0 * inf of a == 0.
+    return ct * _conj(b * a.pow(b - 1 + (b == 0)))
+
+
+def _pow_exponent_grad(ct, a, b):
+    """derivatives.yaml pow_backward_exponent: a**b * log(a) with a in the result dtype (log of a
+    negative real base is complex for a complex result), and 0 where a == 0 and b is real and
+    >= 0 (the one-sided limit PyTorch takes). a**b is recomputed, not saved: PyTorch's pow with a
+    scalar exponent saves no output, so a later in-place write to it must stay legal."""
+    p = pow_p(a, b)
+    base = a.to(p.dtype) if isinstance(a, TensorBase) else p.new_full((), a)
+    if b.dtype.category == dt.COMPLEX:
+        real_nonneg = (b.real >= 0) & (b.imag == 0)
+    else:
+        real_nonneg = b >= 0
+    # Those zero bases move to 1, whose log is 0: no 0 * -inf.
+    base = base + ((base == 0) & real_nonneg)
+    return ct * _conj(p * base.log())
+
+
+# remainder(a, b) = a - b * floor(a / b) and fmod(a, b) = a - b * trunc(a / b): the quotient is
+# piecewise constant (derivatives.yaml remainder.Tensor, fmod.Tensor).
+def _modulo_vjp(rounding_mode):
+    def vjp(ct, out, a, b):
+        ga = unbroadcast(ct, a) if _wants(a) else None
+        gb = None
+        if _wants(b):
+            gb = unbroadcast(-ct * div_p(a, b, rounding_mode=rounding_mode), b)
+        return ga, gb
+    return vjp
+
+
 mul_p = Primitive("mul", xp=_promoting(np.multiply), vjp=_mul_vjp, batch=ELEMENTWISE)
-div_p = Primitive("div", xp=_div_fwd, batch=ELEMENTWISE)
-pow_p = Primitive("pow", xp=_pow_fwd, batch=ELEMENTWISE)
-remainder_p = Primitive("remainder", xp=_modulo(np.remainder, "remainder_cpu"), batch=ELEMENTWISE)
-fmod_p = Primitive("fmod", xp=_modulo(np.fmod, "fmod_cpu"), batch=ELEMENTWISE)
+div_p = Primitive("div", xp=_div_fwd, vjp=_div_vjp, batch=ELEMENTWISE)
+pow_p = Primitive("pow", xp=_pow_fwd, vjp=_pow_vjp, batch=ELEMENTWISE)
+remainder_p = Primitive("remainder", xp=_modulo(np.remainder, "remainder_cpu"),
+                        vjp=_modulo_vjp("floor"), batch=ELEMENTWISE)
+fmod_p = Primitive("fmod", xp=_modulo(np.fmod, "fmod_cpu"), vjp=_modulo_vjp("trunc"),
+                   batch=ELEMENTWISE)
 
 
 # -- extrema and float-valued binary functions ----------------------------------------------------
@@ -262,16 +318,80 @@ def _lerp_fwd(xp, start, end, weight):
     return xp.where(xp.abs(w) < 0.5, start + w * diff, end - diff * (1 - w)).astype(d, copy=False)
 
 
-maximum_p = Primitive("maximum", xp=_extremum(np.maximum, "maximum"), batch=ELEMENTWISE)
-minimum_p = Primitive("minimum", xp=_extremum(np.minimum, "minimum"), batch=ELEMENTWISE)
-fmax_p = Primitive("fmax", xp=_extremum(np.fmax, "fmax"), batch=ELEMENTWISE)
-fmin_p = Primitive("fmin", xp=_extremum(np.fmin, "fmin"), batch=ELEMENTWISE)
-atan2_p = Primitive("atan2", xp=_float_valued(np.arctan2, "atan2_cpu"), batch=ELEMENTWISE)
-hypot_p = Primitive("hypot", xp=_float_valued(np.hypot, "hypot_cpu", integral=False),
+def _mask(cond, ct):
+    """A boolean condition as 0/1 factors in the cotangent's dtype (a constant: no gradient)."""
+    return cond.to(ct.dtype)
+
+
+# maximum and minimum (derivatives.yaml): the larger (smaller) operand takes the gradient, a tie
+# gives half to each, and a NaN operand (a NaN result) gives it to both.
+def _extremum_vjp(loses):
+    def vjp(ct, out, a, b):
+        tie = _mask(a == b, ct) * 0.5
+        ga = unbroadcast(ct * (1 - _mask(loses(a, b), ct) - tie), a) if _wants(a) else None
+        gb = unbroadcast(ct * (1 - _mask(loses(b, a), ct) - tie), b) if _wants(b) else None
+        return ga, gb
+    return vjp
+
+
+# fmax and fmin (derivatives.yaml): the whole gradient to `a` wherever a is the result, ties
+# included, or b is NaN; to `b` elsewhere.
+def _fextremum_vjp(wins):
+    def vjp(ct, out, a, b):
+        to_a = _mask(wins(a, b) | b.isnan(), ct)
+        ga = unbroadcast(ct * to_a, a) if _wants(a) else None
+        gb = unbroadcast(ct * (1 - to_a), b) if _wants(b) else None
+        return ga, gb
+    return vjp
+
+
+def _atan2_vjp(ct, out, a, b):
+    # derivatives.yaml atan2_backward: (b, -a) / (a^2 + b^2), with 1 / 0 taken as 0 at the origin.
+    denom = a * a + b * b
+    nonzero = denom != 0
+    recip = nonzero / (denom + (denom == 0))
+    ga = unbroadcast(ct * b * recip, a) if _wants(a) else None
+    gb = unbroadcast(ct * -a * recip, b) if _wants(b) else None
+    return ga, gb
+
+
+def _hypot_vjp(ct, out, a, b):
+    ga = unbroadcast(ct * a / out, a) if _wants(a) else None
+    gb = unbroadcast(ct * b / out, b) if _wants(b) else None
+    return ga, gb
+
+
+def _copysign_vjp(ct, out, a, b):
+    # derivatives.yaml copysign_tensor_self_backward: out / a, taken as 0 where a == 0; that
+    # ratio is sgn(a) * sgn(out). The sign source gets zeros.
+    ga = unbroadcast(ct * a.sgn() * out.sgn(), a) if _wants(a) else None
+    return ga, zero_grad(ct, b)
+
+
+def _lerp_vjp(ct, out, start, end, weight):
+    # start + w (end - start): derivatives.yaml lerp.Scalar / lerp.Tensor.
+    w = _conj(weight)
+    gs = unbroadcast(ct * (1 - w), start) if _wants(start) else None
+    ge = unbroadcast(ct * w, end) if _wants(end) else None
+    gw = unbroadcast(ct * _conj(end - start), weight) if _wants(weight) else None
+    return gs, ge, gw
+
+
+maximum_p = Primitive("maximum", xp=_extremum(np.maximum, "maximum"),
+                      vjp=_extremum_vjp(lambda a, b: a < b), batch=ELEMENTWISE)
+minimum_p = Primitive("minimum", xp=_extremum(np.minimum, "minimum"),
+                      vjp=_extremum_vjp(lambda a, b: a > b), batch=ELEMENTWISE)
+fmax_p = Primitive("fmax", xp=_extremum(np.fmax, "fmax"),
+                   vjp=_fextremum_vjp(lambda a, b: a >= b), batch=ELEMENTWISE)
+fmin_p = Primitive("fmin", xp=_extremum(np.fmin, "fmin"),
+                   vjp=_fextremum_vjp(lambda a, b: a <= b), batch=ELEMENTWISE)
+atan2_p = Primitive("atan2", xp=_float_valued(np.arctan2, "atan2_cpu"), vjp=_atan2_vjp,
                     batch=ELEMENTWISE)
+hypot_p = Primitive("hypot", xp=_float_valued(np.hypot, "hypot_cpu", integral=False),
+                    vjp=_hypot_vjp, batch=ELEMENTWISE, saves=(0, 1, "out"))
 copysign_p = Primitive("copysign", xp=_float_valued(np.copysign, "copysign_cpu"),
-                       batch=ELEMENTWISE)
-lerp_p = Primitive("lerp", xp=_lerp_fwd, batch=ELEMENTWISE)
+                       vjp=_copysign_vjp, batch=ELEMENTWISE, saves=(0, "out"))
+lerp_p = Primitive("lerp", xp=_lerp_fwd, vjp=_lerp_vjp, batch=ELEMENTWISE)
 
 
 # -- comparison, logical and bitwise ops: integer or bool results carry no derivative -------------
@@ -375,8 +495,17 @@ def _logical_not_fwd(xp, a):
     return xp.logical_not(a)
 
 
-neg_p = Primitive("neg", xp=_neg_fwd, jvp=LINEAR, batch=ELEMENTWISE)
-abs_p = Primitive("abs", xp=_abs_fwd, batch=ELEMENTWISE)
+def _neg_vjp(ct, out, a):
+    return (-ct,)
+
+
+def _abs_vjp(ct, out, a):
+    # derivatives.yaml abs: ct * sgn(a), also for complex a (sgn = a / |a|, 0 at 0).
+    return (ct * a.sgn(),)
+
+
+neg_p = Primitive("neg", xp=_neg_fwd, vjp=_neg_vjp, jvp=LINEAR, batch=ELEMENTWISE)
+abs_p = Primitive("abs", xp=_abs_fwd, vjp=_abs_vjp, batch=ELEMENTWISE)
 bitwise_not_p = Primitive("bitwise_not", xp=_bitwise_not_fwd, **_NONDIFF)
 logical_not_p = Primitive("logical_not", xp=_logical_not_fwd, **_NONDIFF)
 

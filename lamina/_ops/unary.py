@@ -4,9 +4,10 @@ complex parts, and the floating-point predicates.
 Primitive or composite: a function NumPy (or SciPy) computes in one pass over memory is a
 primitive, declared once in the tables below, so it costs one pass and later gets its own
 derivative. A function PyTorch defines as a composition is a composite here too, and gets its
-rules from its parts: square is pow(x, 2) (hence bool -> int64), frac is x - trunc(x), relu is
-clamp_min(x, 0), clamp_min/clamp_max are clamp with one bound, deg2rad/rad2deg multiply by a
-constant, polar is complex(abs * cos(angle), abs * sin(angle)), sign is sgn restricted to reals.
+rules from its parts: square is pow(x, 2) (hence bool -> int64), frac is x - trunc(x),
+clamp_min/clamp_max are clamp with one bound, deg2rad/rad2deg multiply by a constant, polar is
+complex(abs * cos(angle), abs * sin(angle)), sign is sgn restricted to reals. relu computes
+clamp_min(x, 0) but is a primitive for PyTorch's derivative at 0 (see relu_p).
 
 Float-valued functions take bool and integer inputs to the default dtype, as PyTorch's do;
 rounding keeps integer dtypes. NumPy has no conjugate views, so `conj` of a complex tensor is a
@@ -30,19 +31,144 @@ from ._checks import (
     not_implemented,
     torch_type_name,
 )
-from .elementwise import mul, pow, sub
+from ._rules import unbroadcast, zero_grad
+from .elementwise import _wants, mul, pow, sub
 from .mutation import finish_out, inplace_method, write_inplace
 from .primitive import ELEMENTWISE, LINEAR, NONDIFF, Primitive
 
 # -- float-valued math: one NumPy/CuPy ufunc each --------------------------------------------------
 
-# PyTorch name -> ufunc name (the same in NumPy and CuPy). All take complex inputs.
+# VJPs, from derivatives.yaml. A holomorphic f gets ct * conj(f'(x)) (PyTorch's complex
+# convention); `.conj()` of a real tensor is the tensor itself. Rules that need only the output
+# read `out`, and their tables below save only it, as PyTorch's nodes do.
+_LN2, _LN10 = math.log(2), math.log(10)
+_SQRT_PI = math.sqrt(math.pi)
+
+
+def _sqrt_vjp(ct, out, x):
+    return (ct / (2 * out.conj()),)
+
+
+def _rsqrt_vjp(ct, out, x):
+    return (-0.5 * ct * out.pow(3).conj(),)
+
+
+def _exp_vjp(ct, out, x):
+    return (ct * out.conj(),)
+
+
+def _exp2_vjp(ct, out, x):
+    return (ct * out.conj() * _LN2,)
+
+
+def _expm1_vjp(ct, out, x):
+    return (ct * (out.conj() + 1),)
+
+
+def _log_vjp(ct, out, x):
+    return (ct / x.conj(),)
+
+
+def _log2_vjp(ct, out, x):
+    return (ct / (x.conj() * _LN2),)
+
+
+def _log10_vjp(ct, out, x):
+    return (ct / (x.conj() * _LN10),)
+
+
+def _log1p_vjp(ct, out, x):
+    return (ct / (x + 1).conj(),)
+
+
+def _sin_vjp(ct, out, x):
+    return (ct * x.cos().conj(),)
+
+
+def _cos_vjp(ct, out, x):
+    return (ct * -x.sin().conj(),)
+
+
+def _tan_vjp(ct, out, x):
+    return (ct * (1 + out.pow(2)).conj(),)
+
+
+def _asin_vjp(ct, out, x):
+    return (ct * (-x * x + 1).rsqrt().conj(),)
+
+
+def _acos_vjp(ct, out, x):
+    return (ct * -(-x * x + 1).rsqrt().conj(),)
+
+
+def _atan_vjp(ct, out, x):
+    return (ct / (x * x + 1).conj(),)
+
+
+def _sinh_vjp(ct, out, x):
+    return (ct * x.cosh().conj(),)
+
+
+def _cosh_vjp(ct, out, x):
+    return (ct * x.sinh().conj(),)
+
+
+def _tanh_vjp(ct, out, x):
+    return (ct * (1 - out * out).conj(),)
+
+
+def _asinh_vjp(ct, out, x):
+    return (ct * (x.pow(2) + 1).rsqrt().conj(),)
+
+
+def _acosh_vjp(ct, out, x):
+    # 1 / sqrt(x^2 - 1) on the real domain x >= 1; for complex x the branch needs
+    # 1 / (sqrt(x + 1) sqrt(x - 1)), which differs from it off the real axis.
+    if x.dtype.category == dt.COMPLEX:
+        return (ct * ((x + 1).rsqrt() * (x - 1).rsqrt()).conj(),)
+    return (ct * (x * x - 1).rsqrt(),)
+
+
+def _atanh_vjp(ct, out, x):
+    return (ct / (1 - x.pow(2)).conj(),)
+
+
+def _reciprocal_vjp(ct, out, x):
+    return (-ct * (out * out).conj(),)
+
+
+def _sigmoid_vjp(ct, out, x):
+    return (ct * ((1 - out) * out).conj(),)
+
+
+def _erf_vjp(ct, out, x):
+    return (2 / _SQRT_PI * (-x.pow(2)).exp() * ct,)
+
+
+def _erfc_vjp(ct, out, x):
+    return (-2 / _SQRT_PI * (-x.pow(2)).exp() * ct,)
+
+
+def _erfinv_vjp(ct, out, x):
+    # Recomputes erfinv(x) as PyTorch does (it saves the input, not the output).
+    return (0.5 * _SQRT_PI * x.erfinv().pow(2).exp() * ct,)
+
+
+_OUT = ("out",)
+
+# PyTorch name -> (ufunc name, the same in NumPy and CuPy; VJP; what it saves). All take complex.
 _UFUNCS = {
-    "sqrt": "sqrt", "exp": "exp", "exp2": "exp2", "expm1": "expm1", "log": "log", "log2": "log2",
-    "log10": "log10", "log1p": "log1p", "sin": "sin", "cos": "cos", "tan": "tan",
-    "asin": "arcsin", "acos": "arccos", "atan": "arctan", "sinh": "sinh", "cosh": "cosh",
-    "tanh": "tanh", "asinh": "arcsinh", "acosh": "arccosh", "atanh": "arctanh",
-    "reciprocal": "reciprocal",
+    "sqrt": ("sqrt", _sqrt_vjp, _OUT), "exp": ("exp", _exp_vjp, _OUT),
+    "exp2": ("exp2", _exp2_vjp, _OUT), "expm1": ("expm1", _expm1_vjp, _OUT),
+    "log": ("log", _log_vjp, None), "log2": ("log2", _log2_vjp, None),
+    "log10": ("log10", _log10_vjp, None), "log1p": ("log1p", _log1p_vjp, None),
+    "sin": ("sin", _sin_vjp, None), "cos": ("cos", _cos_vjp, None),
+    "tan": ("tan", _tan_vjp, _OUT), "asin": ("arcsin", _asin_vjp, None),
+    "acos": ("arccos", _acos_vjp, None), "atan": ("arctan", _atan_vjp, None),
+    "sinh": ("sinh", _sinh_vjp, None), "cosh": ("cosh", _cosh_vjp, None),
+    "tanh": ("tanh", _tanh_vjp, _OUT), "asinh": ("arcsinh", _asinh_vjp, None),
+    "acosh": ("arccosh", _acosh_vjp, None), "atanh": ("arctanh", _atanh_vjp, None),
+    "reciprocal": ("reciprocal", _reciprocal_vjp, _OUT),
 }
 
 
@@ -87,15 +213,17 @@ def _sigmoid_complex(x):
 
 
 FLOAT_PRIMS = {name: Primitive(name, xp=_sqrt_fwd if name == "sqrt" else _float_fwd(uf),
-                               batch=ELEMENTWISE)
-               for name, uf in _UFUNCS.items()}
-FLOAT_PRIMS["rsqrt"] = Primitive("rsqrt", xp=_rsqrt_fwd, batch=ELEMENTWISE)
+                               vjp=vjp, saves=saves, batch=ELEMENTWISE)
+               for name, (uf, vjp, saves) in _UFUNCS.items()}
+FLOAT_PRIMS["rsqrt"] = Primitive("rsqrt", xp=_rsqrt_fwd, vjp=_rsqrt_vjp, saves=_OUT,
+                                 batch=ELEMENTWISE)
 FLOAT_PRIMS["sigmoid"] = Primitive(
     "sigmoid", cpu=_special_cpu(scipy.special.expit, "sigmoid", _sigmoid_complex),
+    vjp=_sigmoid_vjp, saves=_OUT,
     batch=ELEMENTWISE)   # expit: no overflow for large negative inputs, unlike 1 / (1 + exp(-x))
-for _name in ("erf", "erfc", "erfinv"):
+for _name, _vjp in (("erf", _erf_vjp), ("erfc", _erfc_vjp), ("erfinv", _erfinv_vjp)):
     FLOAT_PRIMS[_name] = Primitive(_name, cpu=_special_cpu(getattr(scipy.special, _name), _name),
-                                   batch=ELEMENTWISE)
+                                   vjp=_vjp, batch=ELEMENTWISE)
 
 
 # -- sign, rounding --------------------------------------------------------------------------------
@@ -148,14 +276,32 @@ def _round_fwd(xp, x, *, decimals):
     return xp.round(x, decimals)
 
 
-sgn_p = Primitive("sgn", xp=_sgn_fwd, batch=ELEMENTWISE)
+def _sgn_vjp(ct, out, x):
+    # Real sgn is piecewise constant: zeros. Complex (derivatives.yaml sgn_backward): with
+    # s = x / |x|, (ct - s Re(ct conj(s))) / |x|, and 0 at x == 0 (where s is 0, the division
+    # by 1 there keeps the masked-out values finite).
+    if x.dtype.category != dt.COMPLEX:
+        return (zero_grad(ct, x),)
+    r = x.abs()
+    at_zero = r == 0
+    return ((ct - out * (ct * out.conj()).real) / (r + at_zero) * ~at_zero,)
+
+
+def _rounding_vjp(ct, out, x, **params):
+    return (zero_grad(ct, x),)
+
+
+sgn_p = Primitive("sgn", xp=_sgn_fwd, vjp=_sgn_vjp, saves=(0, "out"), batch=ELEMENTWISE)
 floor_p = Primitive("floor", xp=_rounding_fwd("floor", "floor", "floor is not supported for "
-                                              "complex inputs"), batch=ELEMENTWISE)
+                                              "complex inputs"),
+                    vjp=_rounding_vjp, saves=(), batch=ELEMENTWISE)
 ceil_p = Primitive("ceil", xp=_rounding_fwd("ceil", "ceil", "ceil is not supported for complex "
-                                            "inputs"), batch=ELEMENTWISE)
+                                            "inputs"),
+                   vjp=_rounding_vjp, saves=(), batch=ELEMENTWISE)
 trunc_p = Primitive("trunc", xp=_rounding_fwd("trunc", "trunc", "trunc is not supported for "
-                                              "complex inputs"), batch=ELEMENTWISE)
-round_p = Primitive("round", xp=_round_fwd, batch=ELEMENTWISE)
+                                              "complex inputs"),
+                    vjp=_rounding_vjp, saves=(), batch=ELEMENTWISE)
+round_p = Primitive("round", xp=_round_fwd, vjp=_rounding_vjp, saves=(), batch=ELEMENTWISE)
 
 
 # -- clamp -----------------------------------------------------------------------------------------
@@ -197,7 +343,39 @@ def _check_bool_clamp(lo, hi):
                                dt.bool)
 
 
-clamp_p = Primitive("clamp", xp=_clamp_fwd, batch=ELEMENTWISE)
+def _clamp_vjp(ct, out, x, lo, hi):
+    # derivatives.yaml clamp_backward, clamp_backward_min_max: x takes the gradient where
+    # lo <= x <= hi (PyTorch's subgradient 1 at the bounds), a bound where it is the result
+    # (hi wins when lo > hi).
+    gx = glo = ghi = None
+    if _wants(x):
+        inside = x >= lo if lo is not None else None
+        if hi is not None:
+            inside = x <= hi if inside is None else inside & (x <= hi)
+        gx = unbroadcast(ct * inside.to(ct.dtype), x)
+    if _wants(lo):
+        below = x < lo if hi is None else (x < lo) & (lo < hi)
+        glo = unbroadcast(ct * below.to(ct.dtype), lo)
+    if _wants(hi):
+        above = x > hi if lo is None else (x > hi) | (hi < lo)
+        ghi = unbroadcast(ct * above.to(ct.dtype), hi)
+    return gx, glo, ghi
+
+
+def _relu_fwd(xp, x):
+    return _clamp_fwd(xp, x, 0, None)
+
+
+def _relu_vjp(ct, out, x):
+    # derivatives.yaml relu (threshold_backward): the gradient passes where the output is > 0, so
+    # 0 at x == 0, where clamp's rule would pass it.
+    return (ct * (out > 0),)
+
+
+clamp_p = Primitive("clamp", xp=_clamp_fwd, vjp=_clamp_vjp, batch=ELEMENTWISE)
+# A primitive of its own for PyTorch's derivative at 0 (0, unlike clamp_min(x, 0)'s 1), which
+# also saves only the output, as PyTorch's ReluBackward0 does.
+relu_p = Primitive("relu", xp=_relu_fwd, vjp=_relu_vjp, saves=_OUT, batch=ELEMENTWISE)
 
 
 # -- complex parts ---------------------------------------------------------------------------------
@@ -222,11 +400,43 @@ def _complex_fwd(xp, real, imag):
     return out
 
 
-angle_p = Primitive("angle", xp=_angle_fwd, batch=ELEMENTWISE)
-conj_p = Primitive("conj", xp=lambda xp, x: xp.conj(x), jvp=LINEAR, batch=ELEMENTWISE)
-real_p = Primitive("real", xp=lambda xp, x: x.real, jvp=LINEAR, batch=ELEMENTWISE, view=True)
-imag_p = Primitive("imag", xp=lambda xp, x: x.imag, jvp=LINEAR, batch=ELEMENTWISE, view=True)
-complex_p = Primitive("complex", xp=_complex_fwd, jvp=LINEAR, batch=ELEMENTWISE)
+def _angle_vjp(ct, out, x):
+    # derivatives.yaml angle_backward: real x gives zeros; complex x gives ct * i x / |x|^2, 0 at
+    # x == 0 (x itself is 0 there, and the denominator moves to 1).
+    if x.dtype.category != dt.COMPLEX:
+        return (zero_grad(ct, x),)
+    r2 = x.abs().pow(2)
+    return (ct * x / (r2 + (r2 == 0)) * 1j,)
+
+
+def _conj_vjp(ct, out, x):
+    return (ct.conj(),)
+
+
+# real(x) and imag(x) of a complex x: a real cotangent ct stands for ct and i ct in x (the
+# engine casts the first to x's dtype).
+def _real_vjp(ct, out, x):
+    return (ct,)
+
+
+def _imag_vjp(ct, out, x):
+    return (ct * 1j,)
+
+
+def _complex_vjp(ct, out, re, im):
+    return (unbroadcast(ct.real, re) if _wants(re) else None,
+            unbroadcast(ct.imag, im) if _wants(im) else None)
+
+
+angle_p = Primitive("angle", xp=_angle_fwd, vjp=_angle_vjp, batch=ELEMENTWISE)
+conj_p = Primitive("conj", xp=lambda xp, x: xp.conj(x), vjp=_conj_vjp, jvp=LINEAR,
+                   batch=ELEMENTWISE)
+real_p = Primitive("real", xp=lambda xp, x: x.real, vjp=_real_vjp, jvp=LINEAR, batch=ELEMENTWISE,
+                   view=True)
+imag_p = Primitive("imag", xp=lambda xp, x: x.imag, vjp=_imag_vjp, jvp=LINEAR, batch=ELEMENTWISE,
+                   view=True)
+complex_p = Primitive("complex", xp=_complex_fwd, vjp=_complex_vjp, jvp=LINEAR,
+                      batch=ELEMENTWISE)
 
 
 # -- nan_to_num and the floating-point predicates --------------------------------------------------
@@ -246,7 +456,13 @@ def _predicate_fwd(ufunc_name, name, complex_error):
     return fwd
 
 
-nan_to_num_p = Primitive("nan_to_num", xp=_nan_to_num_fwd, batch=ELEMENTWISE)
+def _nan_to_num_vjp(ct, out, x, **params):
+    # derivatives.yaml nan_to_num: the gradient passes at finite inputs, replaced values get none.
+    return (ct * x.isfinite(),)
+
+
+nan_to_num_p = Primitive("nan_to_num", xp=_nan_to_num_fwd, vjp=_nan_to_num_vjp,
+                         batch=ELEMENTWISE)
 PREDICATE_PRIMS = {
     name: Primitive(name, xp=_predicate_fwd(name, name, err), vjp=NONDIFF, jvp=NONDIFF,
                     batch=ELEMENTWISE)
@@ -346,7 +562,7 @@ def relu(input):
     check_tensor("relu", input)
     if input.dtype is dt.bool:
         raise RuntimeError("Boolean inputs not supported for relu")
-    return clamp_p(input, 0, None)
+    return relu_p(input)
 
 
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):

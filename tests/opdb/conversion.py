@@ -4,6 +4,8 @@ The promotion rules behind result_type / promote_types / can_cast are swept agai
 independent table in tests/test_promotion.py; here each has its same-dtype cases.
 """
 
+import dataclasses
+
 import numpy as np
 
 import lamina as lm
@@ -33,6 +35,15 @@ def to_samples(dtype, rng):
     yield Sample((a, "cpu", lm.float32), name="device_dtype")
     yield Sample((a,), {"dtype": lm.int16, "copy": True}, name="kwargs")
     yield Sample((a, np.zeros(2, np.int8)), name="other")
+
+
+def to_grad_samples(dtype, rng):
+    """Casts between the double dtypes only: gradcheck cannot difference through a narrower one."""
+    for target in ("float64", "complex128"):
+        yield Sample((make_array((2, 3), dtype, rng), getattr(lm, target)), name=target)
+    yield Sample((make_array((4,), dtype, rng), "cpu", lm.float64), name="device_dtype")
+    yield Sample((make_array((), dtype, rng),), {"dtype": lm.complex128, "copy": True},
+                 name="kwargs")
 
 
 def _cast(a, dtype):
@@ -123,3 +134,10 @@ OPS = [
                ("many", (np.zeros(2),), {}, RuntimeError,
                 "Boolean value of Tensor with more than one value is ambiguous"))),
 ]
+
+# The differentiable conversions: name -> grad_samples (None: the forward samples). Casts to a
+# narrower dtype (float, half, cfloat) differentiate through the same primitive as these.
+_GRAD = {"Tensor.to": to_grad_samples, "Tensor.type": None, "Tensor.type_as": None,
+         "Tensor.cpu": None, "Tensor.double": None, "Tensor.cdouble": None}
+OPS = [dataclasses.replace(info, grad=True, gradgrad=True, grad_samples=_GRAD[info.name])
+       if info.name in _GRAD else info for info in OPS]

@@ -6,6 +6,7 @@ reference first finds PyTorch's result dtype with the promotion model of promoti
 PyTorch does.
 """
 
+import dataclasses
 import functools
 
 import numpy as np
@@ -133,6 +134,21 @@ def _lerp_ref(start, end, weight):
     # The textbook formula; PyTorch's two-sided one agrees to rounding.
     w = np.asarray(weight).astype(start.dtype)
     return np.asarray(start + w * (end - start)).astype(start.dtype)
+
+
+def pow_grad_samples(dtype, rng):
+    """Bases away from 0 and, for real dtypes, positive (a negative base to a real power is NaN);
+    tensor, broadcast and Python-number exponents and bases."""
+    def base(shape):
+        return make_array(shape, dtype, rng, low=0.5, high=2.5)
+
+    def exponent(shape):
+        return make_array(shape, dtype, rng, low=-2.0, high=2.0)
+
+    yield Sample((base((3, 4)), exponent((3, 4))), name="tensors")
+    yield Sample((base((2, 3, 4)), exponent((3, 1))), name="broadcast")
+    yield Sample((base((2, 3)), 2.5), name="scalar-exponent")
+    yield Sample((1.5, exponent((2, 3))), name="scalar-base")
 
 
 def close_samples(dtype, rng):
@@ -288,7 +304,7 @@ OPS = [
     _alias("divide", lm.divide, _DIV),
     OpInfo("true_divide", lm.true_divide, _div_ref,
            functools.partial(binary_samples, dtypes=ALL_DTYPES, divisor=True),
-           dtypes=("bool", "int64", "float32"), method="true_divide"),
+           dtypes=("bool", "int64", "float32", "float64"), method="true_divide"),
     _alias("arctan2", lm.arctan2, _ATAN2),
     _binary("floor_divide", lm.floor_divide, ref_binary(np.floor_divide), REAL,
             scalar_first=True, divisor=True,
@@ -399,3 +415,12 @@ OPS = [
                         "Bool", "bool"),
                _err((F3, 2), TypeError, "must be Tensor, not int", "scalar")]),
 ]
+
+# The differentiable ops, with gradcheck and gradgradcheck on: name -> grad_samples (None: the
+# forward samples, which sit off ties and kinks).
+_GRAD = {name: None for name in (
+    "add", "sub", "mul", "div", "true_divide", "floor_divide", "remainder", "fmod", "atan2",
+    "maximum", "minimum", "fmax", "fmin", "hypot", "copysign", "lerp", "neg", "abs", "positive")}
+_GRAD["pow"] = pow_grad_samples
+OPS = [dataclasses.replace(info, grad=True, gradgrad=True, grad_samples=_GRAD[info.name])
+       if info.name in _GRAD else info for info in OPS]

@@ -1,5 +1,7 @@
 """Op table entries for lamina/_ops/unary.py."""
 
+import dataclasses
+
 import numpy as np
 import scipy.special
 
@@ -157,6 +159,17 @@ def clamp_samples(dtype, rng):
         yield Sample((x, lo, hi), name="tensor-both")
         yield Sample((_array((4,), dtype, rng), _array((2, 4), dtype, rng), None),
                      name="bound-broadcasts-input")
+
+
+def clamp_grad_samples(dtype, rng):
+    """Tensor bounds (both, one, broadcasting the input) and scalar ones, none empty (the sweep
+    runs the first four)."""
+    x = _array((2, 3, 4), dtype, rng)
+    yield Sample((x, _array((3, 1), dtype, rng), _array((4,), dtype, rng)), name="tensor-both")
+    yield Sample((x, None, _array((4,), dtype, rng)), name="tensor-max-broadcast")
+    yield Sample((_array((4,), dtype, rng), _array((2, 4), dtype, rng), None),
+                 name="bound-broadcasts-input")
+    yield Sample((_array((3, 4), dtype, rng), -1.5, 1.5), name="scalars")
 
 
 def clamp_ref(a, lo=None, hi=None):
@@ -340,3 +353,15 @@ _BY_NAME = {info.name: info for info in OPS}
 OPS += [OpInfo(alias, getattr(lm, alias), _BY_NAME[name].ref, _BY_NAME[name].samples,
                method=alias, dtypes=("int64", "float32"))
         for alias, name in ALIASES.items()]
+
+# The differentiable ops, with gradcheck and gradgradcheck on: name -> grad_samples (None: the
+# forward samples). nan_to_num and angle plant NaN and inf, which gradcheck cannot difference.
+_GRAD = {name: None for name, *_ in FLOAT_FNS}
+_GRAD.update({name: None for name in (
+    "sign", "sgn", "floor", "ceil", "trunc", "round", "frac", "square", "relu", "clamp_min",
+    "clamp_max", "real", "imag", "deg2rad", "rad2deg", "complex", "polar", "conj",
+    "conj_physical", "resolve_conj", "resolve_neg")})
+_GRAD.update({"clamp": clamp_grad_samples, "nan_to_num": unary_samples(),
+              "nan_to_num[values]": unary_samples(), "angle": unary_samples()})
+OPS = [dataclasses.replace(info, grad=True, gradgrad=True, grad_samples=_GRAD[info.name])
+       if info.name in _GRAD else info for info in OPS]
