@@ -765,8 +765,7 @@ def _logcumsumexp_vjp(ct, out, x, *, axis):
     if not x._data.ndim or not x._data.size:
         return (ct,)
     lowest = float(np.finfo(ct._data.dtype).min)
-    with np.errstate(divide="ignore"):
-        log_abs = ct.abs().log()
+    log_abs = ct.abs().log()
     total = []
     for part in (where(ct > 0, log_abs, lowest), where(ct < 0, log_abs, lowest)):
         tail = (part - out).flip(axis).logcumsumexp(axis).flip(axis)
