@@ -8,6 +8,7 @@ return_types.py.
 """
 
 import builtins
+import math
 import string
 import warnings
 from functools import partial
@@ -19,6 +20,9 @@ from .._core._reduce import sum_all
 from .._core._tensor import TensorBase, canonical_dim, get_default_dtype
 from . import elementwise
 from ._checks import not_implemented, torch_type_name
+from .creation import eye
+from .indexing import where
+from .joining import cat
 from .mutation import finish_out, write_inplace
 from .primitive import LINEAR, NONDIFF, Primitive
 from .return_types import return_types
@@ -139,27 +143,90 @@ def _mean_fwd(xp, x, *, axis, keepdim, dtype, skipnan):
         return xp.asarray(xp.divide(total, n, dtype=acc)).astype(dtype, copy=False)
 
 
-# nansum and nanmean are not linear maps, unlike sum and mean: the NaN positions of the input (not
-# of the tangent) are the ones left out.
+# -- rules shared by reductions, scans and sorting.py ---------------------------------------------
+
+def keep_reduced(t, x, axis, keepdim):
+    """A reduction's output (or cotangent) with the reduced dims kept as size 1, so that it
+    broadcasts against the input `x`."""
+    if keepdim:
+        return t
+    return t.reshape([1 if axis is None or a in axis else s for a, s in enumerate(x._data.shape)])
+
+
 def expand_reduced(ct, x, axis, keepdim):
     """A reduction's cotangent spread back over the input's shape (the transpose of summing)."""
-    if not keepdim and axis is not None:
-        shape = list(x._data.shape)
-        for a in axis:
-            shape[a] = 1
-        ct = ct.reshape(shape)
-    return ct.expand(x._data.shape)
+    return keep_reduced(ct, x, axis, keepdim).expand(x._data.shape)
 
+
+def select_back(ct, x, axis, indices, keepdim=True):
+    """The transpose of picking x's elements at `indices` along `axis` (max(dim), sort, topk,
+    cummax, ...): `ct` added at those indices into zeros shaped like x. derivatives.yaml:
+    value_selecting_reduction_backward (scatter; adding is the same for distinct indices, and
+    cummax_backward's scatter_add where a running extreme repeats its index)."""
+    if ct is None:
+        return None
+    if not x._data.ndim:
+        return ct
+    if not keepdim:
+        ct, indices = ct.unsqueeze(axis), indices.unsqueeze(axis)
+    return ct.new_zeros(x._data.shape).scatter_add(axis, indices, ct)
+
+
+def reversed_cumsum(t, axis):
+    """Sums from each position to the end along `axis`: the transpose of cumsum."""
+    return t.flip(axis).cumsum(axis).flip(axis)
+
+
+# -- sum, prod, mean rules ------------------------------------------------------------------------
 
 def _sum_vjp(ct, out, x, *, axis, keepdim, dtype):
     return (expand_reduced(ct, x, axis, keepdim),)
 
 
+# nansum and nanmean are not linear maps, unlike sum and mean: the NaN positions of the input (not
+# of the tangent) are the ones left out.
+def _nansum_vjp(ct, out, x, *, axis, keepdim, dtype):
+    return (expand_reduced(ct, x, axis, keepdim) * x.isnan().logical_not(),)
+
+
+def _prod_others(x, dim):
+    """The product of every element of x along `dim` but the one at each position, without
+    dividing (so zeros are exact): exclusive products from the left times those from the right."""
+    n = x._data.shape[dim]
+    ones = x.new_ones([1 if d == dim else s for d, s in enumerate(x._data.shape)])
+    left = cat([ones, x.narrow(dim, 0, n - 1)], dim).cumprod(dim)
+    right = cat([ones, x.narrow(dim, 1, n - 1).flip(dim)], dim).cumprod(dim).flip(dim)
+    return left * right
+
+
+# derivatives.yaml: prod_backward. out / x where x has no zero, else prod_safe_zeros_backward.
+def _prod_vjp(ct, out, x, *, axis, keepdim, dtype):
+    if not x._data.ndim:
+        return (ct,)
+    ct = keep_reduced(ct, x, axis, keepdim)
+    if not (x == 0).any():
+        return (ct * (keep_reduced(out, x, axis, keepdim) / x).conj(),)
+    if axis is None:
+        return (ct * _prod_others(x.reshape(-1), 0).reshape(x._data.shape).conj(),)
+    return (ct * _prod_others(x, axis[0]).conj(),)
+
+
+def _mean_vjp(ct, out, x, *, axis, keepdim, dtype):
+    return (expand_reduced(ct, x, axis, keepdim) / _count(x._data.shape, axis),)
+
+
+# nanmean is nansum / (count of non-NaN): the count is a constant of the input's NaN pattern.
+def _nanmean_vjp(ct, out, x, *, axis, keepdim, dtype):
+    kept = x.isnan().logical_not()
+    count = sum_p(kept, axis=axis, keepdim=keepdim, dtype=np.dtype(np.int64))
+    return (expand_reduced(ct / count, x, axis, keepdim) * kept,)
+
+
 sum_p = Primitive("sum", xp=_sum_fwd, vjp=_sum_vjp, jvp=LINEAR)
-nansum_p = Primitive("nansum", xp=_nansum_fwd)
-prod_p = Primitive("prod", xp=_prod_fwd)
-mean_p = Primitive("mean", xp=partial(_mean_fwd, skipnan=False), jvp=LINEAR)
-nanmean_p = Primitive("nanmean", xp=partial(_mean_fwd, skipnan=True))
+nansum_p = Primitive("nansum", xp=_nansum_fwd, vjp=_nansum_vjp)
+prod_p = Primitive("prod", xp=_prod_fwd, vjp=_prod_vjp, saves=(0, "out"))
+mean_p = Primitive("mean", xp=partial(_mean_fwd, skipnan=False), vjp=_mean_vjp, jvp=LINEAR)
+nanmean_p = Primitive("nanmean", xp=partial(_mean_fwd, skipnan=True), vjp=_nanmean_vjp)
 
 
 def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
@@ -225,7 +292,19 @@ def _var_fwd(xp, x, *, axis, correction, keepdim):
     return xp.asarray(out).astype(real, copy=False)
 
 
-var_p = Primitive("var", xp=_var_fwd)
+# derivatives.yaml: var_backward, 2 / (n - correction) * ct * (x - mean).
+def _var_vjp(ct, out, x, *, axis, correction, keepdim):
+    dof = _count(x._data.shape, axis) - correction
+    dev = x - mean_p(x, axis=axis, keepdim=True, dtype=x.dtype.np)
+    whole = axis is None
+    if dof > 0 or (dof < 0 and not whole):
+        scale = 2.0 / dof
+    else:  # 2 / 0; over every element PyTorch gives +inf whatever the sign (nan at the mean)
+        scale, dev = math.inf, (dev.abs() if whole else dev)
+    return (scale * keep_reduced(ct, x, axis, keepdim) * dev,)
+
+
+var_p = Primitive("var", xp=_var_fwd, vjp=_var_vjp)
 
 
 def _var_args(name, input, dim, unbiased, keepdim, correction):
@@ -312,7 +391,30 @@ def _norm_fwd(xp, x, *, ord, axis, keepdim, dtype):
     return xp.asarray(out).astype(real, copy=False)
 
 
-norm_p = Primitive("norm", xp=_norm_fwd)
+# derivatives.yaml: linalg_vector_norm -> norm_backward, with its subgradients: 0 where x is 0 for
+# orders below 1 and where the norm is 0 otherwise; inf norms split the gradient evenly among
+# ties (and NaNs); order 0 counts, so it has no gradient at all (None, as PyTorch's undefined).
+def _norm_vjp(ct, out, x, *, ord, axis, keepdim, dtype):
+    if ord == 0:
+        return (None,)
+    ct, out = keep_reduced(ct, x, axis, keepdim), keep_reduced(out, x, axis, keepdim)
+    if ord == 1:
+        return (x.sgn() * ct,)
+    if ord == 2:
+        return (ct * where(out == 0, 0, x / out),)
+    if math.isinf(ord):
+        a = x.abs()
+        hit = (a == out) | a.isnan()
+        return (x.sgn() * (ct / hit.sum(axis, keepdim=True) * hit),)
+    if ord < 1:
+        return (x.sgn() * where(x == 0, 0, x.abs() ** (ord - 1)) * ct * out ** (1 - ord),)
+    scale = where(out == 0, 0, ct / out ** (ord - 1))
+    if ord < 2:
+        return (x.sgn() * x.abs() ** (ord - 1) * scale,)
+    return (x * x.abs() ** (ord - 2) * scale,)
+
+
+norm_p = Primitive("norm", xp=_norm_fwd, vjp=_norm_vjp, saves=(0, "out"))
 
 
 def norm_dtype(d, dtype, name="linalg.vector_norm"):
@@ -401,12 +503,23 @@ def _with_index(arg):
     return fwd
 
 
+# derivatives.yaml: amax/amin -> scale_grad_by_count: the gradient split evenly over the elements
+# equal to the result (none if it is NaN, so NaN gradients, as in PyTorch).
+def _amax_vjp(ct, out, x, *, axis, keepdim):
+    hit = x == keep_reduced(out, x, axis, keepdim)
+    return (keep_reduced(ct, x, axis, keepdim) / hit.sum(axis, keepdim=True) * hit,)
+
+
+def _max_dim_vjp(ct, out, x, *, axis, keepdim):
+    return (select_back(ct[0], x, axis, out[1], keepdim),)
+
+
 # amax spreads its gradient evenly over ties, max(dim) sends it to the returned index: separate
 # primitives.
-amax_p = Primitive("amax", xp=_amax_fwd)
-amin_p = Primitive("amin", xp=_amin_fwd)
-max_dim_p = Primitive("max_dim", xp=_with_index(np.argmax))
-min_dim_p = Primitive("min_dim", xp=_with_index(np.argmin))
+amax_p = Primitive("amax", xp=_amax_fwd, vjp=_amax_vjp, saves=(0, "out"))
+amin_p = Primitive("amin", xp=_amin_fwd, vjp=_amax_vjp, saves=(0, "out"))
+max_dim_p = Primitive("max_dim", xp=_with_index(np.argmax), vjp=_max_dim_vjp, saves=("out",))
+min_dim_p = Primitive("min_dim", xp=_with_index(np.argmin), vjp=_max_dim_vjp, saves=("out",))
 argmax_p = Primitive("argmax", xp=_arg_extreme(np.argmax), vjp=NONDIFF, jvp=NONDIFF)
 argmin_p = Primitive("argmin", xp=_arg_extreme(np.argmin), vjp=NONDIFF, jvp=NONDIFF)
 
@@ -572,7 +685,13 @@ def _logsumexp_fwd(xp, x, *, axis, keepdim, dtype):
     return out.astype(dtype, copy=False)
 
 
-logsumexp_p = Primitive("logsumexp", xp=_logsumexp_fwd)
+# derivatives.yaml: logsumexp_backward, ct * exp(x - out).
+def _logsumexp_vjp(ct, out, x, *, axis, keepdim, dtype):
+    shift = x - keep_reduced(out, x, axis, keepdim)
+    return (keep_reduced(ct, x, axis, keepdim) * shift.exp().conj(),)
+
+
+logsumexp_p = Primitive("logsumexp", xp=_logsumexp_fwd, vjp=_logsumexp_vjp, saves=(0, "out"))
 
 
 def logsumexp(input, dim, keepdim=False, *, out=None):
@@ -615,11 +734,51 @@ def _logcumsumexp_fwd(xp, x, *, axis):
     return xp.logaddexp.accumulate(_cast(x, _acc(x.dtype)), axis=axis).astype(x.dtype, copy=False)
 
 
-cumsum_p = Primitive("cumsum", xp=_cumsum_fwd, jvp=LINEAR)
-cumprod_p = Primitive("cumprod", xp=_cumprod_fwd)
-cummax_p = Primitive("cummax", xp=_cum_extreme(np.maximum))
-cummin_p = Primitive("cummin", xp=_cum_extreme(np.minimum))
-logcumsumexp_p = Primitive("logcumsumexp", xp=_logcumsumexp_fwd)
+def _cumsum_vjp(ct, out, x, *, axis, dtype):
+    return (reversed_cumsum(ct, axis) if x._data.ndim else ct,)
+
+
+# derivatives.yaml: cumprod_backward. Without zeros, d out_i / d x_k = out_i / x_k. With zeros,
+# the products of x[:i+1] leaving out x[k], for every pair k <= i: O(n^2) per row, as PyTorch's
+# path when the gradient must itself be differentiable (its O(n) path is not).
+def _cumprod_vjp(ct, out, x, *, axis, dtype):
+    shape = x._data.shape
+    if not x._data.ndim or shape[axis] <= 1:
+        return (ct,)
+    if not (x == 0).any():
+        return (reversed_cumsum(ct * out.conj(), axis) / x.conj(),)
+    n = shape[axis]
+    rows = x.movedim(axis, -1).unsqueeze(-2)                    # (..., 1, n): x_j at [k, j]
+    left_out = where(eye(n, dtype=dt.bool), 1, rows).cumprod(-1)  # [k, i]: prod_{j<=i, j!=k} x_j
+    later = x.new_ones((n, n), dtype=dt.bool).triu()            # i >= k
+    g = where(later, left_out.conj() * ct.movedim(axis, -1).unsqueeze(-2), 0).sum(-1)
+    return (g.movedim(-1, axis),)
+
+
+def _cummax_vjp(ct, out, x, *, axis):
+    return (select_back(ct[0], x, axis, out[1]),)
+
+
+# derivatives.yaml: logcumsumexp_backward (after TensorFlow's): sum_{i>=k} ct_i exp(x_k - out_i)
+# summed in log space, the positive and the negative parts of ct apart, so nothing overflows.
+def _logcumsumexp_vjp(ct, out, x, *, axis):
+    if not x._data.ndim or not x._data.size:
+        return (ct,)
+    lowest = float(np.finfo(ct._data.dtype).min)
+    log_abs = ct.abs().log()
+    total = []
+    for part in (where(ct > 0, log_abs, lowest), where(ct < 0, log_abs, lowest)):
+        tail = (part - out).flip(axis).logcumsumexp(axis).flip(axis)
+        total.append((tail + x).exp())
+    return (total[0] - total[1],)
+
+
+cumsum_p = Primitive("cumsum", xp=_cumsum_fwd, vjp=_cumsum_vjp, jvp=LINEAR)
+cumprod_p = Primitive("cumprod", xp=_cumprod_fwd, vjp=_cumprod_vjp, saves=(0, "out"))
+cummax_p = Primitive("cummax", xp=_cum_extreme(np.maximum), vjp=_cummax_vjp, saves=("out",))
+cummin_p = Primitive("cummin", xp=_cum_extreme(np.minimum), vjp=_cummax_vjp, saves=("out",))
+logcumsumexp_p = Primitive("logcumsumexp", xp=_logcumsumexp_fwd, vjp=_logcumsumexp_vjp,
+                           saves=(0, "out"))
 
 
 def cumsum(input, dim, *, dtype=None, out=None):

@@ -19,6 +19,7 @@ from .reduction import (
     one_axis,
     reject_complex,
     scalar_as_vector,
+    select_back,
 )
 from .return_types import return_types
 
@@ -99,13 +100,34 @@ def _mode_fwd(xp, x, *, axis, keepdim):
     return _select(xp, x, idx, xp.moveaxis(best, -1, axis), axis, keepdim)
 
 
+# Each value came from one element of x, named by the returned index: the gradient goes there.
+def _sort_vjp(ct, out, x, *, axis, **params):
+    return (select_back(ct[0], x, axis, out[1]),)
+
+
+def _select_vjp(ct, out, x, *, axis, keepdim, **params):
+    return (select_back(ct[0], x, axis, out[1], keepdim),)
+
+
+# derivatives.yaml: median.dim takes the index; median() without a dim has none to honour and uses
+# evenly_distribute_backward: the gradient split over every element equal to the median (every
+# NaN when it is NaN).
+def _median_vjp(ct, out, x, *, axis, keepdim, skipnan):
+    if axis is not None:
+        return _select_vjp(ct, out, x, axis=axis, keepdim=keepdim)
+    value = out[0]
+    hit = (x == value) | (x.isnan() & value.isnan())
+    return (hit * (ct[0] / hit.sum()),)
+
+
 # topk, kthvalue, median and mode could each be a sort followed by a gather; one body apiece keeps
-# each op's rule for ties and NaN in one place and sorts once.
-sort_p = Primitive("sort", xp=_sort_fwd)
-topk_p = Primitive("topk", xp=_topk_fwd)
-kthvalue_p = Primitive("kthvalue", xp=_kthvalue_fwd)
-median_p = Primitive("median", xp=_median_fwd)
-mode_p = Primitive("mode", xp=_mode_fwd)
+# each op's rule for ties and NaN in one place and sorts once. Their rules read only the indices,
+# but median() over every element compares x with its value.
+sort_p = Primitive("sort", xp=_sort_fwd, vjp=_sort_vjp, saves=("out",))
+topk_p = Primitive("topk", xp=_topk_fwd, vjp=_sort_vjp, saves=("out",))
+kthvalue_p = Primitive("kthvalue", xp=_kthvalue_fwd, vjp=_select_vjp, saves=("out",))
+median_p = Primitive("median", xp=_median_fwd, vjp=_median_vjp, saves=(0, "out"))
+mode_p = Primitive("mode", xp=_mode_fwd, vjp=_select_vjp, saves=("out",))
 
 
 def _sortable(name, input):

@@ -143,6 +143,11 @@ def var_samples(dtype, rng):
     yield Sample((make_array((0, 3), dtype, rng),), {"dim": 1}, "emptybatch")
 
 
+def std_grad_samples(dtype, rng):
+    # The standard deviation of one element is 0 for every input: its derivative there is 0 / 0.
+    return [s for s in var_samples(dtype, rng) if s.name != "0d"]
+
+
 def _norm_ref(x, p="fro", dim=None, keepdim=False, dtype=None):
     a = np.abs(_wide(x if dtype is None else x.astype(dtype.np)))
     axis = _axis(x, dim)
@@ -169,6 +174,14 @@ def norm_samples(dtype, rng):
     yield Sample((x,), {"p": "fro", "dim": (1, 2)}, "fro-dim12")
     if dtype == "float32":
         yield Sample((x,), {"p": 2, "dim": 1, "dtype": lm.float64}, "dtype")
+
+
+def norm_grad_samples(dtype, rng):
+    # Every order once, over a dim (the 0-dim sample's norm is |x|, smooth away from 0).
+    x = make_array((2, 3, 4), dtype, rng)
+    yield Sample((x,), {"p": "fro"}, "fro")
+    for p in (2, 1, np.inf, -np.inf, 0, 3, 0.5, 1.5):
+        yield Sample((x,), {"p": p, "dim": -1}, f"p{p}-dim-1")
 
 
 def _with_index_ref(arg, x, dim, keepdim):
@@ -266,6 +279,24 @@ def _logcumsumexp_ref(x, dim):
     return np.log(np.cumsum(np.exp(flat), axis=dim)).reshape(x.shape).astype(x.dtype)
 
 
+def smooth_samples(*calls, zeros=False):
+    """gradcheck's inputs where the forward samples' NaNs and ties have no derivative: one
+    finite, tie-free (2, 3, 4) input per kwargs dict in `calls`. `zeros` puts one zero in a row
+    and two in another, where prod and cumprod must not divide by them."""
+    def samples(dtype, rng):
+        for kw in calls:
+            x = make_array((2, 3, 4), dtype, rng)
+            if zeros:
+                x[0, 1, 2] = x[1, 0, 0] = x[1, 0, 3] = x[1, 2, 0] = 0
+            name = "-".join(f"{k}={v}" for k, v in kw.items()) or "all"
+            yield Sample((x,), kw, name + ("-zeros" if zeros else ""))
+    return samples
+
+
+def _chain(*makers):
+    return lambda dtype, rng: [s for make in makers for s in make(dtype, rng)]
+
+
 def _errors(*cases):
     return lambda: [ErrorInput(Sample(args, kwargs, name), exc, match)
                     for name, args, kwargs, exc, match in cases]
@@ -283,24 +314,33 @@ OPS = [
                           ("range", (_F,), {"dim": 2}, IndexError, "Dimension out of range"),
                           ("type", (_F,), {"dim": 1.5}, TypeError, "dim"))),
     OpInfo("nansum", lm.nansum, _sum_ref(np.nansum), reduce_samples(nan=True), method="nansum",
-           dtypes=("bool",) + INTEGRAL + ("float16",) + FLOATING,
+           dtypes=("bool",) + INTEGRAL + ("float16",) + FLOATING, grad=True, gradgrad=True,
+           grad_samples=smooth_samples({}, {"dim": 1}, {"dim": (0, 2), "keepdim": True}),
            errors=_errors(("complex", (_C,), {}, RuntimeError, "nansum on CPU does not support"))),
     OpInfo("prod", lm.prod, _sum_ref(np.prod), reduce_samples(multi=False, with_dtype=True),
-           method="prod", dtypes=ALL_DTYPES),
+           method="prod", dtypes=ALL_DTYPES, grad=True, gradgrad=True,
+           grad_samples=_chain(smooth_samples({}, {"dim": 1, "keepdim": True}, zeros=True),
+                               smooth_samples({"dim": 2}, {"dim": 0}))),
     OpInfo("mean", lm.mean, _mean_ref(_plain_mean), reduce_samples(), method="mean",
-           dtypes=FLOATS,
+           dtypes=FLOATS, grad=True, gradgrad=True,
            errors=_errors(("int", (_L,), {}, RuntimeError,
                            r"mean\(\): could not infer output dtype. Input dtype must be either "
                            "a floating point or complex dtype. Got: Long"))),
     OpInfo("nanmean", lm.nanmean, _mean_ref(_nanmean), reduce_samples(nan=True),
-           method="nanmean", dtypes=("float16",) + FLOATING,
+           method="nanmean", dtypes=("float16",) + FLOATING, grad=True, gradgrad=True,
+           grad_samples=smooth_samples({}, {"dim": 1}, {"dim": (0, 2), "keepdim": True}),
            errors=_errors(("int", (_L,), {}, RuntimeError, "nanmean.*got Long"))),
-    OpInfo("var", lm.var, _var_ref(False), var_samples, method="var", dtypes=FLOATS,
+    OpInfo("var", lm.var, _var_ref(False), var_samples, method="var", dtypes=FLOATS, grad=True,
+           gradgrad=True,
            errors=_errors(("int", (_L,), {}, RuntimeError, "std and var only support"))),
-    OpInfo("std", lm.std, _var_ref(True), var_samples, method="std", dtypes=FLOATS),
-    OpInfo("var_mean", lm.var_mean, _moment_mean_ref(False), var_samples, dtypes=FLOATING),
-    OpInfo("std_mean", lm.std_mean, _moment_mean_ref(True), var_samples, dtypes=COMPLEX),
-    OpInfo("norm", lm.norm, _norm_ref, norm_samples, method="norm", dtypes=FLOATS,
+    OpInfo("std", lm.std, _var_ref(True), var_samples, method="std", dtypes=FLOATS, grad=True,
+           gradgrad=True, grad_samples=std_grad_samples),
+    OpInfo("var_mean", lm.var_mean, _moment_mean_ref(False), var_samples, dtypes=FLOATING,
+           grad=True, gradgrad=True),
+    OpInfo("std_mean", lm.std_mean, _moment_mean_ref(True), var_samples, dtypes=COMPLEX,
+           grad=True, gradgrad=True, grad_samples=std_grad_samples),
+    OpInfo("norm", lm.norm, _norm_ref, norm_samples, method="norm", dtypes=FLOATS, grad=True,
+           gradgrad=True, grad_samples=norm_grad_samples,
            errors=_errors(("int", (_L,), {}, RuntimeError, "Expected a floating point or complex"),
                           ("inf-empty", (_EMPTY, np.inf), {}, RuntimeError,
                            "cannot compute the inf norm on an empty tensor"),
@@ -308,23 +348,28 @@ OPS = [
                            RuntimeError, "without narrowing"))),
     OpInfo("max", lm.max, _extreme_ref(np.max, np.argmax),
            reduce_samples(multi=False, empty_reduce=False, dim_all=False, nan=True), method="max",
-           dtypes=REAL,
+           dtypes=REAL, grad=True, gradgrad=True,
+           grad_samples=smooth_samples({}, {"dim": 1}, {"dim": -1, "keepdim": True}),
            errors=_errors(("emptydim", (_EMPTY, 0), {}, IndexError,
                            r"max\(\): Expected reduction dim 0 to have non-zero size."),
                           ("empty", (_EMPTY,), {}, RuntimeError, "Specify the reduction dim"),
                           ("complex", (_C, 0), {}, RuntimeError, "does not support complex"))),
     OpInfo("min", lm.min, _extreme_ref(np.min, np.argmin),
            reduce_samples(multi=False, empty_reduce=False, dim_all=False, nan=True), method="min",
-           dtypes=REAL),
+           dtypes=REAL, grad=True, gradgrad=True,
+           grad_samples=smooth_samples({}, {"dim": 1}, {"dim": -1, "keepdim": True})),
     OpInfo("amax", lm.amax, _amax_ref(np.max), reduce_samples(empty_reduce=False, nan=True),
-           method="amax", dtypes=REAL,
+           method="amax", dtypes=REAL, grad=True, gradgrad=True,
+           grad_samples=smooth_samples({}, {"dim": (0, 2)}, {"dim": -1, "keepdim": True}),
            errors=_errors(("emptydim", (_EMPTY, (1, 0)), {}, IndexError,
                            r"amax\(\): Expected reduction dim 0 to have non-zero size."))),
     OpInfo("amin", lm.amin, _amax_ref(np.min), reduce_samples(empty_reduce=False, nan=True),
-           method="amin", dtypes=REAL),
+           method="amin", dtypes=REAL, grad=True, gradgrad=True,
+           grad_samples=smooth_samples({}, {"dim": (0, 2)}, {"dim": -1, "keepdim": True})),
     OpInfo("aminmax", lm.aminmax, _aminmax_ref,
            reduce_samples(multi=False, empty_reduce=False, dim_all=False, nan=True),
-           method="aminmax", dtypes=REAL),
+           method="aminmax", dtypes=REAL, grad=True, gradgrad=True,
+           grad_samples=smooth_samples({}, {"dim": 1})),
     OpInfo("argmax", lm.argmax, _arg_ref(np.argmax),
            reduce_samples(multi=False, empty_reduce=False, nan=True), method="argmax",
            dtypes=INTEGRAL + ("float16",) + FLOATING,
@@ -342,20 +387,23 @@ OPS = [
            reduce_samples(keepdim=False, dim_all=False), method="count_nonzero",
            dtypes=ALL_DTYPES),
     OpInfo("logsumexp", lm.logsumexp, _logsumexp_ref, reduce_samples(dim_required=True),
-           method="logsumexp", dtypes=("int64",) + FLOATS),
+           method="logsumexp", dtypes=("int64",) + FLOATS, grad=True, gradgrad=True),
     OpInfo("cumsum", lm.cumsum, _scan_ref(np.cumsum, _sum_dtype),
            partial(scan_samples, with_dtype=True), method="cumsum",
-           dtypes=ALL_DTYPES,
+           dtypes=ALL_DTYPES, grad=True, gradgrad=True,
            errors=_errors(("dim", (_F, 2), {}, IndexError, "Dimension out of range"))),
     OpInfo("cumprod", lm.cumprod, _scan_ref(np.cumprod, _sum_dtype),
            partial(scan_samples, with_dtype=True),
-           method="cumprod", dtypes=ALL_DTYPES),
+           method="cumprod", dtypes=ALL_DTYPES, grad=True, gradgrad=True,
+           grad_samples=_chain(smooth_samples({"dim": 2}, {"dim": 0}, zeros=True), scan_samples)),
     OpInfo("cummax", lm.cummax, _cum_extreme_ref(lambda a, b: a >= b),
-           partial(scan_samples, nan=True), method="cummax", dtypes=REAL,
+           partial(scan_samples, nan=True), method="cummax", dtypes=REAL, grad=True, gradgrad=True,
+           grad_samples=scan_samples,
            errors=_errors(("complex", (_C, 0), {}, NotImplementedError, "cummax_cpu"))),
     OpInfo("cummin", lm.cummin, _cum_extreme_ref(lambda a, b: a <= b),
-           partial(scan_samples, nan=True), method="cummin", dtypes=REAL),
+           partial(scan_samples, nan=True), method="cummin", dtypes=REAL, grad=True,
+           gradgrad=True, grad_samples=scan_samples),
     OpInfo("logcumsumexp", lm.logcumsumexp, _logcumsumexp_ref, scan_samples,
-           method="logcumsumexp", dtypes=("float16",) + FLOATING,
+           method="logcumsumexp", dtypes=("float16",) + FLOATING, grad=True, gradgrad=True,
            errors=_errors(("int", (_L, 0), {}, NotImplementedError, "'Long'"))),
 ]

@@ -13,7 +13,7 @@ import numpy as np
 
 import lamina as lm
 from opdb import FLOATING, INTEGRAL, ErrorInput, OpInfo, Sample, make_array
-from opdb.reduction import _array
+from opdb.reduction import _array, smooth_samples
 
 ORDERED = INTEGRAL + ("float16",) + FLOATING        # what topk, kthvalue, median accept
 
@@ -194,6 +194,14 @@ def unique_samples(dtype, rng, *, sorted_kw=True):
     yield Sample((small((2, 5)),), {"dim": -1, "return_counts": True}, "dim-1")
 
 
+def mode_grad_samples(dtype, rng):
+    # Distinct values: a row's mode is then its smallest value, which moves with it (a value
+    # repeated is a tie, which a perturbation breaks).
+    yield Sample((_distinct((6,), dtype, rng),), {}, "1d")
+    yield Sample((_distinct((2, 3, 4), dtype, rng),), {"dim": 1}, "3d-dim1")
+    yield Sample((_distinct((2, 3, 4), dtype, rng),), {"keepdim": True}, "3d-keepdim")
+
+
 def _errors(*cases):
     return lambda: [ErrorInput(Sample(args, kwargs, name), exc, match)
                     for name, args, kwargs, exc, match in cases]
@@ -205,7 +213,8 @@ _C = _F.astype(np.complex64)
 OPS = [
     OpInfo("sort", lm.sort, _sort_ref,
            _along(_array, kwargs=({}, {"descending": True}, {"stable": True}), nan=True),
-           method="sort", dtypes=("bool",) + ORDERED,
+           method="sort", dtypes=("bool",) + ORDERED, grad=True, gradgrad=True,
+           grad_samples=smooth_samples({}, {"dim": 1, "descending": True}, {"dim": 0}),
            errors=_errors(("complex", (_C,), {}, RuntimeError, "Sort does not support complex"),
                           ("dim", (_F, 2), {}, IndexError, "Dimension out of range"))),
     OpInfo("argsort", lm.argsort, lambda x, **kw: _sort_ref(x, **kw)[1],
@@ -214,24 +223,27 @@ OPS = [
     OpInfo("msort", lm.msort, lambda x: _sort_ref(x, 0)[0],
            lambda d, rng: [Sample((_array((4, 3), d, rng, nan=True),), {}, "2d"),
                            Sample((_array((), d, rng),), {}, "0d")],
-           method="msort", dtypes=ORDERED),
-    OpInfo("topk", lm.topk, _topk_ref, topk_samples, method="topk", dtypes=ORDERED,
+           method="msort", dtypes=ORDERED, grad=True, gradgrad=True,
+           grad_samples=smooth_samples({})),
+    OpInfo("topk", lm.topk, _topk_ref, topk_samples, method="topk", dtypes=ORDERED, grad=True,
+           gradgrad=True,
            errors=_errors(("k", (_F, 4), {}, RuntimeError, "selected index k out of range"),
                           ("bool", (_F > 0, 1), {}, RuntimeError, "topk does not support bool"))),
     OpInfo("kthvalue", lm.kthvalue, _kthvalue_ref, kthvalue_samples, method="kthvalue",
-           dtypes=ORDERED,
+           dtypes=ORDERED, grad=True, gradgrad=True,
            errors=_errors(("k", (_F, 4), {}, RuntimeError,
                            r"kthvalue\(\): selected number k out of range for dimension 1"),
                           ("empty", (_F[:0], 1, 0), {}, IndexError, "non-zero size"))),
     OpInfo("median", lm.median, _median_ref(False), median_samples, method="median",
-           dtypes=ORDERED,
+           dtypes=ORDERED, grad=True, gradgrad=True,
            errors=_errors(("empty", (_F[:0], 0), {}, IndexError,
                            r"median\(\): Expected reduction dim 0 to have non-zero size."),
                           ("complex", (_C,), {}, NotImplementedError, "median_cpu"))),
     OpInfo("nanmedian", lm.nanmedian, _median_ref(True), median_samples, method="nanmedian",
-           dtypes=("float16",) + FLOATING),
+           dtypes=("float16",) + FLOATING, grad=True, gradgrad=True),
     OpInfo("mode", lm.mode, _mode_ref, mode_samples, method="mode",
-           dtypes=("uint8", "int32", "int64", "float32", "float64")),
+           dtypes=("uint8", "int32", "int64", "float32", "float64"), grad=True, gradgrad=True,
+           grad_samples=mode_grad_samples),
     OpInfo("unique", lm.unique, _unique_ref, unique_samples, method="unique",
            dtypes=("bool",) + ORDERED,
            errors=_errors(("complex", (_C,), {}, NotImplementedError, "unique"),
