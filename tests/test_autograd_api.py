@@ -502,3 +502,13 @@ def test_detect_anomaly_names_the_node():
     y = NanBack.apply(x)
     y.sum().backward()  # without anomaly mode, NaN passes silently, as in PyTorch
     assert np.isnan(x.grad.item())
+
+
+def test_several_roots_one_feeding_another():
+    x = leaf([1.0, 2.0])
+    y = x * 3
+    z = y * y
+    lm.autograd.backward([z.sum(), y.sum()])  # y is both a root's input and itself summed
+    np.testing.assert_allclose(x.grad.numpy(), 18 * np.array([1.0, 2.0]) + 3)
+    (gx,) = lm.autograd.grad([z.sum(), x.sum()], x)  # a root that is the leaf's own sum
+    np.testing.assert_allclose(gx.numpy(), 18 * np.array([1.0, 2.0]) + 1)

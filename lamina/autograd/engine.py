@@ -66,23 +66,23 @@ def _root_grads(tensors, grads, implicit_name):
 
 def _plan(roots, targets):
     """Dependency counts of the nodes that must run, and the set of those nodes."""
-    order, seen, stack = [], set(), [n for n, _ in roots]
+    deps, stack = {}, [n for n, _ in roots]
+    seen = set(stack)
     while stack:  # iterative DFS: graphs of 100k nodes exceed Python's recursion limit
-        node = stack.pop()
-        if node in seen:
-            continue
-        seen.add(node)
-        order.append(node)
-        stack.extend(n for n, _ in node.next_functions if n is not None and n not in seen)
+        for n, _ in stack.pop().next_functions:
+            if n is not None:
+                deps[n] = deps.get(n, 0) + 1
+                if n not in seen:
+                    seen.add(n)
+                    stack.append(n)
     if targets is None:
-        needed = seen
-    else:
-        # A node is needed when some target is reachable from it: settle in reverse creation
-        # order, which runs every node after all the nodes it feeds into.
-        needed = {n for n, _ in targets}
-        for node in sorted(order, key=lambda n: n._sequence_nr):
-            if any(n in needed for n, _ in node.next_functions):
-                needed.add(node)
+        return deps, seen
+    # A node is needed when some target is reachable from it: settle in creation order, which
+    # visits every node after all the nodes it feeds from; count only edges between needed ones.
+    needed = {n for n, _ in targets}
+    for node in sorted(seen, key=lambda n: n._sequence_nr):
+        if any(n in needed for n, _ in node.next_functions):
+            needed.add(node)
     deps = dict.fromkeys(needed, 0)
     for node in needed:
         for n, _ in node.next_functions:
@@ -134,7 +134,7 @@ def run(roots, grads, *, retain_graph, create_graph, targets=None):
         while ready:
             node = pop(ready)[2]
             buffer = buffers.pop(node)
-            if node._tensor_pre_hooks or node._retained or isinstance(node, AccumulateGrad):
+            if node._tensor_pre_hooks or node._retained:
                 for nr in list(buffer):
                     buffer[nr] = _run_tensor_hooks(node, nr, buffer[nr])
             if targets is not None:
@@ -178,11 +178,7 @@ def run(roots, grads, *, retain_graph, create_graph, targets=None):
 
 
 def _run_tensor_hooks(node, nr, g):
-    if isinstance(node, AccumulateGrad):
-        hooks = node.variable.__dict__.get("_hooks", ())
-    else:
-        hooks = node._tensor_pre_hooks.get(nr, ())
-    for hook in list(hooks):
+    for hook in list(node._tensor_pre_hooks.get(nr, ())):
         new = hook(g)
         if new is not None:
             g = new

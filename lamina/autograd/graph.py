@@ -134,6 +134,12 @@ class AccumulateGrad(Node):
         super().__init__((), ())
         self.variable = leaf
 
+    @property
+    def _tensor_pre_hooks(self):
+        # A leaf's hooks live on the leaf (this node is only weakly cached by it).
+        hooks = self.variable.__dict__.get("_hooks")
+        return {0: hooks} if hooks else {}
+
     def apply(self, grads, create_graph):
         (g,) = grads
         leaf = self.variable
