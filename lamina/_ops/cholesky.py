@@ -46,8 +46,8 @@ def _cholesky_ex_vjp(ct, out, A, *, upper):
         L, gL = L.mH, gL.mH
     phi = (L.mH @ gL).tril()
     phi = 0.5 * (phi + phi.tril(-1).mH)
-    gA = _solve_triangular(L.mH, phi, upper=True, left=True)
-    return (_solve_triangular(L, gA, upper=False, left=False),)
+    gA = solve_triangular(L.mH, phi, upper=True, left=True)
+    return (solve_triangular(L, gA, upper=False, left=False),)
 
 
 cholesky_ex_p = Primitive("cholesky_ex", cpu=_cholesky_ex_cpu, vjp=_cholesky_ex_vjp,
@@ -165,6 +165,7 @@ triangular_solve_p = Primitive("triangular_solve", cpu=_triangular_solve_cpu,
                                saves=(0, "out"))
 
 
-def _solve_triangular(A, B, *, upper, left):
-    return triangular_solve_p(A, B, upper=upper, left=left, unitriangular=False,
+def solve_triangular(A, B, *, upper, left, unitriangular=False):
+    """linalg.solve_triangular without its checks, for the rules of this family and lu's."""
+    return triangular_solve_p(A, B, upper=upper, left=left, unitriangular=unitriangular,
                               transpose=False)
