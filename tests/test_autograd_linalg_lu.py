@@ -256,3 +256,14 @@ def test_ldl_ops_refuse_to_differentiate():
     B = _leaf(np.ones((3, 1)))
     with pytest.raises(RuntimeError, match="derivative for 'linalg_ldl_solve' is not"):
         lm.linalg.ldl_solve(LD, pivots, B).sum().backward()
+
+
+# -- LU of rectangular matrices (the sweep's first small samples are square) ---------------------
+
+@pytest.mark.parametrize("shape", [(3, 5), (5, 3), (2, 2, 4), (2, 4, 2)])
+@pytest.mark.parametrize("dtype", [np.float64, np.complex128])
+def test_lu_factor_wide_and_tall_gradcheck(shape, dtype):
+    a = (_complex(shape) if dtype == np.complex128 else RNG.standard_normal(shape)).astype(dtype)
+    a += 3 * np.eye(*shape[-2:])      # pivots far apart: no row swap flips under perturbation
+    A = _leaf(a)
+    assert lm.autograd.gradcheck(lambda x: lm.linalg.lu_factor(x)[0], [A])
