@@ -26,6 +26,7 @@ from ._checks import (
     not_implemented,
     torch_type_name,
 )
+from ._rules import unbroadcast
 from .creation import zeros
 from .elementwise import add, mul
 from .mutation import write_inplace, write_out
@@ -55,7 +56,15 @@ def _gemm_cpu(a, b):
     return _gemm_fwd(np, a, b)
 
 
-gemm_p = Primitive("gemm", cpu=_gemm_cpu, xp=_gemm_fwd)
+# d(AB) = dA B + A dB, so gA = ct B^H and gB = A^H ct (derivatives.yaml: mm, bmm), each summed
+# down over the batch dims its operand was broadcast along.
+def _gemm_vjp(ct, out, a, b):
+    ga = unbroadcast(gemm_p(ct, b.mH), a) if a._requires_grad else None
+    gb = unbroadcast(gemm_p(a.mH, ct), b) if b._requires_grad else None
+    return ga, gb
+
+
+gemm_p = Primitive("gemm", cpu=_gemm_cpu, xp=_gemm_fwd, vjp=_gemm_vjp)
 
 
 # -- checks and messages ------------------------------------------------------------------------

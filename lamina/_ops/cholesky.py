@@ -11,6 +11,7 @@ for NumPy and CuPy alike, for the CUDA path.
 import numpy as np
 
 from .._core import _cholesky, _triangular
+from ._rules import unbroadcast
 from .primitive import Primitive
 
 
@@ -34,7 +35,23 @@ def _cholesky_ex_cpu(A, *, upper):
     return out.swapaxes(-1, -2), info
 
 
-cholesky_ex_p = Primitive("cholesky_ex", cpu=_cholesky_ex_cpu)
+# Murray 2016 (arXiv:1602.07527) eq. 10 as PyTorch's cholesky_backward: with A = L L^H,
+# gA = L^-H Phi(L^H gL) L^-1, Phi taking the lower triangle and half the diagonal; PyTorch's
+# Phi(X) + strict_lower(X)^H form makes gA Hermitian. Reads only the factor.
+def _cholesky_ex_vjp(ct, out, A, *, upper):
+    gL, L = ct[0], out[0]
+    if gL is None:
+        return (None,)
+    if upper:
+        L, gL = L.mH, gL.mH
+    phi = (L.mH @ gL).tril()
+    phi = 0.5 * (phi + phi.tril(-1).mH)
+    gA = solve_triangular(L.mH, phi, upper=True, left=True)
+    return (solve_triangular(L, gA, upper=False, left=False),)
+
+
+cholesky_ex_p = Primitive("cholesky_ex", cpu=_cholesky_ex_cpu, vjp=_cholesky_ex_vjp,
+                          saves=("out",))
 
 
 # -- the inverse from a factor -------------------------------------------------------------------
@@ -55,8 +72,20 @@ def _cholesky_inverse_ex_xp(xp, L, *, upper):
     return xp.linalg.inv(A), info
 
 
+# PyTorch's cholesky_inverse_backward: S = (L L^H)^-1 gives dS = -S (dL L^H + L dL^H) S, so
+# gL = -(S (G + G^H) S) L (upper: -U S (G + G^H) S). Like PyTorch's, gL is not projected onto
+# the triangle the kernel reads.
+def _cholesky_inverse_ex_vjp(ct, out, L, *, upper):
+    g, S = ct[0], out[0]
+    if g is None or not L._requires_grad:
+        return (None,)
+    common = S @ (g + g.mH) @ S
+    return (-(L @ common) if upper else -(common @ L),)
+
+
 cholesky_inverse_ex_p = Primitive("cholesky_inverse_ex", cpu=_cholesky_inverse_ex_cpu,
-                                  xp=_cholesky_inverse_ex_xp)
+                                  xp=_cholesky_inverse_ex_xp, vjp=_cholesky_inverse_ex_vjp,
+                                  saves=(0, "out"))
 
 
 # -- solves ---------------------------------------------------------------------------------------
@@ -75,7 +104,21 @@ def _cholesky_solve_xp(xp, B, L, *, upper):
     return xp.linalg.solve(A, B)
 
 
-cholesky_solve_p = Primitive("cholesky_solve", cpu=_cholesky_solve_cpu, xp=_cholesky_solve_xp)
+# PyTorch's cholesky_solve_backward: X = A^-1 B with A = L L^H Hermitian, so gB = A^-1 gX, and
+# dX = -A^-1 dA X gives gA = -gB X^H, whose part through L (dA = dL L^H + L dL^H) is
+# gL = -(gB X^H + X gB^H) L (upper: -U (...)). Not projected onto the triangle, as PyTorch's.
+def _cholesky_solve_vjp(ct, X, B, L, *, upper):
+    gB = cholesky_solve_p(ct, L, upper=upper)
+    gL = None
+    if L._requires_grad:
+        common = gB @ X.mH
+        common = common + common.mH
+        gL = unbroadcast(-(L @ common) if upper else -(common @ L), L)
+    return (unbroadcast(gB, B) if B._requires_grad else None), gL
+
+
+cholesky_solve_p = Primitive("cholesky_solve", cpu=_cholesky_solve_cpu, xp=_cholesky_solve_xp,
+                             vjp=_cholesky_solve_vjp, saves=(1, "out"))
 
 
 # A primitive: the triangular solve (?trsm) that linalg.solve_triangular and triangular_solve
@@ -99,5 +142,30 @@ def _triangular_solve_xp(xp, A, B, *, upper, left, unitriangular, transpose):
     return xp.swapaxes(xp.linalg.solve(xp.swapaxes(T, -1, -2), xp.swapaxes(B, -1, -2)), -1, -2)
 
 
+# PyTorch's linalg_solve_triangular_backward / triangular_solve_backward. With M = op(A):
+# X = M^-1 B (left) gives gB = M^-H gX and gM = -gB X^H; X = B M^-1 gives gB = gX M^-H and
+# gM = -X^H gB. M^-H is conj(A) solved with the transpose flag flipped. gA (gM, transposed back
+# when op transposes) keeps only the entries the solve reads: A's triangle, without the diagonal
+# when it is taken as ones.
+def _triangular_solve_vjp(ct, X, A, B, *, upper, left, unitriangular, transpose):
+    gB = triangular_solve_p(A.conj(), ct, upper=upper, left=left, unitriangular=unitriangular,
+                            transpose=not transpose)
+    gA = None
+    if A._requires_grad:
+        gM = -(gB @ X.mH) if left else -(X.mH @ gB)
+        if transpose:
+            gM = gM.mT
+        gA = gM.triu(int(unitriangular)) if upper else gM.tril(-int(unitriangular))
+        gA = unbroadcast(gA, A)
+    return gA, (unbroadcast(gB, B) if B._requires_grad else None)
+
+
 triangular_solve_p = Primitive("triangular_solve", cpu=_triangular_solve_cpu,
-                               xp=_triangular_solve_xp)
+                               xp=_triangular_solve_xp, vjp=_triangular_solve_vjp,
+                               saves=(0, "out"))
+
+
+def solve_triangular(A, B, *, upper, left, unitriangular=False):
+    """linalg.solve_triangular without its checks, for the rules of this family and lu's."""
+    return triangular_solve_p(A, B, upper=upper, left=left, unitriangular=unitriangular,
+                              transpose=False)

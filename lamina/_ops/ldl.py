@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from .._core import _ldl
+from ._rules import not_implemented
 from .lstsq import batch_offsets
 from .primitive import Primitive
 
@@ -32,7 +33,10 @@ def _ldl_factor_cpu(A, *, hermitian):
     return lower, pivots, info
 
 
-ldl_factor_p = Primitive("ldl_factor", cpu=_ldl_factor_cpu)
+# PyTorch differentiates neither op (derivatives.yaml has no linalg_ldl_factor_ex or
+# linalg_ldl_solve entry); their backward raises, as there.
+ldl_factor_p = Primitive("ldl_factor", cpu=_ldl_factor_cpu,
+                         vjp=not_implemented("linalg_ldl_factor_ex"))
 
 
 # A primitive because the solve with the factor is one LAPACK call per matrix (?sytrs/?hetrs),
@@ -51,4 +55,4 @@ def _ldl_solve_cpu(LD, pivots, B, *, hermitian):
     return np.swapaxes(x, -1, -2)
 
 
-ldl_solve_p = Primitive("ldl_solve", cpu=_ldl_solve_cpu)
+ldl_solve_p = Primitive("ldl_solve", cpu=_ldl_solve_cpu, vjp=not_implemented("linalg_ldl_solve"))

@@ -5,14 +5,34 @@ Each takes NumPy arrays (cpu: the Cython kernels of lamina/_core/_lu.pyx, batche
 with loops for tiny matrices) whose batch dims the public functions in lamina/linalg/_lu.py have
 already checked; the wrappers here broadcast batch dims between operands, and check what the
 kernels' memory safety depends on (pivot values) whatever the caller. `xp=` bodies, written
-against numpy/cupy's namespace, serve devices without a kernel. vjp/jvp/batch rules are filled
-by issues 6 and 7.
+against numpy/cupy's namespace, serve devices without a kernel.
+
+The VJP rules are PyTorch's (tools/autograd/derivatives.yaml and FunctionsManual.cpp), written
+in lamina ops so that they are differentiable themselves. Info outputs and the permutation
+carry no derivative.
 """
 
 import numpy as np
 
 from .._core import _lu
-from .primitive import Primitive
+from ._rules import unbroadcast
+from .cholesky import solve_triangular
+from .creation import eye
+from .indexing import where
+from .joining import cat
+from .primitive import NONDIFF, Primitive
+from .svd import svd_ex_p
+
+
+def unpack_factor(LU):
+    """L (*, m, k), unit lower triangular, and U (*, k, n) of a packed factor, k = min(m, n)."""
+    m, n = LU._data.shape[-2:]
+    k = min(m, n)
+    return LU.narrow(-1, 0, k).tril(-1) + eye(m, k, dtype=LU.dtype), LU.narrow(-2, 0, k).triu()
+
+
+def _permutation_of(LU, pivots):
+    return lu_permutation_p(pivots, m=LU._data.shape[-2], dtype=LU.dtype.name)
 
 
 def _broadcast(*arrays):
@@ -30,7 +50,39 @@ def _broadcast(*arrays):
 
 # A primitive: the factorization every other op here could be built from, and the one place
 # where ?getrf runs; its factor is returned column-major, as PyTorch's.
-lu_factor_ex_p = Primitive("lu_factor_ex", cpu=_lu.lu_factor)
+# PyTorch's lu_factor_ex_backward and linalg_lu_backward: the cotangent of the packed factor is
+# gL = strict_lower(g) and gU = upper(g); with A = P L U, square:
+#   gA = P L^-H (strict_lower(L^H gL) + upper(gU U^H)) U^-H,
+# and the wide (m < n) and tall (m > n) cases split U = [U1 U2] or L = [L1; L2].
+def _lu_factor_ex_vjp(ct, out, A):
+    g = ct[0]
+    if g is None:
+        return (None,)
+    LU, pivots = out[0], out[1]
+    m, n = LU._data.shape[-2:]
+    k = min(m, n)
+    L, U = unpack_factor(LU)
+    gL, gU = g.narrow(-1, 0, k).tril(-1), g.narrow(-2, 0, k).triu()
+    if m == n:
+        gA = (L.mH @ gL).tril(-1) + (gU @ U.mH).triu()
+        gA = solve_triangular(U.mH, gA, upper=False, left=False)
+        gA = solve_triangular(L.mH, gA, upper=True, left=True, unitriangular=True)
+    elif m < n:
+        gA = (L.mH @ gL - gU @ U.mH).tril(-1)
+        gA = solve_triangular(U.narrow(-1, 0, k).mH, gA, upper=False, left=False)
+        gA = cat([gA + gU.narrow(-1, 0, k), gU.narrow(-1, k, n - k)], -1)
+        gA = solve_triangular(L.mH, gA, upper=True, left=True, unitriangular=True)
+    else:
+        gA = (gU @ U.mH - L.mH @ gL).triu()
+        gA = solve_triangular(L.narrow(-2, 0, k).mH, gA, upper=True, left=True,
+                              unitriangular=True)
+        gA = cat([gA + gL.narrow(-2, 0, k), gL.narrow(-2, k, m - k)], -2)
+        gA = solve_triangular(U.mH, gA, upper=False, left=False)
+    return (_permutation_of(LU, pivots) @ gA,)
+
+
+lu_factor_ex_p = Primitive("lu_factor_ex", cpu=_lu.lu_factor, vjp=_lu_factor_ex_vjp,
+                           saves=("out",))
 
 
 # -- lu_solve: op(A) X = B from A's factor --------------------------------------------------------
@@ -75,8 +127,33 @@ def _lu_solve_xp(xp, lu, piv, b, *, left=True, adjoint=False):
     return xp.swapaxes(xp.linalg.solve(xp.swapaxes(a, -1, -2), xp.swapaxes(b, -1, -2)), -1, -2)
 
 
+# derivatives.yaml: linalg_lu_solve. gB solves with the other op(A); gLU is PyTorch's
+# linalg_lu_solve_LU, the adjoint of linalg_lu_solve_jvp: with gR an auxiliary matrix,
+# left != adjoint: gR = U^-H (-op(gX) op(X)^H), gLU = strict_lower(L^-H gR U^H) + upper(gR);
+# otherwise: gR = -P^T op(X) op(gX)^H P L^-H, gLU = strict_lower(gR) + upper(L^H gR U^-H).
+def _lu_solve_vjp(ct, X, LU, pivots, B, *, left=True, adjoint=False):
+    gB = lu_solve_p(LU, pivots, ct, left=left, adjoint=not adjoint) if B._requires_grad else None
+    gLU = None
+    if LU._requires_grad:
+        L, U = unpack_factor(LU)
+        if left != adjoint:
+            gR = -(ct @ X.mH) if left else -(ct.mH @ X)
+            gR = solve_triangular(U.mH, gR, upper=False, left=True)
+            gL = solve_triangular(L.mH, gR @ U.mH, upper=True, left=True, unitriangular=True)
+            gLU = gL.tril(-1) + gR.triu()
+        else:
+            P = _permutation_of(LU, pivots)
+            gR = -(P.mT @ ((X @ ct.mH) if left else (X.mH @ ct)) @ P)
+            gR = solve_triangular(L.mH, gR, upper=True, left=False, unitriangular=True)
+            gU = solve_triangular(U.mH, L.mH @ gR, upper=False, left=False)
+            gLU = gR.tril(-1) + gU.triu()
+        gLU = unbroadcast(gLU, LU)
+    return gLU, None, (None if gB is None else unbroadcast(gB, B))
+
+
 # A primitive: getrs from a factor, the op lu_solve's derivative and solve's share.
-lu_solve_p = Primitive("lu_solve", cpu=_lu_solve_cpu, xp=_lu_solve_xp)
+lu_solve_p = Primitive("lu_solve", cpu=_lu_solve_cpu, xp=_lu_solve_xp, vjp=_lu_solve_vjp,
+                       saves=(0, 1, "out"))
 
 
 # -- solve_ex: A X = B (or X A = B) -> X, info ----------------------------------------------------
@@ -98,9 +175,23 @@ def _solve_ex_xp(xp, a, b, *, left=True):
     return (x if left else xp.swapaxes(x, -1, -2)), info
 
 
+# PyTorch's linalg_solve_backward: X = A^-1 B gives gB = A^-H gX and gA = -gB X^H; for
+# X = B A^-1, gB = gX A^-H and gA = -X^H gB.
+def _solve_ex_vjp(ct, out, A, B, *, left=True):
+    gX, X = ct[0], out[0]
+    if gX is None:
+        return None, None
+    gB = solve_ex_p(A.mH, gX, left=left)[0]
+    gA = None
+    if A._requires_grad:
+        gA = unbroadcast(-(gB @ X.mH) if left else -(X.mH @ gB), A)
+    return gA, (unbroadcast(gB, B) if B._requires_grad else None)
+
+
 # A primitive for speed: factor and solve fused per matrix, A's factor in a per-thread scratch
 # (no factor tensor allocated), and the tiny-matrix loops.
-solve_ex_p = Primitive("solve_ex", cpu=_solve_ex_cpu, xp=_solve_ex_xp)
+solve_ex_p = Primitive("solve_ex", cpu=_solve_ex_cpu, xp=_solve_ex_xp, vjp=_solve_ex_vjp,
+                       saves=(0, "out"))
 
 
 # -- inv_ex: A -> A^-1, info -----------------------------------------------------------------------
@@ -109,8 +200,17 @@ def _inv_ex_xp(xp, a):
     return xp.linalg.inv(a), xp.zeros(a.shape[:-2], dtype=np.int32)
 
 
+# derivatives.yaml: linalg_inv_ex. d(A^-1) = -A^-1 dA A^-1, so gA = -A^-H g A^-H.
+def _inv_ex_vjp(ct, out, A):
+    g = ct[0]
+    if g is None:
+        return (None,)
+    inv_h = out[0].mH
+    return (-(inv_h @ g @ inv_h),)
+
+
 # A primitive for speed: getrf + getri in place in the output, and the tiny-matrix loops.
-inv_ex_p = Primitive("inv_ex", cpu=_lu.inv, xp=_inv_ex_xp)
+inv_ex_p = Primitive("inv_ex", cpu=_lu.inv, xp=_inv_ex_xp, vjp=_inv_ex_vjp, saves=("out",))
 
 
 # -- det, slogdet ---------------------------------------------------------------------------------
@@ -120,10 +220,58 @@ def _slogdet_xp(xp, a):
     return sign.astype(a.dtype), logabs.astype(a.real.dtype)
 
 
+def _det_vjp(ct, det, A):
+    """PyTorch's linalg_det_backward: gA = ct conj(det) A^-H (the cofactor matrix) where A is
+    invertible; where a pivot of its LU factor is below eps, the cofactors from the SVD, which
+    stay finite at singular A (a rank n-1 A has a nonzero gradient)."""
+    n = A._data.shape[-1]
+    if n == 0:
+        return (ct.new_zeros(A._data.shape),)
+    pivots = lu_factor_ex_p(A.detach())[0].diagonal(0, -2, -1).abs()
+    singular = pivots.amin(-1) < np.finfo(pivots._data.dtype).eps
+    if not singular._data.any():
+        return (_cofactors_inv(ct, det, A),)
+    if singular._data.all():
+        return (_cofactors_svd(ct, A),)
+    return (where(singular[..., None, None], _cofactors_svd(ct, A), _cofactors_inv(ct, det, A)),)
+
+
+def _cofactors_inv(ct, det, A):
+    return (ct * det.conj())[..., None, None] * inv_ex_p(A)[0].mH
+
+
+def _cofactors_svd(ct, A):
+    # A = U S Vh gives det A = det U det Vh prod(S), so gA = U diag(c prod_{j != i} S_j) Vh with
+    # c = ct conj(det U det Vh); the products of the other values are exclusive cumulative
+    # products from both ends (PyTorch's prod_safe_zeros_backward), with no division by S.
+    U, S, Vh, _ = svd_ex_p(A, full_matrices=False, compute_uv=True)
+    n = S._data.shape[-1]
+    ones = S.new_ones(S._data.shape[:-1] + (1,))
+    before = cat([ones, S.narrow(-1, 0, n - 1)], -1).cumprod(-1)
+    after = cat([ones, S.narrow(-1, 1, n - 1).flip(-1)], -1).cumprod(-1).flip(-1)
+    D = (ct * (det_p(U) * det_p(Vh)).conj())[..., None] * (before * after)
+    return (U * D[..., None, :]) @ Vh
+
+
+# derivatives.yaml: _linalg_slogdet, PyTorch's slogdet_backward: d log|det A| = Re tr(A^-1 dA),
+# and for complex A, d sign = i sign Im tr(A^-1 dA); so gA = g A^-H with g = g_logabsdet +
+# i Im(g_sign conj(sign)). A real sign is piecewise constant: it gets no gradient.
+def _slogdet_vjp(ct, out, A):
+    g_sign, g = ct
+    if A.dtype.is_complex and g_sign is not None:
+        from_sign = (g_sign * out[0].conj()).imag * 1j
+        g = from_sign if g is None else g + from_sign
+    if g is None:
+        return (None,)
+    return (g[..., None, None] * inv_ex_p(A)[0].mH,)
+
+
 # Primitives for speed (the factor is never stored: a per-thread scratch, or the tiny loops'
 # registers) and for their derivatives, which differ (det's vanishes with A; slogdet's does not).
-det_p = Primitive("det", cpu=_lu.det, xp=lambda xp, a: xp.linalg.det(a))
-slogdet_p = Primitive("slogdet", cpu=_lu.slogdet, xp=_slogdet_xp)
+det_p = Primitive("det", cpu=_lu.det, xp=lambda xp, a: xp.linalg.det(a), vjp=_det_vjp,
+                  saves=(0, "out"))
+slogdet_p = Primitive("slogdet", cpu=_lu.slogdet, xp=_slogdet_xp, vjp=_slogdet_vjp,
+                      saves=(0, "out"))
 
 
 # -- lu_unpack's permutation -----------------------------------------------------------------------
@@ -155,4 +303,4 @@ def _permutation(xp, piv, m, dtype):
 # A primitive: applying k swaps in sequence has no expression in a few tensor ops; its output is
 # a 0/1 matrix that carries no derivative.
 lu_permutation_p = Primitive("lu_permutation", xp=lambda xp, piv, *, m, dtype: _permutation(
-    xp, piv, m, dtype))
+    xp, piv, m, dtype), vjp=NONDIFF)

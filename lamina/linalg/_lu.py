@@ -15,7 +15,6 @@ from .._ops._checks import broadcast_shape as _broadcast_shape
 from .._ops._checks import not_implemented as _not_implemented
 from .._ops._checks import torch_type_name as _torch_type_name
 from .._ops.creation import empty as _empty
-from .._ops.creation import eye as _eye
 from .._ops.elementwise import add as _add
 from .._ops.elementwise import eq as _eq
 from .._ops.indexing import where as _where
@@ -24,8 +23,6 @@ from .._ops.return_types import return_types as _rt
 from .._ops.shape import narrow as _narrow
 from .._ops.shape import reshape as _reshape
 from .._ops.shape import squeeze as _squeeze
-from .._ops.shape import tril as _tril
-from .._ops.shape import triu as _triu
 from .._ops.shape import unsqueeze as _unsqueeze
 from .._ops.unary import log as _log
 from ._checks import LinAlgError as _LinAlgError
@@ -108,11 +105,9 @@ def lu_factor(A, *, pivot=True, out=None):
 def _unpack(LU, pivots, unpack_data, unpack_pivots):
     """P (m x m), L (m x k, unit lower) and U (k x n) from a factor, k = min(m, n); an output
     not asked for is an empty tensor, as in PyTorch."""
-    m, n = LU.shape[-2:]
-    k = min(m, n)
+    m = LU.shape[-2]
     if unpack_data:
-        L = _add(_tril(_narrow(LU, -1, 0, k), -1), _eye(m, k, dtype=LU.dtype))
-        U = _triu(_narrow(LU, -2, 0, k))
+        L, U = _p.unpack_factor(LU)
     else:
         L = U = _empty(0, dtype=LU.dtype)
     if unpack_pivots:

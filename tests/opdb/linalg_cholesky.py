@@ -69,6 +69,36 @@ def _quietly(fn):
     return call
 
 
+def _projected_for_grad(fn, position, project):
+    """fn with argument `position` first projected by `project(x, upper)` when it requires grad,
+    as PyTorch's gradcheck_wrapper_hermitian_input and _triangular_input do. These ops read one
+    triangle of that argument while gradcheck perturbs every entry, and their gradient (PyTorch's,
+    which lamina returns) fills the whole matrix. The forward sweep's tensors never require
+    grad, so it calls fn on its inputs untouched (error inputs, non-tensors included)."""
+    def call(*args, **kwargs):
+        x = args[position]
+        if isinstance(x, lm.Tensor) and x.requires_grad:
+            x = project(x, kwargs.get("upper", False))
+            args = args[:position] + (x,) + args[position + 1:]
+        return fn(*args, **kwargs)
+    return call
+
+
+def _hermitian(A, upper):
+    return (A + A.mH) * 0.5
+
+
+def _triangle(L, upper):
+    return L.triu() if upper else L.tril()
+
+
+def _factor_triangle(L, upper):
+    """The triangle with a real diagonal: ?potri's product (?lauum) reads only the diagonal's
+    real part, as PyTorch's gradcheck_wrapper_triangular_input_real_positive_diagonal knows."""
+    T = _triangle(L, upper)
+    return T - 1j * lm.diag_embed(T.diagonal(0, -2, -1).imag) if T.is_complex() else T
+
+
 def _err(args, exc, match, name, kwargs=None):
     return ErrorInput(Sample(args, dict(kwargs or {}), name), exc, match)
 
@@ -414,22 +444,26 @@ def _out_tensors(errors):
 
 
 OPS = [
-    OpInfo("linalg.cholesky", lm.linalg.cholesky, _cholesky_ref, _cholesky_samples,
-           dtypes=DTYPES, tol=TOL, errors=_out_tensors(_linalg_cholesky_errors)),
-    OpInfo("linalg.cholesky_ex", _cholesky_ex_op, _cholesky_ex_ref, _cholesky_samples,
-           dtypes=DTYPES, tol=TOL, errors=_out_tensors(_cholesky_ex_errors)),
-    OpInfo("cholesky", _quietly(lm.cholesky), _cholesky_ref, _cholesky_samples, dtypes=DTYPES,
-           tol=TOL, errors=_out_tensors(_deprecated_cholesky_errors)),
-    OpInfo("cholesky_solve", lm.cholesky_solve, _cholesky_solve_ref, _cholesky_solve_samples,
-           dtypes=DTYPES, method="cholesky_solve", tol=TOL,
-           errors=_out_tensors(_cholesky_solve_errors)),
-    OpInfo("cholesky_inverse", lm.cholesky_inverse, _cholesky_inverse_ref,
-           _cholesky_inverse_samples, dtypes=DTYPES, method="cholesky_inverse", tol=TOL,
-           errors=_out_tensors(_cholesky_inverse_errors)),
+    OpInfo("linalg.cholesky", _projected_for_grad(lm.linalg.cholesky, 0, _hermitian),
+           _cholesky_ref, _cholesky_samples, dtypes=DTYPES, tol=TOL,
+           errors=_out_tensors(_linalg_cholesky_errors), grad=True, gradgrad=True),
+    OpInfo("linalg.cholesky_ex", _projected_for_grad(_cholesky_ex_op, 0, _hermitian),
+           _cholesky_ex_ref, _cholesky_samples, dtypes=DTYPES, tol=TOL,
+           errors=_out_tensors(_cholesky_ex_errors), grad=True, gradgrad=True),
+    OpInfo("cholesky", _projected_for_grad(_quietly(lm.cholesky), 0, _hermitian), _cholesky_ref,
+           _cholesky_samples, dtypes=DTYPES, tol=TOL,
+           errors=_out_tensors(_deprecated_cholesky_errors), grad=True, gradgrad=True),
+    OpInfo("cholesky_solve", _projected_for_grad(lm.cholesky_solve, 1, _triangle),
+           _cholesky_solve_ref, _cholesky_solve_samples, dtypes=DTYPES, method="cholesky_solve",
+           tol=TOL, errors=_out_tensors(_cholesky_solve_errors), grad=True, gradgrad=True),
+    OpInfo("cholesky_inverse", _projected_for_grad(lm.cholesky_inverse, 0, _factor_triangle),
+           _cholesky_inverse_ref, _cholesky_inverse_samples, dtypes=DTYPES,
+           method="cholesky_inverse", tol=TOL, errors=_out_tensors(_cholesky_inverse_errors),
+           grad=True, gradgrad=True),
     OpInfo("linalg.solve_triangular", lm.linalg.solve_triangular, _solve_triangular_ref,
            _triangular_samples, dtypes=DTYPES, tol=TOL,
-           errors=_out_tensors(_solve_triangular_errors)),
+           errors=_out_tensors(_solve_triangular_errors), grad=True, gradgrad=True),
     OpInfo("triangular_solve", _triangular_solve_op, _triangular_solve_ref,
            _triangular_solve_samples, dtypes=DTYPES, method="triangular_solve", tol=TOL,
-           errors=_out_tensors(_triangular_solve_errors)),
+           errors=_out_tensors(_triangular_solve_errors), grad=True, gradgrad=True),
 ]

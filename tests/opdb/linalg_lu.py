@@ -57,6 +57,14 @@ def _det_samples(dtype, rng):
         yield Sample(((_mixed(shape, dtype, rng) / max(1, shape[-1])).astype(dtype),), name=name)
 
 
+def _logdet_grad_samples(dtype, rng):
+    """Hermitian positive definite: log(det) is real there, with no NaN region (a negative real
+    determinant) or branch cut nearby for the finite differences to cross."""
+    for shape, name in SQUARE:
+        a = _well(shape, dtype, rng) / max(1, shape[-1])
+        yield Sample(((a @ a.conj().swapaxes(-1, -2)).astype(dtype),), name=name)
+
+
 def _rect_samples(dtype, rng):
     yield from _square_samples(dtype, rng)
     for shape, name in [((3, 5), "wide"), ((5, 3), "tall"), ((3, 2, 7), "batch-wide"),
@@ -487,37 +495,39 @@ def _lu_unpack_errors():
 
 OPS = [
     OpInfo("linalg.lu_factor", lm.linalg.lu_factor, _lu_factor_ref, _rect_samples,
-           dtypes=DTYPES, tol=TOL, errors=_lu_factor_errors),
+           dtypes=DTYPES, tol=TOL, errors=_lu_factor_errors, grad=True, gradgrad=True),
     OpInfo("linalg.lu_factor_ex", lm.linalg.lu_factor_ex, _lu_factor_ex_ref, _rect_samples,
-           dtypes=DTYPES, tol=TOL, errors=_lu_factor_ex_errors),
+           dtypes=DTYPES, tol=TOL, errors=_lu_factor_ex_errors, grad=True, gradgrad=True),
     OpInfo("linalg.lu", lm.linalg.lu, _lu_ref, _rect_samples, dtypes=DTYPES, tol=TOL,
-           errors=_lu_errors),
+           errors=_lu_errors, grad=True, gradgrad=True),
     OpInfo("lu", _torch_lu, _torch_lu_ref, _torch_lu_samples, dtypes=DTYPES, method="lu", tol=TOL,
-           errors=_torch_lu_errors),
+           errors=_torch_lu_errors, grad=True, gradgrad=True),
     OpInfo("lu_unpack", lm.lu_unpack, _unpack_ref, _unpack_samples, dtypes=DTYPES, tol=TOL,
-           errors=_lu_unpack_errors),
+           errors=_lu_unpack_errors, grad=True, gradgrad=True),
     OpInfo("linalg.lu_solve", lm.linalg.lu_solve, _lu_solve_ref, _lu_solve_samples,
-           dtypes=DTYPES, tol=TOL, errors=_lu_solve_errors),
+           dtypes=DTYPES, tol=TOL, errors=_lu_solve_errors, grad=True, gradgrad=True),
     OpInfo("lu_solve", _torch_lu_solve, _lu_solve_old_ref, _lu_solve_old_samples, dtypes=DTYPES,
            method="lu_solve",
-           tol=TOL),
+           tol=TOL, grad=True, gradgrad=True),
     OpInfo("linalg.solve", lm.linalg.solve, _solve_ref, _solve_samples, dtypes=DTYPES, tol=TOL,
-           errors=_solve_errors),
+           errors=_solve_errors, grad=True, gradgrad=True),
     OpInfo("linalg.solve_ex", lm.linalg.solve_ex, _solve_ex_ref, _solve_samples, dtypes=DTYPES,
-           tol=TOL, errors=_solve_ex_errors),
+           tol=TOL, errors=_solve_ex_errors, grad=True, gradgrad=True),
     OpInfo("linalg.inv", lm.linalg.inv, _inv_ref, _square_samples, dtypes=DTYPES, tol=TOL,
-           errors=_inv_errors),
+           errors=_inv_errors, grad=True, gradgrad=True),
     OpInfo("linalg.inv_ex", lm.linalg.inv_ex, _inv_ex_ref, _square_samples, dtypes=DTYPES,
-           tol=TOL, errors=_inv_ex_errors),
+           tol=TOL, errors=_inv_ex_errors, grad=True, gradgrad=True),
     OpInfo("inverse", lm.inverse, _inv_ref, _square_samples, dtypes=DTYPES, method="inverse",
-           tol=TOL),
+           tol=TOL, grad=True, gradgrad=True),
     OpInfo("linalg.det", lm.linalg.det, _det_ref, _det_samples, dtypes=DTYPES, tol=TOL,
-           errors=_det_errors),
-    OpInfo("det", lm.det, _det_ref, _det_samples, dtypes=DTYPES, method="det", tol=TOL),
+           errors=_det_errors, grad=True, gradgrad=True),
+    OpInfo("det", lm.det, _det_ref, _det_samples, dtypes=DTYPES, method="det", tol=TOL,
+           grad=True, gradgrad=True),
     OpInfo("linalg.slogdet", lm.linalg.slogdet, _slogdet_ref, _det_samples, dtypes=DTYPES,
-           tol=TOL, errors=_slogdet_errors),
+           tol=TOL, errors=_slogdet_errors, grad=True, gradgrad=True),
     OpInfo("slogdet", lm.slogdet, _slogdet_ref, _det_samples, dtypes=DTYPES,
-           method="slogdet", tol=TOL),
+           method="slogdet", tol=TOL, grad=True, gradgrad=True),
     OpInfo("logdet", lm.logdet, _logdet_ref, _det_samples, dtypes=DTYPES, method="logdet",
-           tol=TOL, errors=_logdet_errors),
+           tol=TOL, errors=_logdet_errors,
+           grad=True, gradgrad=True, grad_samples=_logdet_grad_samples),
 ]
