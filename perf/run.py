@@ -18,13 +18,14 @@ CHECKOUT = os.path.dirname(PERF)
 sys.path[:] = [PERF] + [p for p in sys.path
                         if os.path.abspath(p or os.curdir) not in (CHECKOUT, PERF)]
 
+import autograd  # noqa: E402
 import bmm  # noqa: E402
 import linalg  # noqa: E402
 import overhead  # noqa: E402
 
 import lamina  # noqa: E402
 
-BENCHMARKS = {"overhead": overhead, "bmm": bmm, "linalg": linalg}
+BENCHMARKS = {"overhead": overhead, "bmm": bmm, "linalg": linalg, "autograd": autograd}
 
 
 def main():
