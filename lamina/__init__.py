@@ -54,7 +54,7 @@ for _family in _FAMILIES:
         setattr(Tensor, _name, _fn)
 del _family, _name, _fn
 
-from . import autograd, cuda, linalg  # noqa: E402  (subpackages see the assembled namespace)
+from . import autograd, cuda, func, linalg  # noqa: E402  (subpackages see the assembled namespace)
 from . import utils as utils  # noqa: E402
 from .autograd.grad_mode import (  # noqa: E402
     enable_grad,
@@ -64,6 +64,7 @@ from .autograd.grad_mode import (  # noqa: E402
     no_grad,
     set_grad_enabled,
 )
+from .func import vmap  # noqa: E402
 
 
 # linalg's functions that torch also has at top level (torch.det, torch.cholesky_solve, ...) and

@@ -371,8 +371,9 @@ cdef class PrimitiveBase:
     cdef public list levels
 
     def __call__(self, *args, **params):
-        if self.levels:
-            return self.levels[-1].process(self, args, params)
+        cdef list levels = self.levels
+        if levels:  # (no negative index: the module compiles with wraparound off)
+            return levels[len(levels) - 1].process(self, args, params)
         return self.eager(args, params)
 
     cpdef object eager(self, tuple args, dict params):

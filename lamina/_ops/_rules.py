@@ -1,6 +1,20 @@
 """Helpers the VJP rules of several families share. Rules are written in lamina ops (Tensor
 methods here), so they are differentiable themselves; these helpers are too."""
 
+from .._core._tensor import TensorBase
+
+# Set by a transform level while one of its nodes runs a rule on the values of the level below,
+# whose own requires_grad says nothing about this level: the ids of the inputs that take a
+# gradient there (PyTorch's grad_input_mask). None on the eager tape.
+NEEDED = None
+
+
+def wants(x):
+    """Whether the rule must compute a gradient for input `x`."""
+    if not isinstance(x, TensorBase):
+        return False
+    return x._requires_grad if NEEDED is None else id(x) in NEEDED
+
 
 def unbroadcast(g, x):
     """`g` summed down to the shape of operand `x`: the transpose of broadcasting `x` to g's
@@ -59,6 +73,6 @@ def pieces_into_zeros(cts, x, view):
 def zero_grad(ct, x):
     """The gradient PyTorch gives an input the output is locally constant in (floor, round, a
     rounded division, sign): zeros shaped like `x`; None when `x` takes no gradient."""
-    if not getattr(x, "_requires_grad", False):
+    if not wants(x):
         return None
     return ct.new_zeros(x._data.shape)

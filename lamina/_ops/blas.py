@@ -26,7 +26,7 @@ from ._checks import (
     not_implemented,
     torch_type_name,
 )
-from ._rules import unbroadcast
+from ._rules import unbroadcast, wants
 from .creation import zeros
 from .elementwise import add, mul
 from .mutation import write_inplace, write_out
@@ -59,8 +59,8 @@ def _gemm_cpu(a, b):
 # d(AB) = dA B + A dB, so gA = ct B^H and gB = A^H ct (derivatives.yaml: mm, bmm), each summed
 # down over the batch dims its operand was broadcast along.
 def _gemm_vjp(ct, out, a, b):
-    ga = unbroadcast(gemm_p(ct, b.mH), a) if a._requires_grad else None
-    gb = unbroadcast(gemm_p(a.mH, ct), b) if b._requires_grad else None
+    ga = unbroadcast(gemm_p(ct, b.mH), a) if wants(a) else None
+    gb = unbroadcast(gemm_p(a.mH, ct), b) if wants(b) else None
     return ga, gb
 
 

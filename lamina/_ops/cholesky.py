@@ -11,7 +11,7 @@ for NumPy and CuPy alike, for the CUDA path.
 import numpy as np
 
 from .._core import _cholesky, _triangular
-from ._rules import unbroadcast
+from ._rules import unbroadcast, wants
 from .primitive import Primitive
 
 
@@ -77,7 +77,7 @@ def _cholesky_inverse_ex_xp(xp, L, *, upper):
 # the triangle the kernel reads.
 def _cholesky_inverse_ex_vjp(ct, out, L, *, upper):
     g, S = ct[0], out[0]
-    if g is None or not L._requires_grad:
+    if g is None or not wants(L):
         return (None,)
     common = S @ (g + g.mH) @ S
     return (-(L @ common) if upper else -(common @ L),)
@@ -110,11 +110,11 @@ def _cholesky_solve_xp(xp, B, L, *, upper):
 def _cholesky_solve_vjp(ct, X, B, L, *, upper):
     gB = cholesky_solve_p(ct, L, upper=upper)
     gL = None
-    if L._requires_grad:
+    if wants(L):
         common = gB @ X.mH
         common = common + common.mH
         gL = unbroadcast(-(L @ common) if upper else -(common @ L), L)
-    return (unbroadcast(gB, B) if B._requires_grad else None), gL
+    return (unbroadcast(gB, B) if wants(B) else None), gL
 
 
 cholesky_solve_p = Primitive("cholesky_solve", cpu=_cholesky_solve_cpu, xp=_cholesky_solve_xp,
@@ -151,13 +151,13 @@ def _triangular_solve_vjp(ct, X, A, B, *, upper, left, unitriangular, transpose)
     gB = triangular_solve_p(A.conj(), ct, upper=upper, left=left, unitriangular=unitriangular,
                             transpose=not transpose)
     gA = None
-    if A._requires_grad:
+    if wants(A):
         gM = -(gB @ X.mH) if left else -(X.mH @ gB)
         if transpose:
             gM = gM.mT
         gA = gM.triu(int(unitriangular)) if upper else gM.tril(-int(unitriangular))
         gA = unbroadcast(gA, A)
-    return gA, (unbroadcast(gB, B) if B._requires_grad else None)
+    return gA, (unbroadcast(gB, B) if wants(B) else None)
 
 
 triangular_solve_p = Primitive("triangular_solve", cpu=_triangular_solve_cpu,

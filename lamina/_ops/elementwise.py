@@ -23,7 +23,7 @@ from ._checks import (
     overflow_error,
     torch_type_name,
 )
-from ._rules import unbroadcast, zero_grad
+from ._rules import unbroadcast, wants, zero_grad
 from .mutation import finish_out, inplace_method, write_inplace, write_out
 from .primitive import ELEMENTWISE, LINEAR, NONDIFF, Primitive
 
@@ -198,8 +198,8 @@ def _conj_scalar(x):
 
 
 def _mul_vjp(ct, out, a, b):
-    ga = unbroadcast(ct * _conj(b), a) if _wants(a) else None
-    gb = unbroadcast(ct * _conj(a), b) if _wants(b) else None
+    ga = unbroadcast(ct * _conj(b), a) if wants(a) else None
+    gb = unbroadcast(ct * _conj(a), b) if wants(b) else None
     return ga, gb
 
 
@@ -208,11 +208,6 @@ def _conj(x):
     if isinstance(x, TensorBase):
         return x.conj() if x.dtype.category == dt.COMPLEX else x
     return _conj_scalar(x)
-
-
-def _wants(x):
-    """Whether operand `x` is a Tensor that takes part in the graph."""
-    return isinstance(x, TensorBase) and x._requires_grad
 
 
 add_p = Primitive("add", xp=_additive(np.add), vjp=_additive_vjp(1), jvp=LINEAR,
@@ -225,14 +220,14 @@ sub_p = Primitive("sub", xp=_additive(np.subtract, bools=False), vjp=_additive_v
 def _div_vjp(ct, out, a, b, *, rounding_mode=None):
     if rounding_mode is not None:
         return zero_grad(ct, a), zero_grad(ct, b)
-    ga = unbroadcast(ct / _conj(b), a) if _wants(a) else None
-    gb = unbroadcast(-ct * _conj(a / b / b), b) if _wants(b) else None
+    ga = unbroadcast(ct / _conj(b), a) if wants(a) else None
+    gb = unbroadcast(-ct * _conj(a / b / b), b) if wants(b) else None
     return ga, gb
 
 
 def _pow_vjp(ct, out, a, b):
-    ga = unbroadcast(_pow_base_grad(ct, a, b), a) if _wants(a) else None
-    gb = unbroadcast(_pow_exponent_grad(ct, a, b), b) if _wants(b) else None
+    ga = unbroadcast(_pow_base_grad(ct, a, b), a) if wants(a) else None
+    gb = unbroadcast(_pow_exponent_grad(ct, a, b), b) if wants(b) else None
     return ga, gb
 
 
@@ -265,9 +260,9 @@ def _pow_exponent_grad(ct, a, b):
 # piecewise constant (derivatives.yaml remainder.Tensor, fmod.Tensor).
 def _modulo_vjp(rounding_mode):
     def vjp(ct, out, a, b):
-        ga = unbroadcast(ct, a) if _wants(a) else None
+        ga = unbroadcast(ct, a) if wants(a) else None
         gb = None
-        if _wants(b):
+        if wants(b):
             gb = unbroadcast(-ct * div_p(a, b, rounding_mode=rounding_mode), b)
         return ga, gb
     return vjp
@@ -328,8 +323,8 @@ def _mask(cond, ct):
 def _extremum_vjp(loses):
     def vjp(ct, out, a, b):
         tie = _mask(a == b, ct) * 0.5
-        ga = unbroadcast(ct * (1 - _mask(loses(a, b), ct) - tie), a) if _wants(a) else None
-        gb = unbroadcast(ct * (1 - _mask(loses(b, a), ct) - tie), b) if _wants(b) else None
+        ga = unbroadcast(ct * (1 - _mask(loses(a, b), ct) - tie), a) if wants(a) else None
+        gb = unbroadcast(ct * (1 - _mask(loses(b, a), ct) - tie), b) if wants(b) else None
         return ga, gb
     return vjp
 
@@ -339,8 +334,8 @@ def _extremum_vjp(loses):
 def _fextremum_vjp(wins):
     def vjp(ct, out, a, b):
         to_a = _mask(wins(a, b) | b.isnan(), ct)
-        ga = unbroadcast(ct * to_a, a) if _wants(a) else None
-        gb = unbroadcast(ct * (1 - to_a), b) if _wants(b) else None
+        ga = unbroadcast(ct * to_a, a) if wants(a) else None
+        gb = unbroadcast(ct * (1 - to_a), b) if wants(b) else None
         return ga, gb
     return vjp
 
@@ -350,30 +345,30 @@ def _atan2_vjp(ct, out, a, b):
     denom = a * a + b * b
     nonzero = denom != 0
     recip = nonzero / (denom + (denom == 0))
-    ga = unbroadcast(ct * b * recip, a) if _wants(a) else None
-    gb = unbroadcast(ct * -a * recip, b) if _wants(b) else None
+    ga = unbroadcast(ct * b * recip, a) if wants(a) else None
+    gb = unbroadcast(ct * -a * recip, b) if wants(b) else None
     return ga, gb
 
 
 def _hypot_vjp(ct, out, a, b):
-    ga = unbroadcast(ct * a / out, a) if _wants(a) else None
-    gb = unbroadcast(ct * b / out, b) if _wants(b) else None
+    ga = unbroadcast(ct * a / out, a) if wants(a) else None
+    gb = unbroadcast(ct * b / out, b) if wants(b) else None
     return ga, gb
 
 
 def _copysign_vjp(ct, out, a, b):
     # derivatives.yaml copysign_tensor_self_backward: out / a, taken as 0 where a == 0; that
     # ratio is sgn(a) * sgn(out). The sign source gets zeros.
-    ga = unbroadcast(ct * a.sgn() * out.sgn(), a) if _wants(a) else None
+    ga = unbroadcast(ct * a.sgn() * out.sgn(), a) if wants(a) else None
     return ga, zero_grad(ct, b)
 
 
 def _lerp_vjp(ct, out, start, end, weight):
     # start + w (end - start): derivatives.yaml lerp.Scalar / lerp.Tensor.
     w = _conj(weight)
-    gs = unbroadcast(ct * (1 - w), start) if _wants(start) else None
-    ge = unbroadcast(ct * w, end) if _wants(end) else None
-    gw = unbroadcast(ct * _conj(end - start), weight) if _wants(weight) else None
+    gs = unbroadcast(ct * (1 - w), start) if wants(start) else None
+    ge = unbroadcast(ct * w, end) if wants(end) else None
+    gw = unbroadcast(ct * _conj(end - start), weight) if wants(weight) else None
     return gs, ge, gw
 
 

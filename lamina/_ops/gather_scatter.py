@@ -20,8 +20,8 @@ import numpy as np
 from .._core import dtype as dt
 from .._core._tensor import TensorBase, canonical_dim, dtype_of
 from ._checks import broadcast_error, checked_scalar, torch_type_name
-from ._rules import into_zeros, not_implemented, unbroadcast
-from .elementwise import _wants, mul
+from ._rules import into_zeros, not_implemented, unbroadcast, wants
+from .elementwise import mul
 from .mutation import finish_out, write_inplace
 from .primitive import LINEAR, Primitive
 from .shape import clone
@@ -80,10 +80,10 @@ def _index_put_vjp(ct, out, x, values, *arrays, at, accumulate):
     # derivatives.yaml: index_put: self gets grad with the written positions zeroed (all of it
     # when accumulating); values get grad.index(indices), even where duplicates overwrite.
     gx = gv = None
-    if _wants(x):
+    if wants(x):
         gx = ct if accumulate else index_put_p(ct, ct.new_zeros(()), *arrays, at=at,
                                                accumulate=False)
-    if _wants(values):
+    if wants(values):
         gv = unbroadcast(index_p(ct, *arrays, at=at), values)
     return (gx, gv) + (None,) * len(arrays)
 

@@ -17,8 +17,7 @@ import numpy as np
 from .._core import dtype as dt
 from .._core._tensor import TensorBase, dtype_of, result_type_of
 from ._checks import LEGACY_NAMES, broadcast_shape, torch_type_name
-from ._rules import unbroadcast
-from .elementwise import _wants
+from ._rules import unbroadcast, wants
 from .gather_scatter import METHODS as _ALONG_METHODS
 from .gather_scatter import (
     _first_bad,
@@ -64,8 +63,8 @@ def _nonzero_fwd(xp, x):
 def _where_vjp(ct, out, condition, a, b):
     # Each branch gets the cotangent where it was picked, summed down to its own shape.
     zero = ct.new_zeros(())
-    ga = unbroadcast(where_p(condition, ct, zero), a) if _wants(a) else None
-    gb = unbroadcast(where_p(condition, zero, ct), b) if _wants(b) else None
+    ga = unbroadcast(where_p(condition, ct, zero), a) if wants(a) else None
+    gb = unbroadcast(where_p(condition, zero, ct), b) if wants(b) else None
     return (None, ga, gb)
 
 

@@ -10,7 +10,7 @@ import operator
 from .._core import dtype as dt
 from .._core._tensor import TensorBase, canonical_dim, result_type_of
 from ._checks import torch_type_name
-from ._rules import pieces_into_zeros
+from ._rules import pieces_into_zeros, wants
 from .mutation import finish_out
 from .primitive import LINEAR, Primitive
 from .shape import slice_p, view_p
@@ -39,10 +39,10 @@ def _cat_vjp(ct, out, *tensors, dim, dtype):
     grads, start = [], 0
     for x in tensors:
         if _skipped(x._data):
-            grads.append(ct.new_zeros((0,)) if x._requires_grad else None)
+            grads.append(ct.new_zeros((0,)) if wants(x) else None)
             continue
         stop = start + x._data.shape[dim]
-        grads.append(slice_p(ct, dim=dim, start=start, stop=stop) if x._requires_grad else None)
+        grads.append(slice_p(ct, dim=dim, start=start, stop=stop) if wants(x) else None)
         start = stop
     return tuple(grads)
 

@@ -15,7 +15,7 @@ carry no derivative.
 import numpy as np
 
 from .._core import _lu
-from ._rules import unbroadcast
+from ._rules import unbroadcast, wants
 from .cholesky import solve_triangular
 from .creation import eye
 from .indexing import where
@@ -132,9 +132,9 @@ def _lu_solve_xp(xp, lu, piv, b, *, left=True, adjoint=False):
 # left != adjoint: gR = U^-H (-op(gX) op(X)^H), gLU = strict_lower(L^-H gR U^H) + upper(gR);
 # otherwise: gR = -P^T op(X) op(gX)^H P L^-H, gLU = strict_lower(gR) + upper(L^H gR U^-H).
 def _lu_solve_vjp(ct, X, LU, pivots, B, *, left=True, adjoint=False):
-    gB = lu_solve_p(LU, pivots, ct, left=left, adjoint=not adjoint) if B._requires_grad else None
+    gB = lu_solve_p(LU, pivots, ct, left=left, adjoint=not adjoint) if wants(B) else None
     gLU = None
-    if LU._requires_grad:
+    if wants(LU):
         L, U = unpack_factor(LU)
         if left != adjoint:
             gR = -(ct @ X.mH) if left else -(ct.mH @ X)
@@ -183,9 +183,9 @@ def _solve_ex_vjp(ct, out, A, B, *, left=True):
         return None, None
     gB = solve_ex_p(A.mH, gX, left=left)[0]
     gA = None
-    if A._requires_grad:
+    if wants(A):
         gA = unbroadcast(-(gB @ X.mH) if left else -(X.mH @ gB), A)
-    return gA, (unbroadcast(gB, B) if B._requires_grad else None)
+    return gA, (unbroadcast(gB, B) if wants(B) else None)
 
 
 # A primitive for speed: factor and solve fused per matrix, A's factor in a per-thread scratch

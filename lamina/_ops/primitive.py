@@ -47,3 +47,35 @@ class Primitive(PrimitiveBase):
 
     def __repr__(self):
         return f"<primitive {self.name}>"
+
+
+class Level:
+    """One active transform (vmap, jvp, grad), pushed on LEVELS for the extent of a `with`.
+
+    A primitive call goes to the innermost level's `process(prim, args, params)`. A level that
+    finds none of its own wrapped values among the arguments hands the call down unchanged
+    (`lower`); one that does unwraps them, runs the primitive (and its rule) on the values of
+    the level below, and wraps the results. Values of other levels pass through as opaque
+    tensors, which is what keeps nested transforms from confusing each other's perturbations.
+    """
+
+    index = None
+
+    def __enter__(self):
+        self.index = len(LEVELS)
+        LEVELS.append(self)
+        return self
+
+    def __exit__(self, *exc):
+        LEVELS.pop()
+        self.index = None
+        return False
+
+    def lower(self, prim, args, params):
+        """Run `prim` at the level below this one."""
+        if self.index == 0:
+            return prim.eager(args, params)
+        return LEVELS[self.index - 1].process(prim, args, params)
+
+    def process(self, prim, args, params):
+        raise NotImplementedError

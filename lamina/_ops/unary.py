@@ -31,8 +31,8 @@ from ._checks import (
     not_implemented,
     torch_type_name,
 )
-from ._rules import unbroadcast, zero_grad
-from .elementwise import _wants, mul, pow, sub
+from ._rules import unbroadcast, wants, zero_grad
+from .elementwise import mul, pow, sub
 from .mutation import finish_out, inplace_method, write_inplace
 from .primitive import ELEMENTWISE, LINEAR, NONDIFF, Primitive
 
@@ -348,15 +348,15 @@ def _clamp_vjp(ct, out, x, lo, hi):
     # lo <= x <= hi (PyTorch's subgradient 1 at the bounds), a bound where it is the result
     # (hi wins when lo > hi).
     gx = glo = ghi = None
-    if _wants(x):
+    if wants(x):
         inside = x >= lo if lo is not None else None
         if hi is not None:
             inside = x <= hi if inside is None else inside & (x <= hi)
         gx = unbroadcast(ct * inside.to(ct.dtype), x)
-    if _wants(lo):
+    if wants(lo):
         below = x < lo if hi is None else (x < lo) & (lo < hi)
         glo = unbroadcast(ct * below.to(ct.dtype), lo)
-    if _wants(hi):
+    if wants(hi):
         above = x > hi if lo is None else (x > hi) | (hi < lo)
         ghi = unbroadcast(ct * above.to(ct.dtype), hi)
     return gx, glo, ghi
@@ -424,8 +424,8 @@ def _imag_vjp(ct, out, x):
 
 
 def _complex_vjp(ct, out, re, im):
-    return (unbroadcast(ct.real, re) if _wants(re) else None,
-            unbroadcast(ct.imag, im) if _wants(im) else None)
+    return (unbroadcast(ct.real, re) if wants(re) else None,
+            unbroadcast(ct.imag, im) if wants(im) else None)
 
 
 angle_p = Primitive("angle", xp=_angle_fwd, vjp=_angle_vjp, batch=ELEMENTWISE)

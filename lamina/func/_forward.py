@@ -1,0 +1,112 @@
+"""jvp and linearize: the forward-mode level. A dual value wraps a primal of the level below and
+carries its tangent; a primitive meeting one runs on the primals and pushes the tangents through
+its JVP rule `jvp(tangents, out, *primals, **params)` (tangents: one per input, None where the
+input has none), written in lamina ops so that the rule itself can be transformed. LINEAR
+primitives apply themselves to the tangents; NONDIFF ones give outputs without tangent.
+"""
+
+from .._ops.creation import zeros_like
+from .._ops.primitive import LINEAR, NONDIFF, Level
+from . import _pytree
+from ._wrapper import LevelTensor, is_at, make
+
+
+class Dual(LevelTensor):
+    def __repr__(self):
+        return (f"DualTensor(lvl={self._level.index}, primal={self._value!r}, "
+                f"tangent={self._tangent!r})")
+
+
+def _floating(x):
+    return hasattr(x, "_data") and x._data.dtype.kind in "fc"
+
+
+class ForwardLevel(Level):
+    def wrap(self, primal, tangent):
+        t = make(Dual, primal, self, primal._data.shape)
+        t._tangent = tangent
+        return t
+
+    def _wrap_out(self, out, tangent):
+        if isinstance(out, tuple):
+            return tuple(self._wrap_out(o, t) for o, t in zip(out, tangent))
+        if tangent is None or not _floating(out):
+            return out
+        return self.wrap(out, tangent)
+
+    def process(self, prim, args, params):
+        primals, tangents, mine = [], [], False
+        for a in args:
+            if is_at(a, self):
+                primals.append(a._value)
+                tangents.append(a._tangent)
+                mine = True
+            else:
+                primals.append(a)
+                tangents.append(None)
+        if not mine:
+            return self.lower(prim, args, params)
+        out = self.lower(prim, tuple(primals), params)
+        rule = prim.jvp
+        if rule is NONDIFF:
+            return out
+        if rule is LINEAR:
+            tangent = prim(*[t if t is not None else zeros_like(p) if _floating(p) else p
+                             for p, t in zip(primals, tangents)], **params)
+        elif rule is None:
+            raise NotImplementedError(
+                f"jvp: the forward-mode derivative of '{prim.name}' is not implemented")
+        else:
+            tangent = rule(tuple(tangents), out, *primals, **params)
+        return self._wrap_out(out, tangent)
+
+
+def _unwrap(level, out):
+    """(primal, tangent) trees of a function's output at `level`; zero tangents where an output
+    does not depend on the inputs."""
+    leaves, spec = _pytree.flatten(out)
+    primals, tangents = [], []
+    for o in leaves:
+        if is_at(o, level):
+            primals.append(o._value)
+            tangents.append(o._tangent)
+        else:
+            primals.append(o)
+            tangents.append(zeros_like(o) if hasattr(o, "_data") else None)
+    return _pytree.unflatten(primals, spec), _pytree.unflatten(tangents, spec)
+
+
+def jvp(func, primals, tangents, *, strict=False, has_aux=False):
+    """torch.func.jvp: (func(*primals), J(primals) @ tangents) by forward-mode AD."""
+    if not isinstance(primals, tuple) or not isinstance(tangents, tuple):
+        raise RuntimeError("jvp(f, primals, tangents): Expected primals and tangents to be "
+                           "tuples. E.g. it should be valid to call f(*primals).")
+    p_leaves, spec = _pytree.flatten(primals)
+    t_leaves, t_spec = _pytree.flatten(tangents)
+    if len(p_leaves) != len(t_leaves) or t_spec != spec:
+        raise RuntimeError("jvp(f, primals, tangents): Expected primals and tangents to have "
+                           "the same python structure. For example, if primals is a tuple of "
+                           "3 tensors, tangents also must be.")
+    for p, t in zip(p_leaves, t_leaves):
+        if p._data.shape != t._data.shape:
+            raise RuntimeError(f"jvp(f, primals, tangents): Expected primals and tangents to "
+                               f"have the same shape, got {p.shape} and {t.shape}")
+    with ForwardLevel() as level:
+        duals = [level.wrap(p, t) for p, t in zip(p_leaves, t_leaves)]
+        out = func(*_pytree.unflatten(duals, spec))
+        if has_aux:
+            out, aux = out
+        primal_out, tangent_out = _unwrap(level, out)
+        if has_aux:
+            aux = _pytree.tree_map(lambda x: x._value if is_at(x, level) else x, aux)
+    return (primal_out, tangent_out, aux) if has_aux else (primal_out, tangent_out)
+
+
+def linearize(func, *primals):
+    """torch.func.linearize: (func(*primals), jvp_fn) where jvp_fn(*tangents) is the JVP."""
+    out = func(*primals)
+
+    def jvp_fn(*tangents):
+        return jvp(func, primals, tangents)[1]
+
+    return out, jvp_fn
