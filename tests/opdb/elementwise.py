@@ -422,7 +422,8 @@ OPS = [
 # forward samples, which sit off ties and kinks).
 _GRAD = {name: None for name in (
     "add", "sub", "mul", "div", "true_divide", "floor_divide", "remainder", "fmod", "atan2",
-    "maximum", "minimum", "fmax", "fmin", "hypot", "copysign", "lerp", "neg", "abs", "positive")}
+    "maximum", "minimum", "fmax", "fmin", "hypot", "copysign", "lerp", "neg", "abs", "positive",
+    "matmul")}
 _GRAD["pow"] = pow_grad_samples
 _GRAD.update({alias: _GRAD[name] for alias, name in (
     ("subtract", "sub"), ("multiply", "mul"), ("divide", "div"), ("arctan2", "atan2"),
