@@ -83,6 +83,27 @@ def test_abs_sign_and_rounding_at_their_kinks():
     _check(_grads(lm.frac, [0.5, 1.25, -2.0]), [[1, 1, 1]])
 
 
+def test_where_a_mask_selects_an_infinite_cotangent_gives_zero():
+    # PyTorch selects (where / masked_fill) in these rules rather than multiplying by a 0/1 mask,
+    # so an inf cotangent where the gradient does not pass gives 0, not 0 * inf = nan. Products
+    # in its own rules (abs, atan2 at the origin, pow's exponent, nan_to_num) keep the nan.
+    ct = [INF, INF, INF]
+    _check(_grads(lm.maximum, [1.0, 3.0, 2.0], [2.0, 1.0, 2.0], ct=ct),
+           ([0, INF, INF], [INF, 0, INF]))
+    _check(_grads(lm.fmin, [1.0, 3.0, 2.0], [2.0, 1.0, 2.0], ct=ct), ([INF, 0, INF], [0, INF, 0]))
+    _check(_grads(lambda x, lo, hi: lm.clamp(x, lo, hi), [0.0, 1.0, 5.0], [0.5] * 3, [2.0] * 3,
+                  ct=ct), ([0, INF, 0], [INF, 0, 0], [0, 0, INF]))
+    _check(_grads(lambda x: x.clamp(0.5, 2.0), [0.0, 1.0, 5.0], ct=ct), [[0, INF, 0]])
+    _check(_grads(lm.relu, [-1.0, 0.0, 1.0], ct=[INF, INF, 1.0]), [[0, 0, 1]])
+    _check(_grads(lm.sgn, [0j, 1 + 1j], ct=[complex(INF, 0), 1]),
+           [[0, 0.5 ** 1.5 * (1 - 1j)]])
+    _check(_grads(lm.angle, [0j, 1 + 1j], ct=[INF, 1.0]), [[0, -0.5 + 0.5j]])
+    ga, gb = _grads(lm.pow, [0.0, 2.0, 0.0], [0.0, 1.0, 2.0], ct=[INF, 1.0, INF])
+    _check([ga[:2], gb[1:2]], ([0, 1], [2 * math.log(2)]))
+    assert np.isnan(ga[2]) and np.isnan(gb[0]) and np.isnan(gb[2])
+    assert np.isnan(_grads(lm.atan2, [0.0], [0.0], ct=[INF])[0][0])
+
+
 def test_rounded_division_has_zero_gradients():
     for mode in ("floor", "trunc"):
         got = _grads(lambda a, b, m=mode: lm.div(a, b, rounding_mode=m), [3.0, 5.0], [2.0, -2.0])
@@ -204,6 +225,10 @@ def test_complex_from_parts_and_casts():
     x = _leaf([1.0, 2.0])
     x.to(lm.float32).sum().backward()
     assert x.grad.dtype is lm.float64 and x.grad.tolist() == [1.0, 1.0]
+    # Tensor.half, which gradcheck cannot difference: the cotangent cast back to the input's dtype
+    x = _leaf([1.0, 2.0, 3.0])
+    x.half().backward(lm.tensor([0.5, -2.0, 3.0], dtype=lm.float16))
+    assert x.grad.dtype is lm.float64 and x.grad.tolist() == [0.5, -2.0, 3.0]
 
 
 def test_real_input_to_complex_power_keeps_the_real_part():

@@ -36,6 +36,37 @@ NOT_IN_TABLE = {
     "is_neg": "a query that is always False (no negative views); tests/test_unary.py",
 }
 
+# Op-table entries with floating or complex dtypes that the gradient sweep leaves out, and why.
+NO_GRAD = {
+    **dict.fromkeys(("eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less",
+                     "less_equal", "not_equal", "isclose", "allclose", "equal", "logical_and",
+                     "logical_or", "logical_xor", "logical_not", "isnan", "isinf", "isfinite",
+                     "isreal", "isposinf", "isneginf", "signbit", "all", "any"),
+                    "comparison or predicate: boolean result"),
+    **dict.fromkeys(("argmax", "argmin", "argsort", "nonzero", "argwhere", "count_nonzero",
+                     "linalg.matrix_rank", "numel"), "integer result"),
+    **dict.fromkeys(("Tensor.bool", "Tensor.byte", "Tensor.char", "Tensor.short", "Tensor.int",
+                     "Tensor.long"), "cast to an integer or boolean dtype"),
+    "Tensor.half": "float16 is too coarse for gradcheck's steps; the same primitive as "
+                   "Tensor.double, and test_autograd_elementwise.py checks its gradient by hand",
+    **dict.fromkeys(("result_type", "promote_types", "can_cast", "is_tensor", "is_floating_point",
+                     "is_complex", "is_nonzero", "broadcast_shapes"),
+                    "returns a dtype, a bool or a shape, not tensor values"),
+    **dict.fromkeys(("zeros", "ones", "full", "eye", "arange", "linspace", "logspace", "tensor",
+                     "as_tensor"), "creation from numbers or arrays: no tensor input"),
+    **dict.fromkeys(("zeros_like", "ones_like", "full_like"),
+                    "the values do not depend on the input's (PyTorch's result takes no grad)"),
+    "detach": "cuts the graph by definition; test_autograd_api.py",
+    **dict.fromkeys(("tril_", "triu_", "squeeze_", "unsqueeze_", "transpose_", "t_"),
+                    "in-place variant; test_autograd_shape.py writes into leaves' descendants"),
+    **dict.fromkeys(("linalg.ldl_factor", "linalg.ldl_factor_ex", "linalg.ldl_solve", "geqrf"),
+                    "PyTorch does not differentiate it (a not_implemented rule)"),
+    **dict.fromkeys(("unique", "unique_consecutive"),
+                    "PyTorch does not differentiate it (its rule raises)"),
+}
+
+_FLOATING = {"float16", "float32", "float64", "complex64", "complex128"}
+
 
 def _slot_ok(value, markers):
     return value is None or value in markers or callable(value)
@@ -78,3 +109,23 @@ def test_every_public_op_has_a_table_entry():
 
 def test_exemptions_name_real_public_functions():
     assert set(NOT_IN_TABLE) <= set(_public()), set(NOT_IN_TABLE) - set(_public())
+
+
+@pytest.mark.parametrize("name", sorted(REGISTRY))
+def test_every_primitive_has_a_vjp(name):
+    # A rule, NONDIFF (integer or boolean outputs) or a not_implemented rule (a callable that
+    # raises, for floating outputs PyTorch does not differentiate either).
+    vjp = REGISTRY[name].vjp
+    assert vjp == NONDIFF or callable(vjp), f"{name}.vjp = {vjp!r}"
+
+
+def test_every_floating_op_has_a_gradient_or_a_reason():
+    missing = [info.name for info in ALL_OPS
+               if _FLOATING & set(info.dtypes) and not info.grad and info.name not in NO_GRAD]
+    assert not missing, f"op-table entries without grad=True or a NO_GRAD reason: {missing}"
+
+
+def test_no_grad_reasons_name_entries_without_a_gradient():
+    entries = {info.name: info for info in ALL_OPS}
+    stale = [name for name in NO_GRAD if name not in entries or entries[name].grad]
+    assert not stale, f"NO_GRAD names entries that are absent or have grad=True: {stale}"

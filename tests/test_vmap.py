@@ -86,7 +86,7 @@ def test_vmap_matches_loop(info, dtype):
                                 **sample.kwargs) for b in range(BATCH)]
             with warnings.catch_warnings():
                 warnings.filterwarnings("error", message="There is a performance drop")
-                got = lm.vmap(lambda *xs: info.op(*xs, **sample.kwargs),
+                got = lm.vmap(lambda *xs, kw=sample.kwargs: info.op(*xs, **kw),
                               in_dims=in_dims)(*batched)
             ctx = f"{info.name}[{sample.name}] in_dims={in_dims}"
             if isinstance(got, (tuple, list)):

@@ -235,9 +235,10 @@ def _pow_base_grad(ct, a, b):
     """derivatives.yaml pow_backward / pow_backward_self: b * a**(b-1), and 0 wherever b == 0."""
     if not isinstance(b, TensorBase):
         return ct.new_zeros(ct._data.shape) if b == 0 else ct * _conj(b * a.pow(b - 1))
-    # Where b == 0 the exponent b - 1 moves to 0, so 0 * a**0 gives PyTorch's 0 without the
-    # 0 * inf of a == 0.
-    return ct * _conj(b * a.pow(b - 1 + (b == 0)))
+    # PyTorch's where(b == 0, 0, ...): selected, so an infinite cotangent there gives 0 too. The
+    # exponent b - 1 moves to 0 there all the same, so that no 0 * inf of a == 0 reaches the
+    # second derivative through the branch selected away.
+    return (ct * _conj(b * a.pow(b - 1 + (b == 0)))).where(b != 0, 0)
 
 
 def _pow_exponent_grad(ct, a, b):
@@ -313,29 +314,26 @@ def _lerp_fwd(xp, start, end, weight):
     return xp.where(xp.abs(w) < 0.5, start + w * diff, end - diff * (1 - w)).astype(d, copy=False)
 
 
-def _mask(cond, ct):
-    """A boolean condition as 0/1 factors in the cotangent's dtype (a constant: no gradient)."""
-    return cond.to(ct.dtype)
-
-
 # maximum and minimum (derivatives.yaml): the larger (smaller) operand takes the gradient, a tie
-# gives half to each, and a NaN operand (a NaN result) gives it to both.
+# gives half to each, and a NaN operand (a NaN result) gives it to both. The loser's share is
+# selected away, not multiplied by 0, so an infinite cotangent there gives 0, as PyTorch's
+# masked_fill does.
 def _extremum_vjp(loses):
     def vjp(ct, out, a, b):
-        tie = _mask(a == b, ct) * 0.5
-        ga = unbroadcast(ct * (1 - _mask(loses(a, b), ct) - tie), a) if wants(a) else None
-        gb = unbroadcast(ct * (1 - _mask(loses(b, a), ct) - tie), b) if wants(b) else None
+        shared = ct.where(a != b, ct * 0.5)
+        ga = unbroadcast(shared.where(~loses(a, b), 0), a) if wants(a) else None
+        gb = unbroadcast(shared.where(~loses(b, a), 0), b) if wants(b) else None
         return ga, gb
     return vjp
 
 
 # fmax and fmin (derivatives.yaml): the whole gradient to `a` wherever a is the result, ties
-# included, or b is NaN; to `b` elsewhere.
+# included, or b is NaN; to `b` elsewhere (selected, as above).
 def _fextremum_vjp(wins):
     def vjp(ct, out, a, b):
-        to_a = _mask(wins(a, b) | b.isnan(), ct)
-        ga = unbroadcast(ct * to_a, a) if wants(a) else None
-        gb = unbroadcast(ct * (1 - to_a), b) if wants(b) else None
+        to_a = wins(a, b) | b.isnan()
+        ga = unbroadcast(ct.where(to_a, 0), a) if wants(a) else None
+        gb = unbroadcast(ct.where(~to_a, 0), b) if wants(b) else None
         return ga, gb
     return vjp
 

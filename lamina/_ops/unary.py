@@ -279,12 +279,13 @@ def _round_fwd(xp, x, *, decimals):
 def _sgn_vjp(ct, out, x):
     # Real sgn is piecewise constant: zeros. Complex (derivatives.yaml sgn_backward): with
     # s = x / |x|, (ct - s Re(ct conj(s))) / |x|, and 0 at x == 0 (where s is 0, the division
-    # by 1 there keeps the masked-out values finite).
+    # by 1 there keeps the values selected away finite; selecting, PyTorch's where, gives 0 there
+    # even for an infinite cotangent).
     if x.dtype.category != dt.COMPLEX:
         return (zero_grad(ct, x),)
     r = x.abs()
     at_zero = r == 0
-    return ((ct - out * (ct * out.conj()).real) / (r + at_zero) * ~at_zero,)
+    return (((ct - out * (ct * out.conj()).real) / (r + at_zero)).where(~at_zero, 0),)
 
 
 def _rounding_vjp(ct, out, x, **params):
@@ -346,19 +347,20 @@ def _check_bool_clamp(lo, hi):
 def _clamp_vjp(ct, out, x, lo, hi):
     # derivatives.yaml clamp_backward, clamp_backward_min_max: x takes the gradient where
     # lo <= x <= hi (PyTorch's subgradient 1 at the bounds), a bound where it is the result
-    # (hi wins when lo > hi).
+    # (hi wins when lo > hi). Selected with where, as PyTorch does: an infinite cotangent gives 0
+    # where the gradient does not pass.
     gx = glo = ghi = None
     if wants(x):
         inside = x >= lo if lo is not None else None
         if hi is not None:
             inside = x <= hi if inside is None else inside & (x <= hi)
-        gx = unbroadcast(ct * inside.to(ct.dtype), x)
+        gx = unbroadcast(ct.where(inside, 0), x)
     if wants(lo):
         below = x < lo if hi is None else (x < lo) & (lo < hi)
-        glo = unbroadcast(ct * below.to(ct.dtype), lo)
+        glo = unbroadcast(ct.where(below, 0), lo)
     if wants(hi):
         above = x > hi if lo is None else (x > hi) | (hi < lo)
-        ghi = unbroadcast(ct * above.to(ct.dtype), hi)
+        ghi = unbroadcast(ct.where(above, 0), hi)
     return gx, glo, ghi
 
 
@@ -368,8 +370,8 @@ def _relu_fwd(xp, x):
 
 def _relu_vjp(ct, out, x):
     # derivatives.yaml relu (threshold_backward): the gradient passes where the output is > 0, so
-    # 0 at x == 0, where clamp's rule would pass it.
-    return (ct * (out > 0),)
+    # 0 at x == 0, where clamp's rule would pass it; selected, so 0 even for an infinite ct.
+    return (ct.where(out > 0, 0),)
 
 
 clamp_p = Primitive("clamp", xp=_clamp_fwd, vjp=_clamp_vjp, batch=ELEMENTWISE)
@@ -402,11 +404,12 @@ def _complex_fwd(xp, real, imag):
 
 def _angle_vjp(ct, out, x):
     # derivatives.yaml angle_backward: real x gives zeros; complex x gives ct * i x / |x|^2, 0 at
-    # x == 0 (x itself is 0 there, and the denominator moves to 1).
+    # x == 0, selected as PyTorch's where does (the denominator moves to 1 there, keeping the
+    # values selected away finite).
     if x.dtype.category != dt.COMPLEX:
         return (zero_grad(ct, x),)
     r2 = x.abs().pow(2)
-    return (ct * x / (r2 + (r2 == 0)) * 1j,)
+    return ((ct * x / (r2 + (r2 == 0)) * 1j).where(r2 != 0, 0),)
 
 
 def _conj_vjp(ct, out, x):

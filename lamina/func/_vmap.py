@@ -7,6 +7,7 @@ primitive without a rule falls back to a Python loop over the batch, and warns, 
 
 import warnings
 
+from .._ops import _batching
 from .._ops.joining import cat, stack
 from .._ops.primitive import ELEMENTWISE, Level
 from . import _pytree
@@ -16,31 +17,6 @@ from ._wrapper import LevelTensor, is_at, make
 class Batched(LevelTensor):
     def __repr__(self):
         return f"BatchedTensor(lvl={self._level.index}, bdim={self._bdim}, value={self._value!r})"
-
-
-def _logical_ndim(v, bdim):
-    return v._data.ndim - (bdim is not None)
-
-
-def to_front(v, bdim):
-    """The value with its mapped dim first (unchanged when it is already)."""
-    return v if bdim == 0 else v.movedim(bdim, 0)
-
-
-def elementwise_batch(prim, values, bdims, params):
-    """Mapped dims first, each batched value padded with size-1 dims to the highest logical rank
-    among the tensors, so that broadcasting lines up the logical dims and the batch alike."""
-    rank = max(_logical_ndim(v, b) for v, b in zip(values, bdims) if hasattr(v, "_data"))
-    moved = []
-    for v, b in zip(values, bdims):
-        if b is not None:
-            v = to_front(v, b)
-            pad = rank - (v._data.ndim - 1)
-            if pad:
-                shape = v._data.shape
-                v = v.reshape((shape[0],) + (1,) * pad + shape[1:])
-        moved.append(v)
-    return prim(*moved, **params), 0
 
 
 def _stack(outs):
@@ -96,7 +72,7 @@ class BatchLevel(Level):
             return self.lower(prim, args, params)
         rule = prim.batch
         if rule is ELEMENTWISE:
-            out, out_bdims = elementwise_batch(prim, values, bdims, params)
+            out, out_bdims = _batching.elementwise(prim, bdims, values, params)
         elif rule is None:
             out, out_bdims = loop_batch(self, prim, values, bdims, params)
         else:

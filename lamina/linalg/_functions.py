@@ -231,6 +231,10 @@ def _matrix_power(name, A, n, out):
     check_square("linalg.matrix_power", A)
     if n == 0:
         result = _eye_like(A).expand(A.shape).contiguous()
+        if A.requires_grad:
+            # PyTorch's result (A's copy overwritten by I) stays in A's graph with a zero
+            # gradient: I picked over A everywhere.
+            result = _indexing.where(_creation.tensor(False), A, result)
     else:
         if n < 0:
             A, n = _linalg.inv(A), -n

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+import lamina as lm
+
 FLOATING = ("float32", "float64")
 COMPLEX = ("complex64", "complex128")
 INTEGRAL = ("uint8", "int8", "int16", "int32", "int64")
@@ -65,6 +67,27 @@ class OpInfo:
     gradgrad: bool = False
     vmap: bool = False
     skips: dict = field(default_factory=dict)  # dtype name -> reason
+
+
+def projected_for_grad(fn, position, project, when=None):
+    """fn with argument `position` first projected by `project(x, upper)` when it requires grad
+    (and `when(kwargs)` holds, if given), as PyTorch's gradcheck_wrapper_hermitian_input and
+    _triangular_input do. These ops read one triangle of that argument while gradcheck perturbs
+    every entry, and their gradient (PyTorch's, which lamina returns) fills the whole matrix. The
+    forward sweep's tensors never require grad, so it calls fn on its inputs untouched (error
+    inputs, non-tensors included)."""
+    def call(*args, **kwargs):
+        x = args[position]
+        if isinstance(x, lm.Tensor) and x.requires_grad and (when is None or when(kwargs)):
+            x = project(x, kwargs.get("upper", False))
+            args = args[:position] + (x,) + args[position + 1:]
+        return fn(*args, **kwargs)
+    return call
+
+
+def hermitian_part(A, upper=False):
+    """(A + A^H) / 2: the projection for ops that read a Hermitian matrix from one triangle."""
+    return (A + A.mH) * 0.5
 
 
 def make_array(shape, dtype, rng, *, low=None, high=None):

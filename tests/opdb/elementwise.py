@@ -233,8 +233,10 @@ def _binary(name, fn, ref, dtypes, *, errors=None, **sample_kw):
                   errors=errors or _broadcast(args=(I3, I4) if integral else (F3, F4)))
 
 
-def _alias(name, fn, info, dtypes=("int64", "float32")):
-    """An alias runs its target's samples and reference in a couple of dtypes."""
+def _alias(name, fn, info):
+    """An alias runs its target's samples and reference in a couple of dtypes, and in the double
+    ones its target takes, so the gradient sweep reaches it."""
+    dtypes = ("int64", "float32") + tuple(d for d in ("float64", "complex128") if d in info.dtypes)
     return OpInfo(name, fn, info.ref, info.samples, dtypes=dtypes, method=name)
 
 
@@ -420,7 +422,11 @@ OPS = [
 # forward samples, which sit off ties and kinks).
 _GRAD = {name: None for name in (
     "add", "sub", "mul", "div", "true_divide", "floor_divide", "remainder", "fmod", "atan2",
-    "maximum", "minimum", "fmax", "fmin", "hypot", "copysign", "lerp", "neg", "abs", "positive")}
+    "maximum", "minimum", "fmax", "fmin", "hypot", "copysign", "lerp", "neg", "abs", "positive",
+    "matmul")}
 _GRAD["pow"] = pow_grad_samples
+_GRAD.update({alias: _GRAD[name] for alias, name in (
+    ("subtract", "sub"), ("multiply", "mul"), ("divide", "div"), ("arctan2", "atan2"),
+    ("negative", "neg"), ("absolute", "abs"))})
 OPS = [dataclasses.replace(info, grad=True, gradgrad=True, grad_samples=_GRAD[info.name])
        if info.name in _GRAD else info for info in OPS]

@@ -14,7 +14,16 @@ import warnings
 import numpy as np
 
 import lamina as lm
-from opdb import COMPLEX, FLOATING, ErrorInput, OpInfo, Sample, make_array
+from opdb import (
+    COMPLEX,
+    FLOATING,
+    ErrorInput,
+    OpInfo,
+    Sample,
+    hermitian_part,
+    make_array,
+    projected_for_grad,
+)
 
 DTYPES = FLOATING + COMPLEX
 TOL = {"float32": (1e-4, 1e-5), "complex64": (1e-4, 1e-5)}
@@ -67,25 +76,6 @@ def _quietly(fn):
             warnings.simplefilter("ignore", UserWarning)
             return fn(*args, **kwargs)
     return call
-
-
-def _projected_for_grad(fn, position, project):
-    """fn with argument `position` first projected by `project(x, upper)` when it requires grad,
-    as PyTorch's gradcheck_wrapper_hermitian_input and _triangular_input do. These ops read one
-    triangle of that argument while gradcheck perturbs every entry, and their gradient (PyTorch's,
-    which lamina returns) fills the whole matrix. The forward sweep's tensors never require
-    grad, so it calls fn on its inputs untouched (error inputs, non-tensors included)."""
-    def call(*args, **kwargs):
-        x = args[position]
-        if isinstance(x, lm.Tensor) and x.requires_grad:
-            x = project(x, kwargs.get("upper", False))
-            args = args[:position] + (x,) + args[position + 1:]
-        return fn(*args, **kwargs)
-    return call
-
-
-def _hermitian(A, upper):
-    return (A + A.mH) * 0.5
 
 
 def _triangle(L, upper):
@@ -444,19 +434,19 @@ def _out_tensors(errors):
 
 
 OPS = [
-    OpInfo("linalg.cholesky", _projected_for_grad(lm.linalg.cholesky, 0, _hermitian),
+    OpInfo("linalg.cholesky", projected_for_grad(lm.linalg.cholesky, 0, hermitian_part),
            _cholesky_ref, _cholesky_samples, dtypes=DTYPES, tol=TOL,
            errors=_out_tensors(_linalg_cholesky_errors), grad=True, gradgrad=True),
-    OpInfo("linalg.cholesky_ex", _projected_for_grad(_cholesky_ex_op, 0, _hermitian),
+    OpInfo("linalg.cholesky_ex", projected_for_grad(_cholesky_ex_op, 0, hermitian_part),
            _cholesky_ex_ref, _cholesky_samples, dtypes=DTYPES, tol=TOL,
            errors=_out_tensors(_cholesky_ex_errors), grad=True, gradgrad=True),
-    OpInfo("cholesky", _projected_for_grad(_quietly(lm.cholesky), 0, _hermitian), _cholesky_ref,
+    OpInfo("cholesky", projected_for_grad(_quietly(lm.cholesky), 0, hermitian_part), _cholesky_ref,
            _cholesky_samples, dtypes=DTYPES, tol=TOL,
            errors=_out_tensors(_deprecated_cholesky_errors), grad=True, gradgrad=True),
-    OpInfo("cholesky_solve", _projected_for_grad(lm.cholesky_solve, 1, _triangle),
+    OpInfo("cholesky_solve", projected_for_grad(lm.cholesky_solve, 1, _triangle),
            _cholesky_solve_ref, _cholesky_solve_samples, dtypes=DTYPES, method="cholesky_solve",
            tol=TOL, errors=_out_tensors(_cholesky_solve_errors), grad=True, gradgrad=True),
-    OpInfo("cholesky_inverse", _projected_for_grad(lm.cholesky_inverse, 0, _factor_triangle),
+    OpInfo("cholesky_inverse", projected_for_grad(lm.cholesky_inverse, 0, _factor_triangle),
            _cholesky_inverse_ref, _cholesky_inverse_samples, dtypes=DTYPES,
            method="cholesky_inverse", tol=TOL, errors=_out_tensors(_cholesky_inverse_errors),
            grad=True, gradgrad=True),

@@ -146,10 +146,11 @@ def _eigvals_errors():
     ]
 
 
-# grad: the invariants need the rules of sort, abs and sqrt (other families' issues); until they
-# land, tests/test_autograd_linalg_spectral.py checks eig's gradient by hand.
+# The invariants are gauge-free (each eigenvector's phase drops out), so the grad sweep
+# differentiates them as they are.
 OPS = [
-    OpInfo("linalg.eig", _eig, _eig_ref, _samples, dtypes=DTYPES, tol=TOL, errors=_eig_errors),
+    OpInfo("linalg.eig", _eig, _eig_ref, _samples, dtypes=DTYPES, tol=TOL, errors=_eig_errors,
+           grad=True, gradgrad=True),
     OpInfo("linalg.eigvals", _eigvals, _eigvals_ref, _samples, dtypes=DTYPES, tol=TOL,
-           errors=_eigvals_errors),
+           errors=_eigvals_errors, grad=True, gradgrad=True),
 ]

@@ -11,7 +11,16 @@ deliberately not Hermitian, and a kernel reading the wrong triangle fails.
 import numpy as np
 
 import lamina as lm
-from opdb import COMPLEX, FLOATING, ErrorInput, OpInfo, Sample, make_array
+from opdb import (
+    COMPLEX,
+    FLOATING,
+    ErrorInput,
+    OpInfo,
+    Sample,
+    hermitian_part,
+    make_array,
+    projected_for_grad,
+)
 
 DTYPES = FLOATING + COMPLEX
 # Eigenvalues of an n x n matrix with entries in [-3, 3) reach ~3n; float32 errors scale with it.
@@ -100,12 +109,22 @@ def _errors(name):
     return errors
 
 
-# grad: eigh reads one triangle while its gradient (PyTorch's) is the full Hermitian matrix, so
-# finite differences of the raw op disagree beyond 1x1; test_autograd_linalg_spectral.py checks
-# along Hermitian directions. eigh's invariants also need matmul's rule (another issue).
+def _grad_samples(dtype, rng):
+    """Matrices past 1x1 (the forward list starts with four of those), both triangles. Random
+    entries give well separated eigenvalues, which the vectors' gradient needs."""
+    yield Sample((make_array((3, 3), dtype, rng),), name="3x3-L")
+    yield Sample((make_array((2, 3, 3), dtype, rng),), {"UPLO": "U"}, "batch2-3x3-U")
+    yield Sample((make_array((4, 4), dtype, rng),), {"UPLO": "L"}, "4x4-L")
+    yield Sample((make_array((2, 2), dtype, rng), "U"), name="2x2-positional-U")
+
+
+# eigh and eigvalsh read one triangle while their gradient (PyTorch's) is the full Hermitian
+# matrix: the grad sweep differentiates along Hermitian directions, as PyTorch's OpInfo does.
 OPS = [
-    OpInfo("linalg.eigh", _eigh_op, _eigh_ref, _samples, dtypes=DTYPES, tol=TOL,
-           errors=_errors("eigh")),
-    OpInfo("linalg.eigvalsh", lm.linalg.eigvalsh, _eigvalsh_ref, _samples, dtypes=DTYPES,
-           tol=TOL, errors=_errors("eigvalsh"), grad=True),
+    OpInfo("linalg.eigh", projected_for_grad(_eigh_op, 0, hermitian_part), _eigh_ref, _samples,
+           dtypes=DTYPES, tol=TOL, errors=_errors("eigh"), grad=True, gradgrad=True,
+           grad_samples=_grad_samples),
+    OpInfo("linalg.eigvalsh", projected_for_grad(lm.linalg.eigvalsh, 0, hermitian_part),
+           _eigvalsh_ref, _samples, dtypes=DTYPES, tol=TOL, errors=_errors("eigvalsh"),
+           grad=True, gradgrad=True, grad_samples=_grad_samples),
 ]

@@ -21,7 +21,16 @@ import numpy as np
 import scipy.linalg
 
 import lamina as lm
-from opdb import COMPLEX, FLOATING, ErrorInput, OpInfo, Sample, make_array
+from opdb import (
+    COMPLEX,
+    FLOATING,
+    ErrorInput,
+    OpInfo,
+    Sample,
+    hermitian_part,
+    make_array,
+    projected_for_grad,
+)
 
 FLOAT_COMPLEX = FLOATING + COMPLEX
 INTS = ("uint8", "int32", "int64")
@@ -727,42 +736,120 @@ def _tensorsolve_errors():
     ]
 
 
+
+# -- samples for the grad sweep (its four first small ones would be empty or 1x1 here) ------------
+
+def _matrix_exp_grad_samples(dtype, rng):
+    """Each Taylor degree's range and the scaling-and-squaring path (1-norm 8)."""
+    for norm in (1e-3, 0.2, 2.0, 8.0):
+        yield Sample((_scaled((2, 3, 3), dtype, rng, norm),), name=f"norm{norm:g}")
+
+
+def _matrix_power_grad_samples(dtype, rng):
+    """Powers by repeated squaring and negative ones (through the inverse)."""
+    small = make_array((2, 3, 3), dtype, rng, low=-1, high=1)
+    yield Sample((small, 3), name="n3")
+    yield Sample((small, 6), name="n6")
+    yield Sample((_well((3, 3), dtype, rng), -1), name="n-1")
+    yield Sample((_well((2, 3, 3), dtype, rng), -2), name="n-2")
+
+
+def _vander_grad_samples(dtype, rng):
+    x = make_array((4,), dtype, rng)
+    yield Sample((x,), name="default")
+    yield Sample((x,), {"increasing": True}, "increasing")
+    yield Sample((x, 3), name="N3")
+    yield Sample((x, 6, True), name="N6-increasing")
+
+
+def _cond_grad_samples(dtype, rng):
+    """One order per path: singular values (2 and the default), -2 on a rectangular batch, and
+    the inverse-based orders; tests/test_autograd_linalg_functions.py runs every order."""
+    yield Sample((_well((3, 3), dtype, rng),), name="pNone")
+    yield Sample((make_array((2, 3, 2), dtype, rng), -2), name="p-2-rect")
+    yield Sample((_well((3, 3), dtype, rng), "fro"), name="pfro")
+    yield Sample((_well((2, 3, 3), dtype, rng), float("inf")), name="pinf")
+
+
+def _pinv_grad_samples(dtype, rng):
+    """Full rank (both orientations), a Hermitian input, and a rank-deficient matrix whose kept
+    singular values stand far from the cut (the truncated inverse is smooth there)."""
+    yield Sample((_ranked((3, 4), 3, dtype, rng),), name="wide")
+    yield Sample((_ranked((2, 4, 3), 3, dtype, rng),), name="tall-batch")
+    yield Sample((_hermitian((3, 3), dtype, rng, np.array([-3.0, 1.0, 2.0])),),
+                 {"hermitian": True}, "hermitian")
+    yield Sample((_ranked((4, 4), 2, dtype, rng),), {"atol": 0.25}, "rank2-atol")
+
+
+def _pinverse_grad_samples(dtype, rng):
+    yield Sample((_ranked((3, 4), 3, dtype, rng),), name="wide")
+    yield Sample((_ranked((2, 4, 3), 3, dtype, rng),), name="tall-batch")
+
+
+def _tensorsolve_grad_samples(dtype, rng):
+    for moved, bshape, dims in (((2, 2, 4), (2, 2), None), ((2, 2, 4), (2, 2), (0,)),
+                                ((2, 2, 2, 2), (2, 2), (1, 3)), ((3, 3), (3,), None)):
+        a = _well((math.prod(bshape),) * 2, dtype, rng).reshape(moved)
+        if dims:
+            a = np.moveaxis(a, range(a.ndim - len(dims), a.ndim), dims)
+        yield Sample((a, make_array(bshape, dtype, rng)) + ((dims,) if dims else ()),
+                     name=f"{'x'.join(map(str, a.shape))}-{dims}")
+
+
+def _hermitian_flag(kwargs):
+    return kwargs.get("hermitian", False)
+
+
 OPS = [
     OpInfo("linalg.matrix_exp", lm.linalg.matrix_exp, _matrix_exp_ref, _matrix_exp_samples,
-           dtypes=FLOAT_COMPLEX, tol=TOL, errors=_matrix_exp_errors),
+           dtypes=FLOAT_COMPLEX, tol=TOL, errors=_matrix_exp_errors, grad=True, gradgrad=True,
+           grad_samples=_matrix_exp_grad_samples),
     OpInfo("matrix_exp", lm.matrix_exp, _matrix_exp_ref, _matrix_exp_alias_samples,
-           dtypes=FLOAT_COMPLEX, tol=TOL, method="matrix_exp", layouts=False),
+           dtypes=FLOAT_COMPLEX, tol=TOL, method="matrix_exp", layouts=False, grad=True,
+           gradgrad=True, grad_samples=_matrix_exp_grad_samples),
     OpInfo("linalg.matrix_power", lm.linalg.matrix_power, _matrix_power_ref,
            _matrix_power_samples, dtypes=FLOAT_COMPLEX + INTS + ("bool",), tol=TOL,
-           errors=_matrix_power_errors("linalg_matrix_power")),
+           errors=_matrix_power_errors("linalg_matrix_power"), grad=True, gradgrad=True,
+           grad_samples=_matrix_power_grad_samples),
     OpInfo("matrix_power", lm.matrix_power, _matrix_power_ref, _matrix_power_samples,
            dtypes=FLOATING + ("int64",), tol=TOL, method="matrix_power", layouts=False,
-           errors=_matrix_power_errors("matrix_power")),
+           errors=_matrix_power_errors("matrix_power"), grad=True, gradgrad=True,
+           grad_samples=_matrix_power_grad_samples),
     OpInfo("linalg.cross", lm.linalg.cross, _cross_ref, _cross_samples,
-           dtypes=("float16",) + FLOAT_COMPLEX + INTS, tol=TOL, errors=_cross_errors),
+           dtypes=("float16",) + FLOAT_COMPLEX + INTS, tol=TOL, errors=_cross_errors, grad=True,
+           gradgrad=True),
     OpInfo("cross", _torch_cross, _cross_ref, _torch_cross_samples,
-           dtypes=FLOATING + ("int64",), tol=TOL, method="cross", errors=_torch_cross_errors),
+           dtypes=FLOATING + ("int64",), tol=TOL, method="cross", errors=_torch_cross_errors,
+           grad=True, gradgrad=True),
     OpInfo("linalg.diagonal", lm.linalg.diagonal, _diagonal_ref, _diagonal_samples,
-           dtypes=FLOAT_COMPLEX + INTS + ("bool",), errors=_diagonal_errors),
+           dtypes=FLOAT_COMPLEX + INTS + ("bool",), errors=_diagonal_errors, grad=True,
+           gradgrad=True),
     OpInfo("trace", lm.trace, _trace_ref, _trace_samples,
            dtypes=("float16",) + FLOAT_COMPLEX + INTS, tol=TOL, method="trace",
-           errors=_trace_errors),
+           errors=_trace_errors, grad=True, gradgrad=True),
     OpInfo("linalg.vander", lm.linalg.vander, _linalg_vander_ref, _linalg_vander_samples,
            dtypes=FLOAT_COMPLEX + ("uint8", "int8", "int64"), tol=TOL,
-           errors=_linalg_vander_errors),
+           errors=_linalg_vander_errors, grad=True, gradgrad=True),
     OpInfo("vander", lm.vander, _vander_ref, _vander_samples,
            dtypes=("bool", "float16") + FLOAT_COMPLEX + ("uint8", "int64"), tol=TOL,
-           errors=_vander_errors),
+           errors=_vander_errors, grad=True, gradgrad=True, grad_samples=_vander_grad_samples),
     OpInfo("linalg.cond", lm.linalg.cond, _cond_ref, _cond_samples, dtypes=FLOAT_COMPLEX,
-           tol=COND_TOL, errors=_cond_errors),
-    OpInfo("linalg.pinv", _tensor_kwargs(lm.linalg.pinv), _pinv_ref, _pinv_samples,
-           dtypes=FLOAT_COMPLEX, tol=PINV_TOL, errors=_pinv_errors("linalg.pinv")),
+           tol=COND_TOL, errors=_cond_errors, grad=True, gradgrad=True,
+           grad_samples=_cond_grad_samples),
+    # hermitian=True reads one triangle (eigh's): differentiated along Hermitian directions.
+    OpInfo("linalg.pinv", projected_for_grad(_tensor_kwargs(lm.linalg.pinv), 0, hermitian_part,
+                                             _hermitian_flag),
+           _pinv_ref, _pinv_samples, dtypes=FLOAT_COMPLEX, tol=PINV_TOL,
+           errors=_pinv_errors("linalg.pinv"), grad=True, gradgrad=True,
+           grad_samples=_pinv_grad_samples),
     OpInfo("pinverse", lm.pinverse, _pinverse_ref, _pinverse_samples, dtypes=FLOAT_COMPLEX,
-           tol=PINV_TOL, method="pinverse", errors=_pinv_errors("pinverse")),
+           tol=PINV_TOL, method="pinverse", errors=_pinv_errors("pinverse"), grad=True,
+           gradgrad=True, grad_samples=_pinverse_grad_samples),
     OpInfo("linalg.matrix_rank", _tensor_kwargs(lm.linalg.matrix_rank), _matrix_rank_ref,
            _matrix_rank_samples, dtypes=FLOAT_COMPLEX, errors=_matrix_rank_errors),
     OpInfo("linalg.tensorinv", lm.linalg.tensorinv, _tensorinv_ref, _tensorinv_samples,
-           dtypes=FLOAT_COMPLEX, tol=TOL, errors=_tensorinv_errors),
+           dtypes=FLOAT_COMPLEX, tol=TOL, errors=_tensorinv_errors, grad=True, gradgrad=True),
     OpInfo("linalg.tensorsolve", lm.linalg.tensorsolve, _tensorsolve_ref, _tensorsolve_samples,
-           dtypes=FLOAT_COMPLEX, tol=TOL, errors=_tensorsolve_errors),
+           dtypes=FLOAT_COMPLEX, tol=TOL, errors=_tensorsolve_errors, grad=True, gradgrad=True,
+           grad_samples=_tensorsolve_grad_samples),
 ]

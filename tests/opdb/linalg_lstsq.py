@@ -163,9 +163,9 @@ def _errors():
     ]
 
 
-# grad: lstsq's singular values are floating but carry no derivative (as PyTorch's), which the
-# sweep's finite differences cannot tell apart; test_autograd_linalg_spectral.py checks it.
+# lstsq's singular values and rank carry no derivative (as PyTorch's): gradcheck leaves out the
+# outputs that do not require grad.
 OPS = [
     OpInfo("linalg.lstsq", lm.linalg.lstsq, lstsq_ref, _samples, dtypes=FLOAT_AND_COMPLEX,
-           tol=TOL, errors=_errors),
+           tol=TOL, errors=_errors, grad=True, gradgrad=True),
 ]

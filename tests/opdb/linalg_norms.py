@@ -239,11 +239,41 @@ def _norm_errors():
     ]
 
 
+
+# -- samples for the grad sweep: one of each kind (tests/test_autograd_linalg_functions.py runs
+# every order), no zeros (where |x| has no derivative) and no empty reductions.
+
+def _vector_norm_grad_samples(dtype, rng):
+    x = make_array((2, 3, 4), dtype, rng)
+    yield Sample((x,), name="all")
+    yield Sample((x,), {"ord": 3, "dim": (0, 2), "keepdim": True}, "ord3-dim02-keepdim")
+    yield Sample((x,), {"ord": INF, "dim": -1}, "inf-dim-1")
+    yield Sample((x,), {"ord": -0.5, "dim": 1}, "ord-0.5-dim1")
+
+
+def _matrix_norm_grad_samples(dtype, rng):
+    yield Sample((make_array((2, 3, 4), dtype, rng),), name="fro")
+    yield Sample((make_array((2, 3, 3), dtype, rng),), {"ord": "nuc"}, "nuc")
+    yield Sample((make_array((3, 4), dtype, rng),), {"ord": -2}, "-2")
+    yield Sample((make_array((2, 3, 4), dtype, rng),), {"ord": 1, "dim": (2, 0),
+                                                        "keepdim": True}, "1-dim20-keepdim")
+
+
+def _norm_grad_samples(dtype, rng):
+    x = make_array((2, 3, 4), dtype, rng)
+    yield Sample((x,), name="3d-default")
+    yield Sample((make_array((6,), dtype, rng),), {"ord": 3}, "vector-3")
+    yield Sample((make_array((4, 5), dtype, rng),), {"ord": 2}, "matrix-2")
+    yield Sample((x,), {"ord": -INF, "dim": (2, 0), "keepdim": True}, "3d--inf-dim20")
+
+
 OPS = [
     OpInfo("linalg.vector_norm", lm.linalg.vector_norm, _vector_norm_ref, _vector_norm_samples,
-           dtypes=DTYPES, tol=TOL, errors=_vector_norm_errors),
+           dtypes=DTYPES, tol=TOL, errors=_vector_norm_errors, grad=True, gradgrad=True,
+           grad_samples=_vector_norm_grad_samples),
     OpInfo("linalg.matrix_norm", lm.linalg.matrix_norm, _matrix_norm_ref, _matrix_norm_samples,
-           dtypes=DTYPES, tol=TOL, errors=_matrix_norm_errors),
+           dtypes=DTYPES, tol=TOL, errors=_matrix_norm_errors, grad=True, gradgrad=True,
+           grad_samples=_matrix_norm_grad_samples),
     OpInfo("linalg.norm", lm.linalg.norm, _norm_ref, _norm_samples, dtypes=DTYPES, tol=TOL,
-           errors=_norm_errors),
+           errors=_norm_errors, grad=True, gradgrad=True, grad_samples=_norm_grad_samples),
 ]

@@ -94,6 +94,17 @@ def _qr_some_samples(dtype, rng):
             yield Sample((make_array(shape, dtype, rng),), {"some": some}, f"{name}-some{some}")
 
 
+def _qr_grad_samples(kwargs_list):
+    """Full-rank matrices past 1x1 for the grad sweep, off mode 'r' (no Q: PyTorch refuses its
+    derivative, as lamina does) and off 'complete' for tall ones (likewise). Householder QR's
+    signs are locally constant on full-rank input, so Q and R are smooth there."""
+    def samples(dtype, rng):
+        for (name, shape), kwargs in zip((("3x3", (3, 3)), ("5x3", (5, 3)), ("3x5", (3, 5)),
+                                          ("batch2-3x2", (2, 3, 2))), kwargs_list):
+            yield Sample((make_array(shape, dtype, rng),), kwargs, f"{name}-{kwargs}")
+    return samples
+
+
 def _geqrf_ref(A):
     m, n = A.shape[-2:]
     if m == 0 or n == 0:
@@ -302,9 +313,13 @@ def _ormqr_errors():
 OPS = [
     OpInfo("linalg.qr", _linalg_qr_op, _linalg_qr_ref,
            _qr_samples((None, "reduced", "complete", "r")), dtypes=DTYPES, tol=TOL,
-           errors=_qr_errors),
+           errors=_qr_errors, grad=True, gradgrad=True,
+           grad_samples=_qr_grad_samples(({"mode": "complete"}, {}, {"mode": "complete"},
+                                          {"mode": "reduced"}))),
     OpInfo("qr", _qr_op, _qr_ref, _qr_some_samples, dtypes=DTYPES, tol=TOL,
-           errors=_qr_some_errors),
+           errors=_qr_some_errors, grad=True, gradgrad=True,
+           grad_samples=_qr_grad_samples(({"some": False}, {}, {"some": False},
+                                          {"some": True}))),
     OpInfo("geqrf", lm.geqrf, _geqrf_ref, _geqrf_samples, dtypes=DTYPES, tol=TOL,
            method="geqrf", errors=_geqrf_errors),
     OpInfo("linalg.householder_product", lm.linalg.householder_product, _householder_ref,

@@ -71,10 +71,14 @@ def _invariants_ref(A, U, S, Vh):
 
 
 def _invariants(U, S, Vh):
-    """What any valid SVD shares with NumPy's: see the module docstring."""
+    """What any valid SVD shares with NumPy's: see the module docstring. A full U's extra
+    columns (Vh's rows) take no gradient in PyTorch's rule (derivatives.yaml narrows them away),
+    so their identities are differentiated with those factors detached."""
     k = S.shape[-1]
     Uk, Vk = U[..., :, :k], Vh[..., :k, :]
-    return (U.mH @ U, S, Vh @ Vh.mH, (Uk * S.unsqueeze(-2).to(U.dtype)) @ Vk, lm.abs(Uk),
+    Ug = U if U.shape[-1] == k else U.detach()
+    Vg = Vh if Vh.shape[-2] == k else Vh.detach()
+    return (Ug.mH @ Ug, S, Vg @ Vg.mH, (Uk * S.unsqueeze(-2).to(U.dtype)) @ Vk, lm.abs(Uk),
             lm.abs(Vk))
 
 
@@ -93,6 +97,25 @@ def _svdvals_samples(dtype, rng):
 
 def _svdvals_ref(A):
     return _ref_factors(A)[1].astype(REAL[A.dtype.name])
+
+
+# Past the forward list's small squares, for the grad sweep: both orientations and a batch;
+# random entries give distinct singular values, which the vectors' gradient needs.
+GRAD_CASES = [("3x3", (3, 3), True), ("tall", (4, 3), True), ("wide-reduced", (3, 4), False),
+              ("batch2-2x3", (2, 2, 3), True)]
+
+
+def _svd_grad_samples(dtype, rng):
+    for name, shape, full in GRAD_CASES:
+        kwargs = {} if full else {"full_matrices": False}
+        yield Sample((_matrices(shape, dtype, rng),), kwargs, name)
+
+
+def _top_svd_grad_samples(dtype, rng):
+    for name, shape, full in GRAD_CASES[:3]:
+        kwargs = {"some": False} if full else {}
+        yield Sample((_matrices(shape, dtype, rng),), kwargs, name)
+    yield Sample((_matrices((2, 4, 3), dtype, rng),), {"compute_uv": False}, "no-uv")
 
 
 # torch.svd: V instead of Vh; some=True (the default) is full_matrices=False; compute_uv=False
@@ -212,9 +235,11 @@ def _top_svd_errors():
 # until they land, tests/test_autograd_linalg_spectral.py checks svd's gradient by hand.
 OPS = [
     OpInfo("linalg.svd", _svd, _svd_ref, _svd_samples, dtypes=DTYPES, tol=TOL,
-           errors=_svd_errors),
+           errors=_svd_errors, grad=True, gradgrad=True,
+           grad_samples=_svd_grad_samples),
     OpInfo("linalg.svdvals", lm.linalg.svdvals, _svdvals_ref, _svdvals_samples, dtypes=DTYPES,
            tol=TOL, errors=_svdvals_errors, grad=True),
     OpInfo("svd", _top_svd, _top_svd_ref, _top_svd_samples, dtypes=DTYPES, tol=TOL,
-           errors=_top_svd_errors),
+           errors=_top_svd_errors, grad=True, gradgrad=True,
+           grad_samples=_top_svd_grad_samples),
 ]

@@ -348,11 +348,6 @@ OPS += [OpInfo(name, getattr(lm, name), getattr(np, name), special_samples, meth
                errors=err)
         for name, err in PREDICATES.items()]
 
-# Aliases: the same entry under the alias's name, on fewer dtypes.
-_BY_NAME = {info.name: info for info in OPS}
-OPS += [OpInfo(alias, getattr(lm, alias), _BY_NAME[name].ref, _BY_NAME[name].samples,
-               method=alias, dtypes=("int64", "float32"))
-        for alias, name in ALIASES.items()]
 
 # The differentiable ops, with gradcheck and gradgradcheck on: name -> grad_samples (None: the
 # forward samples). nan_to_num and angle plant NaN and inf, which gradcheck cannot difference.
@@ -365,3 +360,12 @@ _GRAD.update({"clamp": clamp_grad_samples, "nan_to_num": unary_samples(),
               "nan_to_num[values]": unary_samples(), "angle": unary_samples()})
 OPS = [dataclasses.replace(info, grad=True, gradgrad=True, grad_samples=_GRAD[info.name])
        if info.name in _GRAD else info for info in OPS]
+
+# Aliases: the same entry under the alias's name, flags included, on fewer dtypes (the double
+# ones the target takes, so the gradient sweep reaches them).
+_BY_NAME = {info.name: info for info in OPS}
+OPS += [dataclasses.replace(
+            _BY_NAME[name], name=alias, op=getattr(lm, alias), method=alias, errors=None,
+            dtypes=("int64", "float32") + tuple(d for d in ("float64", "complex128")
+                                                if d in _BY_NAME[name].dtypes))
+        for alias, name in ALIASES.items()]
