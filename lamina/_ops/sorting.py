@@ -11,8 +11,9 @@ import numpy as np
 from .._core import dtype as dt
 from .._core._tensor import canonical_dim
 from ._checks import not_implemented
+from ._rules import not_implemented as no_derivative
 from .mutation import finish_out
-from .primitive import NONDIFF, Primitive
+from .primitive import Primitive
 from .reduction import (
     check_nonempty,
     is_int_like,
@@ -231,9 +232,10 @@ def _unique_consecutive_fwd(xp, x, *, axis):
     return values, inverse.astype(np.int64), counts.astype(np.int64)
 
 
-unique_p = Primitive("unique", xp=_unique_fwd, vjp=NONDIFF, jvp=NONDIFF)
-unique_consecutive_p = Primitive("unique_consecutive", xp=_unique_consecutive_fwd, vjp=NONDIFF,
-                                 jvp=NONDIFF)
+# PyTorch's unique values require grad but have no derivative: asking for one raises.
+unique_p = Primitive("unique", xp=_unique_fwd, vjp=no_derivative("_unique2"))
+unique_consecutive_p = Primitive("unique_consecutive", xp=_unique_consecutive_fwd,
+                                 vjp=no_derivative("unique_consecutive"))
 
 
 def _unique_axis(name, input, dim):

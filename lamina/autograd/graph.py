@@ -386,6 +386,18 @@ class CopySlices(Node):
         return (g * mask, _replay(g, self._chain))
 
 
+class CopyBackwards(Node):
+    """The grad_fn of a graph tensor overwritten in place by a value outside the graph: its old
+    value gets a zero gradient (PyTorch's CopyBackwards)."""
+
+    def __init__(self, target):
+        super().__init__((edge(target),), (_meta(target),))
+
+    def apply(self, grads, create_graph):
+        (g,) = grads
+        return (None if g is None else g.new_zeros(self._input_meta[0][0]),)
+
+
 def _snapshot_saved(node, target):
     """Before `target` is overwritten: a node that saved it as an input keeps its old values."""
     if not isinstance(node, PrimitiveNode) or node._freed:
@@ -454,8 +466,8 @@ class Tape:
             if result_grad:
                 target.grad_fn, target._output_nr = result.grad_fn, result._output_nr
                 target._requires_grad = True
-            else:
-                target.grad_fn, target._requires_grad = None, False
+            else:  # overwritten by a constant: still in the graph, with a zero gradient
+                target.grad_fn, target._output_nr = CopyBackwards(target), 0
             return
         node = CopySlices(base, result, _view_chain(target))
         raw()
