@@ -513,3 +513,12 @@ def test_several_roots_one_feeding_another():
     z = (x * 3) * (x * 3)
     (gx,) = lm.autograd.grad([z.sum(), x.sum()], x)  # a root that is the leaf's own sum
     np.testing.assert_allclose(gx.numpy(), 18 * np.array([1.0, 2.0]) + 1)
+
+
+def test_view_made_before_its_base_entered_the_graph():
+    x = leaf([1.0, 2.0])
+    z = lm.zeros(3, dtype=lm.float64)
+    v = z[1:]  # made while z was a constant
+    z[2] = x[0] * 5  # z enters the graph through another view
+    (v * v).sum().backward()  # v = [0, 5 x0]
+    np.testing.assert_allclose(x.grad.numpy(), [50.0, 0.0])

@@ -390,7 +390,11 @@ cdef class PrimitiveBase:
         for i in range(n):
             a = args[i]
             if isinstance(a, TensorBase):
-                record |= (<TensorBase>a)._requires_grad
+                # A view outside the graph whose base entered it (by an in-place write into
+                # another view) is recorded too: the tape rebuilds its grad_fn from the base.
+                record |= (<TensorBase>a)._requires_grad or (
+                    (<TensorBase>a)._base is not None
+                    and (<TensorBase>(<TensorBase>a)._base)._requires_grad)
                 a = (<TensorBase>a)._data
             Py_INCREF(a)
             PyTuple_SET_ITEM(data, i + with_xp, a)

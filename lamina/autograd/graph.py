@@ -167,9 +167,13 @@ def accumulator(leaf):
 
 def edge(t):
     """(node, output_nr) through which gradient reaches tensor `t`; a stale view's grad_fn is
-    rebuilt from its base first (its storage was written in place after the view was made)."""
-    if t._base is not None and t.__dict__.get("_grad_version", t._version) != t._version:
-        _regenerate(t)
+    rebuilt from its base first: its storage was written in place after the view was made, or
+    its base entered the graph through a write into another of its views (CopySlices)."""
+    if t._base is not None:
+        seen = t.__dict__.get("_grad_version")
+        if (t._version != seen if seen is not None else
+                not t._requires_grad and "_copied_into" in t._base.__dict__):
+            _regenerate(t)
     if t.grad_fn is not None:
         return (t.grad_fn, t._output_nr)
     if t._requires_grad:
@@ -472,4 +476,5 @@ class Tape:
         node = CopySlices(base, result, _view_chain(target))
         raw()
         base.grad_fn, base._output_nr, base._requires_grad = node, 0, True
+        base.__dict__["_copied_into"] = True
         _regenerate(target)
