@@ -347,12 +347,14 @@ cdef object _wrap_out(object out):
     return wrap(out)
 
 
-cdef object _wrap_views(object out, TensorBase of, tuple view_op):
+cdef object _wrap_views(object out, TensorBase of, object prim, tuple args, dict params,
+                        object index):
     cdef TensorBase t
     if type(out) is tuple:
-        return tuple([_wrap_views(o, of, view_op + (i,)) for i, o in enumerate(<tuple>out)])
+        return tuple([_wrap_views(o, of, prim, args, params, i)
+                      for i, o in enumerate(<tuple>out)])
     t = wrap_view(out, of)
-    t._view_op = view_op if len(view_op) == 4 else view_op + (None,)
+    t._view_op = (prim, args, params, index)
     return t
 
 
@@ -403,7 +405,7 @@ cdef class PrimitiveBase:
         else:
             out = fn(*data)
         if self.view:
-            result = _wrap_views(out, <TensorBase>args[0], (self, args, params))
+            result = _wrap_views(out, <TensorBase>args[0], self, args, params, None)
         else:
             result = _wrap_out(out)
         if record and _grad_enabled and _tape is not None:
