@@ -76,3 +76,10 @@ def zero_grad(ct, x):
     if not wants(x):
         return None
     return ct.new_zeros(x._data.shape)
+
+
+def readable(x):
+    """Whether a rule may look at `x`'s values in Python to take a faster path (a test for zeros,
+    say): not when `x` is a transform level's wrapper (func's LevelTensor, which carries its
+    `_level`), whose values are not there. PyTorch's rules test `isTensorSubclassLike` alike."""
+    return not hasattr(x, "_level")

@@ -19,12 +19,15 @@ from .._core import dtype as dt
 from .._core._reduce import sum_all
 from .._core._tensor import TensorBase, canonical_dim, get_default_dtype
 from . import elementwise
+from ._batching import to_front
 from ._checks import not_implemented, torch_type_name
+from ._rules import readable
 from .creation import eye
+from .gather_scatter import index_p, index_put_p
 from .indexing import where
 from .joining import cat
 from .mutation import finish_out, write_inplace
-from .primitive import LINEAR, NONDIFF, Primitive
+from .primitive import LINEAR, NONDIFF, REGISTRY, Primitive
 from .return_types import return_types
 
 # -- argument checks shared with sorting.py -------------------------------------------------------
@@ -158,6 +161,29 @@ def expand_reduced(ct, x, axis, keepdim):
     return keep_reduced(ct, x, axis, keepdim).expand(x._data.shape)
 
 
+def _along(indices, axis):
+    """index_p's index operands and dims that read `indices` along `axis` and every position
+    along the other dims (gather's grid). The indices stay a tensor operand, so the rules that
+    use them run under vmap (gather itself checks its index values in Python)."""
+    shape = indices._data.shape
+    n = len(shape)
+    grid = [indices if d == axis else np.arange(s).reshape([s if e == d else 1 for e in range(n)])
+            for d, s in enumerate(shape)]
+    return grid, tuple(range(n))
+
+
+def take_along(t, axis, indices, keepdim=True):
+    """The forward-mode counterpart of select_back: t's elements at the indices a value-selecting
+    op returned (derivatives.yaml: gather_with_keepdimed_indices, `self_t.gather(dim, indices)`)."""
+    if not t._data.ndim:
+        return t
+    if not keepdim:
+        indices = indices.unsqueeze(axis)
+    grid, at = _along(indices, axis)
+    out = index_p(t, *grid, at=at)
+    return out if keepdim else out.squeeze(axis)
+
+
 def select_back(ct, x, axis, indices, keepdim=True):
     """The transpose of picking x's elements at `indices` along `axis` (max(dim), sort, topk,
     cummax, ...): `ct` added at those indices into zeros shaped like x. derivatives.yaml:
@@ -169,12 +195,56 @@ def select_back(ct, x, axis, indices, keepdim=True):
         return ct
     if not keepdim:
         ct, indices = ct.unsqueeze(axis), indices.unsqueeze(axis)
-    return ct.new_zeros(x._data.shape).scatter_add(axis, indices, ct)
+    grid, at = _along(indices, axis)
+    return index_put_p(ct.new_zeros(x._data.shape), ct, *grid, at=at, accumulate=True)
 
 
 def reversed_cumsum(t, axis):
     """Sums from each position to the end along `axis`: the transpose of cumsum."""
     return t.flip(axis).cumsum(axis).flip(axis)
+
+
+def _as_batch(out, shape):
+    return tuple(o.reshape(shape) for o in out) if isinstance(out, tuple) else out.reshape(shape)
+
+
+def reduce_batch(name):
+    """The batch rule of the reduction primitive `name` over `axis`, a tuple of dims or None for
+    every dim: the batch dim first and the logical dims shifted past it. A logical 0-dim input
+    runs as (B, 1) reduced over dim 1, so that no rule meets an empty tuple of dims (which
+    `sum(dim=())` reads as all). The primitive is looked up when the rule runs, so that its
+    declaration can name the rule."""
+    def rule(bdims, x, *, axis, **params):
+        prim = REGISTRY[name]
+        x = to_front(x, bdims[0])
+        scalar = x._data.ndim == 1
+        if scalar:
+            x = x.unsqueeze(1)
+        axis = tuple(range(1, x._data.ndim)) if axis is None else tuple(a + 1 for a in axis)
+        out = prim(x, axis=axis, **params)
+        return (_as_batch(out, x._data.shape[:1]) if scalar else out), 0
+    return rule
+
+
+def one_axis_batch(name, tupled=False):
+    """The batch rule of the primitive `name` along one `axis` (an int, or a 1-tuple when `tupled`)
+    or, for argmax, prod and median, None for every dim: the batch dim first and the axis shifted
+    past it. Every dim at once, or the one dim of a logical 0-dim input, runs as dim 1 of (B, N);
+    a whole reduction with keepdim then gets its size-1 dims back."""
+    def rule(bdims, x, *, axis, **params):
+        prim = REGISTRY[name]
+        x = to_front(x, bdims[0])
+        shape = x._data.shape
+        if axis is not None and len(shape) > 1:
+            a = (axis[0] if tupled else axis) + 1
+            return prim(x, axis=(a,) if tupled else a, **params), 0
+        whole_kept = axis is None and params.get("keepdim")  # a 0-dim input keeps no dim
+        keep = shape[:1] + (1,) * (len(shape) - 1) if whole_kept else shape[:1]
+        if whole_kept:
+            params["keepdim"] = False
+        flat = x.reshape(shape[0], math.prod(shape[1:]))
+        return _as_batch(prim(flat, axis=(1,) if tupled else 1, **params), keep), 0
+    return rule
 
 
 # -- sum, prod, mean rules ------------------------------------------------------------------------
@@ -189,26 +259,46 @@ def _nansum_vjp(ct, out, x, *, axis, keepdim, dtype):
     return (expand_reduced(ct, x, axis, keepdim) * x.isnan().logical_not(),)
 
 
+# derivatives.yaml: nansum, `at::where(self_p.isnan(), 0, self_t).sum(dim, keepdim, dtype)`.
+def _nansum_jvp(tangents, out, x, *, axis, keepdim, dtype):
+    return sum_p(where(x.isnan(), 0, tangents[0]), axis=axis, keepdim=keepdim, dtype=dtype)
+
+
 def _prod_others(x, dim):
     """The product of every element of x along `dim` but the one at each position, without
     dividing (so zeros are exact): exclusive products from the left times those from the right."""
     n = x._data.shape[dim]
+    if not n:
+        return x
     ones = x.new_ones([1 if d == dim else s for d, s in enumerate(x._data.shape)])
     left = cat([ones, x.narrow(dim, 0, n - 1)], dim).cumprod(dim)
     right = cat([ones, x.narrow(dim, 1, n - 1).flip(dim)], dim).cumprod(dim).flip(dim)
     return left * right
 
 
-# derivatives.yaml: prod_backward. out / x where x has no zero, else prod_safe_zeros_backward.
+# derivatives.yaml: prod_backward. d out / d x = out / x where x has no zero, else the products of
+# the others (prod_safe_zeros_backward), which PyTorch also takes for tensors it cannot look into;
+# exact, so its own derivatives are too.
+def _prod_derivative(x, out, axis, keepdim):
+    if readable(x) and not (x == 0).any():
+        return keep_reduced(out, x, axis, keepdim) / x
+    if axis is None:
+        return _prod_others(x.reshape(-1), 0).reshape(x._data.shape)
+    return _prod_others(x, axis[0])
+
+
 def _prod_vjp(ct, out, x, *, axis, keepdim, dtype):
     if not x._data.ndim:
         return (ct,)
-    ct = keep_reduced(ct, x, axis, keepdim)
-    if not (x == 0).any():
-        return (ct * (keep_reduced(out, x, axis, keepdim) / x).conj(),)
-    if axis is None:
-        return (ct * _prod_others(x.reshape(-1), 0).reshape(x._data.shape).conj(),)
-    return (ct * _prod_others(x, axis[0]).conj(),)
+    return (keep_reduced(ct, x, axis, keepdim) * _prod_derivative(x, out, axis, keepdim).conj(),)
+
+
+def _prod_jvp(tangents, out, x, *, axis, keepdim, dtype):
+    t = tangents[0]
+    if not x._data.ndim:
+        return t.to(out.dtype)
+    return sum_p(_prod_derivative(x, out, axis, keepdim) * t, axis=axis, keepdim=keepdim,
+                 dtype=dtype)
 
 
 def _mean_vjp(ct, out, x, *, axis, keepdim, dtype):
@@ -216,17 +306,30 @@ def _mean_vjp(ct, out, x, *, axis, keepdim, dtype):
 
 
 # nanmean is nansum / (count of non-NaN): the count is a constant of the input's NaN pattern.
-def _nanmean_vjp(ct, out, x, *, axis, keepdim, dtype):
+def _nan_count(x, axis, keepdim):
     kept = x.isnan().logical_not()
-    count = sum_p(kept, axis=axis, keepdim=keepdim, dtype=np.dtype(np.int64))
+    return kept, sum_p(kept, axis=axis, keepdim=keepdim, dtype=np.dtype(np.int64))
+
+
+def _nanmean_vjp(ct, out, x, *, axis, keepdim, dtype):
+    kept, count = _nan_count(x, axis, keepdim)
     return (expand_reduced(ct / count, x, axis, keepdim) * kept,)
 
 
-sum_p = Primitive("sum", xp=_sum_fwd, vjp=_sum_vjp, jvp=LINEAR)
-nansum_p = Primitive("nansum", xp=_nansum_fwd, vjp=_nansum_vjp)
-prod_p = Primitive("prod", xp=_prod_fwd, vjp=_prod_vjp, saves=(0, "out"))
-mean_p = Primitive("mean", xp=partial(_mean_fwd, skipnan=False), vjp=_mean_vjp, jvp=LINEAR)
-nanmean_p = Primitive("nanmean", xp=partial(_mean_fwd, skipnan=True), vjp=_nanmean_vjp)
+def _nanmean_jvp(tangents, out, x, *, axis, keepdim, dtype):
+    kept, count = _nan_count(x, axis, keepdim)
+    return sum_p(where(kept, tangents[0], 0), axis=axis, keepdim=keepdim, dtype=dtype) / count
+
+
+sum_p = Primitive("sum", xp=_sum_fwd, vjp=_sum_vjp, jvp=LINEAR, batch=reduce_batch("sum"))
+nansum_p = Primitive("nansum", xp=_nansum_fwd, vjp=_nansum_vjp, jvp=_nansum_jvp,
+                     batch=reduce_batch("nansum"))
+prod_p = Primitive("prod", xp=_prod_fwd, vjp=_prod_vjp, jvp=_prod_jvp,  # one dim or all of them
+                   batch=one_axis_batch("prod", tupled=True), saves=(0, "out"))
+mean_p = Primitive("mean", xp=partial(_mean_fwd, skipnan=False), vjp=_mean_vjp, jvp=LINEAR,
+                   batch=reduce_batch("mean"))
+nanmean_p = Primitive("nanmean", xp=partial(_mean_fwd, skipnan=True), vjp=_nanmean_vjp,
+                      jvp=_nanmean_jvp, batch=reduce_batch("nanmean"))
 
 
 def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
@@ -304,7 +407,15 @@ def _var_vjp(ct, out, x, *, axis, correction, keepdim):
     return (scale * keep_reduced(ct, x, axis, keepdim) * dev,)
 
 
-var_p = Primitive("var", xp=_var_fwd, vjp=_var_vjp)
+# derivatives.yaml: var_jvp, 2 / (n - correction) * Re(conj(x - mean) * t) summed; the mean's own
+# tangent drops out, as the deviations sum to zero.
+def _var_jvp(tangents, out, x, *, axis, correction, keepdim):
+    dof = _count(x._data.shape, axis) - correction
+    dev = x - mean_p(x, axis=axis, keepdim=True, dtype=x.dtype.np)
+    return (2.0 / dof if dof else math.inf) * (dev.conj() * tangents[0]).real.sum(axis, keepdim)
+
+
+var_p = Primitive("var", xp=_var_fwd, vjp=_var_vjp, jvp=_var_jvp, batch=reduce_batch("var"))
 
 
 def _var_args(name, input, dim, unbiased, keepdim, correction):
@@ -414,7 +525,33 @@ def _norm_vjp(ct, out, x, *, ord, axis, keepdim, dtype):
     return (x * x.abs() ** (ord - 2) * scale,)
 
 
-norm_p = Primitive("norm", xp=_norm_fwd, vjp=_norm_vjp, saves=(0, "out"))
+# derivatives.yaml: linalg_vector_norm -> norm_jvp, the same cases: Re(conj(d norm / d x) * t)
+# summed, with the VJP's subgradients at zeros, ties and NaN.
+def _norm_jvp(tangents, out, x, *, ord, axis, keepdim, dtype):
+    t = tangents[0]
+    if ord == 0:
+        return out.new_zeros(out._data.shape)
+    x, t = x.to(dt.to_dtype(dtype)), t.to(dt.to_dtype(dtype))
+    kept = keep_reduced(out, x, axis, keepdim)
+
+    def total(d):  # sum of Re(conj(d) * t) over the reduced dims
+        return (d.conj() * t).real.sum(axis, keepdim)
+    if ord == 1:
+        return total(x.sgn())
+    if ord == 2:
+        return where(out == 0, 0, total(x) / out)
+    if math.isinf(ord):
+        a = x.abs()
+        hit = (a == kept) | a.isnan()
+        return total(x.sgn() * hit / hit.sum(axis, keepdim=True))
+    if ord < 1:
+        return total(x.sgn() * where(x == 0, 0, x.abs() ** (ord - 1))) * out ** (1 - ord)
+    d = x.sgn() * x.abs() ** (ord - 1) if ord < 2 else x * x.abs() ** (ord - 2)
+    return where(out == 0, 0, total(d) / out ** (ord - 1))
+
+
+norm_p = Primitive("norm", xp=_norm_fwd, vjp=_norm_vjp, jvp=_norm_jvp, batch=reduce_batch("norm"),
+                   saves=(0, "out"))
 
 
 def norm_dtype(d, dtype, name="linalg.vector_norm"):
@@ -510,18 +647,34 @@ def _amax_vjp(ct, out, x, *, axis, keepdim):
     return (keep_reduced(ct, x, axis, keepdim) / hit.sum(axis, keepdim=True) * hit,)
 
 
+# derivatives.yaml: amaxamin_jvp, the mean of the tangents at the ties.
+def _amax_jvp(tangents, out, x, *, axis, keepdim):
+    hit = x == keep_reduced(out, x, axis, keepdim)
+    return where(hit, tangents[0], 0).sum(axis, keepdim) / hit.sum(axis, keepdim)
+
+
 def _max_dim_vjp(ct, out, x, *, axis, keepdim):
     return (select_back(ct[0], x, axis, out[1], keepdim),)
 
 
+def _max_dim_jvp(tangents, out, x, *, axis, keepdim):
+    return take_along(tangents[0], axis, out[1], keepdim), None
+
+
 # amax spreads its gradient evenly over ties, max(dim) sends it to the returned index: separate
 # primitives.
-amax_p = Primitive("amax", xp=_amax_fwd, vjp=_amax_vjp, saves=(0, "out"))
-amin_p = Primitive("amin", xp=_amin_fwd, vjp=_amax_vjp, saves=(0, "out"))
-max_dim_p = Primitive("max_dim", xp=_with_index(np.argmax), vjp=_max_dim_vjp, saves=("out",))
-min_dim_p = Primitive("min_dim", xp=_with_index(np.argmin), vjp=_max_dim_vjp, saves=("out",))
-argmax_p = Primitive("argmax", xp=_arg_extreme(np.argmax), vjp=NONDIFF, jvp=NONDIFF)
-argmin_p = Primitive("argmin", xp=_arg_extreme(np.argmin), vjp=NONDIFF, jvp=NONDIFF)
+amax_p = Primitive("amax", xp=_amax_fwd, vjp=_amax_vjp, jvp=_amax_jvp, batch=reduce_batch("amax"),
+                   saves=(0, "out"))
+amin_p = Primitive("amin", xp=_amin_fwd, vjp=_amax_vjp, jvp=_amax_jvp, batch=reduce_batch("amin"),
+                   saves=(0, "out"))
+max_dim_p = Primitive("max_dim", xp=_with_index(np.argmax), vjp=_max_dim_vjp, jvp=_max_dim_jvp,
+                      batch=one_axis_batch("max_dim"), saves=("out",))
+min_dim_p = Primitive("min_dim", xp=_with_index(np.argmin), vjp=_max_dim_vjp, jvp=_max_dim_jvp,
+                      batch=one_axis_batch("min_dim"), saves=("out",))
+argmax_p = Primitive("argmax", xp=_arg_extreme(np.argmax), vjp=NONDIFF, jvp=NONDIFF,
+                     batch=one_axis_batch("argmax"))
+argmin_p = Primitive("argmin", xp=_arg_extreme(np.argmin), vjp=NONDIFF, jvp=NONDIFF,
+                     batch=one_axis_batch("argmin"))
 
 
 def _check_extreme_all(name, input):
@@ -640,9 +793,10 @@ def _count_nonzero_fwd(xp, x, *, axis):
     return xp.asarray(xp.count_nonzero(x, axis=axis)).astype(np.int64, copy=False)
 
 
-all_p = Primitive("all", xp=_logical(np.all), vjp=NONDIFF, jvp=NONDIFF)
-any_p = Primitive("any", xp=_logical(np.any), vjp=NONDIFF, jvp=NONDIFF)
-count_nonzero_p = Primitive("count_nonzero", xp=_count_nonzero_fwd, vjp=NONDIFF, jvp=NONDIFF)
+all_p = Primitive("all", xp=_logical(np.all), vjp=NONDIFF, jvp=NONDIFF, batch=reduce_batch("all"))
+any_p = Primitive("any", xp=_logical(np.any), vjp=NONDIFF, jvp=NONDIFF, batch=reduce_batch("any"))
+count_nonzero_p = Primitive("count_nonzero", xp=_count_nonzero_fwd, vjp=NONDIFF, jvp=NONDIFF,
+                            batch=reduce_batch("count_nonzero"))
 
 
 def _logical_axes(name, dim, ndim):
@@ -691,7 +845,15 @@ def _logsumexp_vjp(ct, out, x, *, axis, keepdim, dtype):
     return (keep_reduced(ct, x, axis, keepdim) * shift.exp().conj(),)
 
 
-logsumexp_p = Primitive("logsumexp", xp=_logsumexp_fwd, vjp=_logsumexp_vjp, saves=(0, "out"))
+# derivatives.yaml: logsumexp_jvp, the softmax-weighted sum of the tangents (holomorphic: no
+# conjugate).
+def _logsumexp_jvp(tangents, out, x, *, axis, keepdim, dtype):
+    shift = x - keep_reduced(out, x, axis, keepdim)
+    return (shift.exp() * tangents[0]).sum(axis, keepdim)
+
+
+logsumexp_p = Primitive("logsumexp", xp=_logsumexp_fwd, vjp=_logsumexp_vjp, jvp=_logsumexp_jvp,
+                        batch=reduce_batch("logsumexp"), saves=(0, "out"))
 
 
 def logsumexp(input, dim, keepdim=False, *, out=None):
@@ -738,14 +900,15 @@ def _cumsum_vjp(ct, out, x, *, axis, dtype):
     return (reversed_cumsum(ct, axis) if x._data.ndim else ct,)
 
 
-# derivatives.yaml: cumprod_backward. Without zeros, d out_i / d x_k = out_i / x_k. With zeros,
-# the products of x[:i+1] leaving out x[k], for every pair k <= i: O(n^2) per row, as PyTorch's
-# path when the gradient must itself be differentiable (its O(n) path is not).
+# derivatives.yaml: cumprod_backward. Without zeros, d out_i / d x_k = out_i / x_k. With zeros (or
+# values a rule cannot look at, under a transform), the products of x[:i+1] leaving out x[k], for
+# every pair k <= i: O(n^2) per row, as PyTorch's path when the gradient must itself be
+# differentiable (its O(n) path is not).
 def _cumprod_vjp(ct, out, x, *, axis, dtype):
     shape = x._data.shape
     if not x._data.ndim or shape[axis] <= 1:
         return (ct,)
-    if not (x == 0).any():
+    if readable(x) and not (x == 0).any():
         return (reversed_cumsum(ct * out.conj(), axis) / x.conj(),)
     n = shape[axis]
     rows = x.movedim(axis, -1).unsqueeze(-2)                    # (..., 1, n): x_j at [k, j]
@@ -755,8 +918,26 @@ def _cumprod_vjp(ct, out, x, *, axis, dtype):
     return (g.movedim(-1, axis),)
 
 
+# derivatives.yaml: cumprod_jvp, out * cumsum(t / x) where no zero came so far. Without a branch
+# on the values: zeros count as ones in the running products; after exactly one zero, d out_i =
+# (the running product of the others) * t at that zero; after two, 0. First-order exact; its own
+# derivative (jvp of jvp) misses the terms through a zero, as PyTorch's formula does.
+def _cumprod_jvp(tangents, out, x, *, axis, dtype):
+    x, t = x.to(out.dtype), tangents[0].to(out.dtype)
+    zero = x == 0
+    zeros = zero.cumsum(axis)
+    nonzero = where(zero, 1, x)
+    at_zero = where(zero & (zeros == 1), t, 0).cumsum(axis)
+    return nonzero.cumprod(axis) * where(zeros == 0, (t / nonzero).cumsum(axis),
+                                         where(zeros == 1, at_zero, 0))
+
+
 def _cummax_vjp(ct, out, x, *, axis):
     return (select_back(ct[0], x, axis, out[1]),)
+
+
+def _cummax_jvp(tangents, out, x, *, axis):
+    return take_along(tangents[0], axis, out[1]), None
 
 
 # derivatives.yaml: logcumsumexp_backward (after TensorFlow's): sum_{i>=k} ct_i exp(x_k - out_i)
@@ -773,11 +954,31 @@ def _logcumsumexp_vjp(ct, out, x, *, axis):
     return (total[0] - total[1],)
 
 
-cumsum_p = Primitive("cumsum", xp=_cumsum_fwd, vjp=_cumsum_vjp, jvp=LINEAR)
-cumprod_p = Primitive("cumprod", xp=_cumprod_fwd, vjp=_cumprod_vjp, saves=(0, "out"))
-cummax_p = Primitive("cummax", xp=_cum_extreme(np.maximum), vjp=_cummax_vjp, saves=("out",))
-cummin_p = Primitive("cummin", xp=_cum_extreme(np.minimum), vjp=_cummax_vjp, saves=("out",))
+# d out_i = sum_{k<=i} exp(x_k - out_i) t_k, a softmax over each prefix. PyTorch's
+# logcumsumexp_jvp shifts every prefix by the maximum of the whole dim, which underflows to 0 / 0
+# for a prefix far below it; here, as in the VJP, the sums run in log space, the positive and the
+# negative parts of t apart.
+def _logcumsumexp_jvp(tangents, out, x, *, axis):
+    t = tangents[0]
+    if not x._data.ndim or not x._data.size:
+        return t
+    lowest = float(np.finfo(t._data.dtype).min)
+    log_abs = t.abs().log()
+    total = [((where(part, log_abs, lowest) + x).logcumsumexp(axis) - out).exp()
+             for part in (t > 0, t < 0)]
+    return total[0] - total[1]
+
+
+cumsum_p = Primitive("cumsum", xp=_cumsum_fwd, vjp=_cumsum_vjp, jvp=LINEAR,
+                     batch=one_axis_batch("cumsum"))
+cumprod_p = Primitive("cumprod", xp=_cumprod_fwd, vjp=_cumprod_vjp, jvp=_cumprod_jvp,
+                      batch=one_axis_batch("cumprod"), saves=(0, "out"))
+cummax_p = Primitive("cummax", xp=_cum_extreme(np.maximum), vjp=_cummax_vjp, jvp=_cummax_jvp,
+                     batch=one_axis_batch("cummax"), saves=("out",))
+cummin_p = Primitive("cummin", xp=_cum_extreme(np.minimum), vjp=_cummax_vjp, jvp=_cummax_jvp,
+                     batch=one_axis_batch("cummin"), saves=("out",))
 logcumsumexp_p = Primitive("logcumsumexp", xp=_logcumsumexp_fwd, vjp=_logcumsumexp_vjp,
+                           jvp=_logcumsumexp_jvp, batch=one_axis_batch("logcumsumexp"),
                            saves=(0, "out"))
 
 

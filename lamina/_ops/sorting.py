@@ -12,15 +12,18 @@ from .._core import dtype as dt
 from .._core._tensor import canonical_dim
 from ._checks import not_implemented
 from ._rules import not_implemented as no_derivative
+from .indexing import where
 from .mutation import finish_out
 from .primitive import Primitive
 from .reduction import (
     check_nonempty,
     is_int_like,
     one_axis,
+    one_axis_batch,
     reject_complex,
     scalar_as_vector,
     select_back,
+    take_along,
 )
 from .return_types import return_types
 
@@ -110,25 +113,51 @@ def _select_vjp(ct, out, x, *, axis, keepdim, **params):
     return (select_back(ct[0], x, axis, out[1], keepdim),)
 
 
+def _median_ties(x, value):
+    return (x == value) | (x.isnan() & value.isnan())
+
+
 # derivatives.yaml: median.dim takes the index; median() without a dim has none to honour and uses
 # evenly_distribute_backward: the gradient split over every element equal to the median (every
 # NaN when it is NaN).
 def _median_vjp(ct, out, x, *, axis, keepdim, skipnan):
     if axis is not None:
         return _select_vjp(ct, out, x, axis=axis, keepdim=keepdim)
-    value = out[0]
-    hit = (x == value) | (x.isnan() & value.isnan())
+    hit = _median_ties(x, out[0])
     return (hit * (ct[0] / hit.sum()),)
+
+
+# Forward mode: the tangent at the returned indices (derivatives.yaml: `self_t.gather(dim,
+# indices)`, gather_with_keepdimed_indices); median() without a dim reads the tangents of its
+# ties evenly (evenly_read_jvp), counting NaNs as the VJP does.
+def _sort_jvp(tangents, out, x, *, axis, **params):
+    return take_along(tangents[0], axis, out[1]), None
+
+
+def _select_jvp(tangents, out, x, *, axis, keepdim, **params):
+    return take_along(tangents[0], axis, out[1], keepdim), None
+
+
+def _median_jvp(tangents, out, x, *, axis, keepdim, skipnan):
+    if axis is not None:
+        return _select_jvp(tangents, out, x, axis=axis, keepdim=keepdim)
+    hit = _median_ties(x, out[0])
+    return where(hit, tangents[0], 0).sum() / hit.sum(), None
 
 
 # topk, kthvalue, median and mode could each be a sort followed by a gather; one body apiece keeps
 # each op's rule for ties and NaN in one place and sorts once. Their rules read only the indices,
 # but median() over every element compares x with its value.
-sort_p = Primitive("sort", xp=_sort_fwd, vjp=_sort_vjp, saves=("out",))
-topk_p = Primitive("topk", xp=_topk_fwd, vjp=_sort_vjp, saves=("out",))
-kthvalue_p = Primitive("kthvalue", xp=_kthvalue_fwd, vjp=_select_vjp, saves=("out",))
-median_p = Primitive("median", xp=_median_fwd, vjp=_median_vjp, saves=(0, "out"))
-mode_p = Primitive("mode", xp=_mode_fwd, vjp=_select_vjp, saves=("out",))
+sort_p = Primitive("sort", xp=_sort_fwd, vjp=_sort_vjp, jvp=_sort_jvp,
+                   batch=one_axis_batch("sort"), saves=("out",))
+topk_p = Primitive("topk", xp=_topk_fwd, vjp=_sort_vjp, jvp=_sort_jvp,
+                   batch=one_axis_batch("topk"), saves=("out",))
+kthvalue_p = Primitive("kthvalue", xp=_kthvalue_fwd, vjp=_select_vjp, jvp=_select_jvp,
+                       batch=one_axis_batch("kthvalue"), saves=("out",))
+median_p = Primitive("median", xp=_median_fwd, vjp=_median_vjp, jvp=_median_jvp,
+                     batch=one_axis_batch("median"), saves=(0, "out"))
+mode_p = Primitive("mode", xp=_mode_fwd, vjp=_select_vjp, jvp=_select_jvp,
+                   batch=one_axis_batch("mode"), saves=("out",))
 
 
 def _sortable(name, input):
@@ -232,10 +261,26 @@ def _unique_consecutive_fwd(xp, x, *, axis):
     return values, inverse.astype(np.int64), counts.astype(np.int64)
 
 
-# PyTorch's unique values require grad but have no derivative: asking for one raises.
-unique_p = Primitive("unique", xp=_unique_fwd, vjp=no_derivative("_unique2"))
+def _dynamic_shape(op):
+    """torch.func's refusal to vmap an op whose output shape depends on the values."""
+    def rule(bdims, *values, axis, **params):
+        name = op[0] if axis is None else op[1]
+        raise RuntimeError(
+            "vmap: We do not support batching operators that can output dynamic shape. "
+            f"Attempted to vmap over aten::{name}. Please file an issue at "
+            "https://github.com/pytorch/pytorch/issues if you need this feature.")
+    return rule
+
+
+# PyTorch's unique values require grad but have no derivative: asking for one, in either mode,
+# raises. (The ATen names differ with and without a dim.)
+unique_p = Primitive("unique", xp=_unique_fwd, vjp=no_derivative("_unique2"),
+                     jvp=no_derivative("_unique2"),
+                     batch=_dynamic_shape(("_unique2", "unique_dim")))
 unique_consecutive_p = Primitive("unique_consecutive", xp=_unique_consecutive_fwd,
-                                 vjp=no_derivative("unique_consecutive"))
+                                 vjp=no_derivative("unique_consecutive"),
+                                 jvp=no_derivative("unique_consecutive"),
+                                 batch=_dynamic_shape(("unique_consecutive",) * 2))
 
 
 def _unique_axis(name, input, dim):

@@ -293,7 +293,7 @@ class PrimitiveNode(Node):
 
     def _saved_output(self, array, i, create_graph):
         t = wrap(array)
-        if create_graph:
+        if create_graph and array.dtype.kind in "fc":  # integer outputs (indices) take no grad
             t._requires_grad = True
             t.grad_fn = self
             t._output_nr = i
