@@ -61,3 +61,14 @@ def leading(prim):
     def rule(bdims, *values, **params):
         return elementwise(prim, bdims, values, params)
     return rule
+
+
+def shift_dim(d):
+    """A logical dim param as a physical one once the mapped dim is at the front: a
+    non-negative dim moves up by one, a negative one counts from the end and stays."""
+    return d + 1 if d >= 0 else d
+
+
+def batch_size(values, bdims):
+    """The size of the mapped dim, read from the first mapped value."""
+    return next(v._data.shape[b] for v, b in zip(values, bdims) if b is not None)

@@ -1,6 +1,8 @@
 """Helpers the VJP rules of several families share. Rules are written in lamina ops (Tensor
 methods here), so they are differentiable themselves; these helpers are too."""
 
+import numpy as np
+
 from .._core._tensor import TensorBase
 
 # Set by a transform level while one of its nodes runs a rule on the values of the level below,
@@ -83,3 +85,14 @@ def readable(x):
     say): not when `x` is a transform level's wrapper (func's LevelTensor, which carries its
     `_level`), whose values are not there. PyTorch's rules test `isTensorSubclassLike` alike."""
     return not hasattr(x, "_level")
+
+
+def linear_tangent(t, x):
+    """Operand `x`'s tangent for a JVP linear in it: `t`, or where `x` has none (a constant
+    tensor, or a constant array such as a fill value) zeros of x's shape and dtype, which keep
+    the primal's type promotion."""
+    if t is not None:
+        return t
+    if isinstance(x, TensorBase):
+        return x.new_zeros(x._data.shape)
+    return np.zeros_like(x)

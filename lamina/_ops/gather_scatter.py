@@ -19,12 +19,13 @@ import numpy as np
 
 from .._core import dtype as dt
 from .._core._tensor import TensorBase, canonical_dim, dtype_of
+from ._batching import batch_size, logical_ndim, to_front
 from ._checks import broadcast_error, checked_scalar, torch_type_name
-from ._rules import into_zeros, not_implemented, unbroadcast, wants
+from ._rules import into_zeros, linear_tangent, not_implemented, unbroadcast, wants
 from .elementwise import mul
 from .mutation import finish_out, write_inplace
 from .primitive import LINEAR, Primitive
-from .shape import clone
+from .shape import clone, expand_p, view_p
 
 # -- forward bodies -------------------------------------------------------------------------------
 
@@ -88,15 +89,109 @@ def _index_put_vjp(ct, out, x, values, *arrays, at, accumulate):
     return (gx, gv) + (None,) * len(arrays)
 
 
+def _index_put_jvp(tangents, out, x, values, *arrays, at, accumulate):
+    # Linear in (x, values) together; a constant fill value (an array) has a zero tangent, which
+    # the LINEAR marker would not give it.
+    return index_put_p(linear_tangent(tangents[0], x), linear_tangent(tangents[1], values),
+                       *arrays, at=at, accumulate=accumulate)
+
+
+# Batch rules. A basic index gains a full slice over the batch dim. With advanced indices, the
+# batch dim of the result is where NumPy's placement puts it: a full slice over x's batch dim
+# while no index array is mapped, else a batch arange as one more index array, at the place of
+# the first advanced dim, so that the advanced dims stay adjacent when they were.
+def _basic_index_batch(bdims, x, *, key):
+    return basic_index_p(to_front(x, bdims[0]), key=(slice(None),) + key), 0
+
+
+def _array_shape(a):
+    return a._data.shape if isinstance(a, TensorBase) else a.shape
+
+
+def _index_layout(bdims, x, arrays, at):
+    """One physical call's (x, arrays, at) for mapped index arrays or a mapped `x`, with x's
+    batch dim (None if unmapped), the rank of the logical result, and the dim of the batch in
+    the physical result (the logical result with the batch dim inserted there)."""
+    size, xb, abd = batch_size((x,) + arrays, bdims), bdims[0], bdims[1:]
+    shapes = [_array_shape(a) if b is None else _array_shape(a)[:b] + _array_shape(a)[b + 1:]
+              for a, b in zip(arrays, abd)]
+    nb = len(np.broadcast_shapes(*shapes))
+    rank = max(logical_ndim(x, xb), 1) - len(at) + nb
+    adjacent = tuple(at) == tuple(range(at[0], at[0] + len(at)))
+    if xb is not None and logical_ndim(x, xb) == 0:  # a vector of one element, as the forward
+        x, xb = view_p(to_front(x, xb), shape=(size, 1)), 0
+    if all(b is None for b in abd):
+        # Split advanced dims go first, then the batch dim and the remaining dims.
+        return (to_front(x, xb), 0, arrays, tuple(d + 1 for d in at), rank,
+                0 if adjacent else nb)
+    padded = []
+    for a, b, sh in zip(arrays, abd, shapes):
+        if b is not None:  # mapped first, to broadcast against the others behind the batch dim
+            a = view_p(to_front(a, b), shape=(size,) + (1,) * (nb - len(sh)) + sh)
+        padded.append(a)
+    if xb is None:
+        # The batch dim leads the broadcast index shape, which lands at the first advanced dim
+        # (or first of all when the advanced dims are split).
+        return x, None, tuple(padded), at, rank, at[0] if adjacent else 0
+    batch = np.arange(size).reshape((size,) + (1,) * nb)
+    return (x.movedim(xb, at[0]), at[0], (batch,) + tuple(padded),
+            (at[0],) + tuple(d + 1 for d in at), rank, at[0] if adjacent else 0)
+
+
+def _index_batch(bdims, x, *arrays, at):
+    x, _, arrays, at, _, bdim = _index_layout(bdims, x, arrays, at)
+    return index_p(x, *arrays, at=at), bdim
+
+
+def _index_put_batch(bdims, x, values, *arrays, at, accumulate):
+    xb, vb = bdims[0], bdims[1]
+    scalar = logical_ndim(x, xb) == 0
+    if xb is None:  # each element of the batch writes into its own copy of x
+        size, shape = batch_size((x, values) + arrays, bdims), x._data.shape
+        x, xb = expand_p(view_p(x, shape=(1,) + shape), shape=(size,) + shape), 0
+    x, xdim, arrays, at, rank, bdim = _index_layout((xb,) + bdims[2:], x, arrays, at)
+    # values broadcast to the indexing result, here the logical one with the batch dim at
+    # `bdim`: pad them to its rank and put their batch dim (a size-1 one if unmapped) there.
+    if vb is None:
+        pad = _array_shape(values)
+        pad = (1,) * (rank - len(pad)) + pad
+        values = values.reshape(pad[:bdim] + (1,) + pad[bdim:])
+    else:
+        values = to_front(values, vb)
+        vshape = values._data.shape
+        values = view_p(values, shape=vshape[:1] + (1,) * (rank + 1 - len(vshape)) + vshape[1:])
+        values = values.movedim(0, bdim)
+    out = index_put_p(x, values, *arrays, at=at, accumulate=accumulate)
+    if scalar:  # back from the vector of one element
+        return view_p(out, shape=out._data.shape[:1]), 0
+    return out, xdim
+
+
+def _index_mul_batch(bdims, x, values, *arrays, at):
+    # scatter's grid of index arrays is never mapped (scatter reads its index's values): a
+    # full slice over the batch dim of x and of the values.
+    size = batch_size((x, values), bdims[:2])
+    x = to_front(x, bdims[0]) if bdims[0] is not None else expand_p(
+        view_p(x, shape=(1,) + x._data.shape), shape=(size,) + x._data.shape)
+    if bdims[1] is not None:
+        values = to_front(values, bdims[1])
+    else:
+        values = values.reshape((1,) + _array_shape(values))
+    return index_mul_p(x, values, *arrays, at=tuple(d + 1 for d in at)), 0
+
+
 # Index arrays are data: the rules see them as constant inputs, so each op is linear in the
 # tensor(s) it reads or writes. index_mul (a product) is not.
 basic_index_p = Primitive("basic_index", xp=_basic_index_fwd, vjp=_basic_index_vjp, jvp=LINEAR,
-                          view=True)
-index_p = Primitive("index", xp=_index_fwd, vjp=_index_vjp, jvp=LINEAR)
-index_put_p = Primitive("index_put", xp=_index_put_fwd, vjp=_index_put_vjp, jvp=LINEAR)
+                          batch=_basic_index_batch, view=True)
+index_p = Primitive("index", xp=_index_fwd, vjp=_index_vjp, jvp=LINEAR, batch=_index_batch)
+# Its VJP reads shapes only, as a linear op's: it saves nothing.
+index_put_p = Primitive("index_put", xp=_index_put_fwd, vjp=_index_put_vjp, jvp=_index_put_jvp,
+                        batch=_index_put_batch, saves=())
 # A primitive because no composition of the others multiplies duplicates together. Only
-# scatter(reduce="multiply") calls it, which PyTorch does not differentiate.
-index_mul_p = Primitive("index_mul", xp=_index_mul_fwd, vjp=not_implemented("scatter"))
+# scatter(reduce="multiply") calls it, which PyTorch does not differentiate, in either mode.
+index_mul_p = Primitive("index_mul", xp=_index_mul_fwd, vjp=not_implemented("scatter"),
+                        jvp=not_implemented("scatter"), batch=_index_mul_batch)
 
 
 # -- shared checks --------------------------------------------------------------------------------
@@ -119,6 +214,15 @@ def fill_value(value, input):
     """A 0-dim tensor value that requires grad, in input's dtype, for the fill ops that PyTorch
     differentiates in their value (index_fill, masked_fill); checked by the caller."""
     return value if value.dtype is input.dtype else value.to(input.dtype)
+
+
+def item_or_none(value):
+    """A 0-dim tensor value's number, or None where a transform (jvp, vmap) hides its values:
+    the fill ops then write the tensor itself, which carries the tangent or the batch."""
+    try:
+        return value.item()
+    except RuntimeError:
+        return None
 
 
 def _index_array(name, index, dtypes=(dt.int64, dt.int32)):
@@ -244,7 +348,7 @@ def index_fill(input, dim, index, value):
         if value.ndim:
             raise RuntimeError(f"index_fill_ only supports a 0-dimensional value tensor, but got "
                                f"tensor with {value.ndim} dimension(s).")
-        tensor, value = value, value.item()
+        tensor, value = value, item_or_none(value)
     if isinstance(value, complex) and d.category != dt.COMPLEX:
         raise RuntimeError("index_fill_(): Converting complex Scalar to non-complex type is not "
                            "supported")
@@ -253,12 +357,12 @@ def index_fill(input, dim, index, value):
         raise IndexError("index_fill_(): Expected dtype int64 for index.")
     if idx.ndim > 1:
         raise RuntimeError("Index has to be a vector/scalar")
-    v = _scalar(value, d)
+    v = None if value is None else _scalar(value, d)
     size = _size(input, dim)
     bad = _first_bad(idx, -size, size)  # index_fill, unlike its siblings, wraps negative indices
     if bad is not None:
         raise IndexError(f"index {bad} is out of bounds for dimension {dim} with size {size}")
-    if tensor is not None and tensor._requires_grad:
+    if tensor is not None and (v is None or tensor._requires_grad):
         # derivatives.yaml (index_fill.int_Tensor): the value's gradient sums each filled slice
         # once, so fill through the distinct (wrapped) indices; the result is the same.
         v = fill_value(tensor, input)

@@ -17,7 +17,7 @@ import numpy as np
 from .._core import dtype as dt
 from .._core._tensor import TensorBase, dtype_of, result_type_of
 from ._checks import LEGACY_NAMES, broadcast_shape, torch_type_name
-from ._rules import unbroadcast, wants
+from ._rules import linear_tangent, unbroadcast, wants
 from .gather_scatter import METHODS as _ALONG_METHODS
 from .gather_scatter import (
     _first_bad,
@@ -30,6 +30,7 @@ from .gather_scatter import (
     index_p,
     index_put_p,
     index_select,
+    item_or_none,
     put,
     scatter,
     scatter_add,
@@ -37,7 +38,7 @@ from .gather_scatter import (
     take_along_dim,
 )
 from .mutation import copy_, finish_out, write_inplace
-from .primitive import ELEMENTWISE, LINEAR, NONDIFF, Primitive
+from .primitive import ELEMENTWISE, NONDIFF, Primitive
 
 _INDEX_TYPES_MSG = "tensors used as indices must be long, int, byte or bool tensors"
 _SEQUENCE_WARNING = (
@@ -45,6 +46,10 @@ _SEQUENCE_WARNING = (
     "instead of x[seq]. In a future release this will be interpreted as tensor index, "
     "x[lamina.tensor(seq)], which will result either in an error or a different result")
 # C++ type names, as PyTorch's mask messages print them.
+DYNAMIC_SHAPE_MSG = (
+    "vmap: We do not support batching operators that can output dynamic shape. Attempted to vmap "
+    "over {}. Please file an issue at https://github.com/pytorch/pytorch/issues if you need this "
+    "feature.")
 _MASK_NAMES = {"uint8": "unsigned char", "int8": "signed char", "int16": "short int",
                "int32": "int", "int64": "long int", "float16": "c10::Half", "float32": "float",
                "float64": "double", "complex64": "c10::complex<float>",
@@ -68,11 +73,21 @@ def _where_vjp(ct, out, condition, a, b):
     return (None, ga, gb)
 
 
-# The condition is data, so where is linear in the two tensors it picks from; its rule reads
+def _where_jvp(tangents, out, condition, a, b):
+    # A constant branch (a fill value array, or a tensor without tangent) picks zeros.
+    return where_p(condition, linear_tangent(tangents[1], a), linear_tangent(tangents[2], b))
+
+
+def _nonzero_batch(bdims, x):
+    # Each element of the batch would have its own number of nonzeros: torch.func's refusal.
+    raise RuntimeError(DYNAMIC_SHAPE_MSG.format("aten::nonzero"))
+
+
+# The condition is data, so where is linear in the two tensors it picks from; its rules read
 # the condition only.
-where_p = Primitive("where", xp=_where_fwd, vjp=_where_vjp, jvp=LINEAR, batch=ELEMENTWISE,
+where_p = Primitive("where", xp=_where_fwd, vjp=_where_vjp, jvp=_where_jvp, batch=ELEMENTWISE,
                     saves=(0,))
-nonzero_p = Primitive("nonzero", xp=_nonzero_fwd, vjp=NONDIFF, jvp=NONDIFF)
+nonzero_p = Primitive("nonzero", xp=_nonzero_fwd, vjp=NONDIFF, jvp=NONDIFF, batch=_nonzero_batch)
 
 
 def _type_name(x):
@@ -217,7 +232,12 @@ def _advanced(shape, advanced):
                     raise IndexError(
                         f"The shape of the mask {list(v.shape)} at index {j} does not match the "
                         f"shape of the indexed tensor {list(shape)} at index {d + j}")
-            arrays.extend(np.nonzero(v))
+            try:
+                arrays.extend(np.nonzero(v))
+            except RuntimeError:  # a mask whose values a transform hides: vmap's, as torch.func
+                raise RuntimeError(
+                    "vmap: We do not support batching operators that can support dynamic shape. "
+                    "Attempting to batch over indexing with a boolean mask.") from None
             at.extend(range(d, d + v.ndim))
         else:
             arrays.append(v)
@@ -326,8 +346,9 @@ def _index_put(self, arrays, at, values, accumulate, one_mask):
     if isinstance(values, TensorBase) and one_mask and not accumulate and values.numel() == 1:
         # PyTorch hands one mask and one value to masked_fill_, which converts any dtype (and
         # differentiates in a value that requires grad).
-        v = _scalar(values.item(), d)
-        values = fill_value(values.reshape(()), self) if values._requires_grad else v
+        number = item_or_none(values)
+        v = None if number is None else _scalar(number, d)
+        values = fill_value(values.reshape(()), self) if v is None or values._requires_grad else v
     data = values._data if isinstance(values, TensorBase) else values
     vshape = data.shape
     shape = self._data.shape or (1,)
@@ -413,7 +434,10 @@ def _mask_value(name, input, mask, value, inplace):
                                f"shape {list(full)}")
     if not isinstance(value, TensorBase):
         return _scalar(value, dtype_of(input._data))
-    v = _scalar(value.item(), dtype_of(input._data))
+    number = item_or_none(value)
+    if number is None:
+        return fill_value(value, input)
+    v = _scalar(number, dtype_of(input._data))
     # PyTorch differentiates masked_fill in a tensor value: keep one that requires grad.
     return fill_value(value, input) if value._requires_grad else v
 
@@ -424,7 +448,14 @@ def masked_select(input, mask, *, out=None):
         raise RuntimeError("masked_select: expected BoolTensor for mask")
     shape, mshape = input._data.shape, mask._data.shape
     full = broadcast_shape(mshape, shape)
-    nz = np.nonzero(np.broadcast_to(mask._data, full or (1,)))
+    try:
+        nz = np.nonzero(np.broadcast_to(mask._data, full or (1,)))
+    except RuntimeError:  # a mask whose values a transform hides: vmap's, as torch.func
+        raise RuntimeError(
+            "vmap: Attempted to vmap over `mask` in lamina.masked_select(self, mask) We cannot "
+            "support this because for each batch this would return a differently shaped Tensor. "
+            "Please file an issue at https://github.com/pytorch/pytorch/issues if you need this "
+            "feature.") from None
     # Index `input` where it sits in the broadcast shape: its own dims, 0 along its size-1 dims.
     lead = len(full) - len(shape)
     grid = [np.zeros_like(nz[0]) if n == 1 else nz[lead + d] for d, n in enumerate(shape)]

@@ -9,11 +9,12 @@ import operator
 
 from .._core import dtype as dt
 from .._core._tensor import TensorBase, canonical_dim, result_type_of
+from ._batching import batch_size, shift_dim, to_front
 from ._checks import torch_type_name
 from ._rules import pieces_into_zeros, wants
 from .mutation import finish_out
 from .primitive import LINEAR, Primitive
-from .shape import slice_p, view_p
+from .shape import expand_p, slice_p, view_p
 
 
 def _skipped(a):
@@ -52,8 +53,32 @@ def _split_vjp(ct, out, x, *, dim, bounds):
                                                           stop=bounds[i][1])),)
 
 
-cat_p = Primitive("cat", xp=_cat_fwd, vjp=_cat_vjp, jvp=LINEAR)
-split_p = Primitive("split", xp=_split_fwd, vjp=_split_vjp, jvp=LINEAR, view=True)
+def _cat_batch(bdims, *tensors, dim, dtype):
+    # Every operand mapped at 0, an unmapped one expanded to the batch. A skipped operand (a
+    # logical 1-D empty one) is no longer 1-D: leave it out, unless all are (then they join
+    # along their empty dim, giving the batch of empty vectors).
+    size = batch_size(tensors, bdims)
+    shapes = [x._data.shape[:b] + x._data.shape[b + 1:] if b is not None else x._data.shape
+              for x, b in zip(tensors, bdims)]
+    kept = [i for i, shape in enumerate(shapes) if shape != (0,)]
+    if not kept:
+        kept, dim = range(len(tensors)), 0
+    moved = []
+    for i in kept:
+        x, b = tensors[i], bdims[i]
+        if b is None:
+            x = expand_p(view_p(x, shape=(1,) + shapes[i]), shape=(size,) + shapes[i])
+        moved.append(to_front(x, b))
+    return cat_p(*moved, dim=shift_dim(dim), dtype=dtype), 0
+
+
+def _split_batch(bdims, x, *, dim, bounds):
+    return split_p(to_front(x, bdims[0]), dim=shift_dim(dim), bounds=bounds), 0  # pieces at 0
+
+
+cat_p = Primitive("cat", xp=_cat_fwd, vjp=_cat_vjp, jvp=LINEAR, batch=_cat_batch)
+split_p = Primitive("split", xp=_split_fwd, vjp=_split_vjp, jvp=LINEAR, batch=_split_batch,
+                    view=True)
 
 
 # -- joining --------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from .._core._tensor import (
     view_array,
 )
 from . import unary
+from ._batching import shift_dim, to_front
 from ._checks import LEGACY_NAMES, broadcast_shape, torch_type_name
 from ._rules import into_zeros, pieces_into_zeros, unbroadcast
 from .mutation import finish_out, write_inplace
@@ -151,23 +152,83 @@ def _diagonal_vjp(ct, out, x, *, offset, dim1, dim2):
     return (into_zeros(ct, x, lambda g: diagonal_p(g, offset=offset, dim1=dim1, dim2=dim2)),)
 
 
-view_p = Primitive("view", cpu=view_array, xp=_view_fwd, vjp=_reshape_vjp, jvp=LINEAR, view=True)
+# Batch rules: the mapped dim goes to the front (`to_front`), dim params move up by one and
+# shape params gain the batch size; the result is mapped at 0.
+def _view_batch(bdims, x, *, shape):
+    x = to_front(x, bdims[0])
+    shape = x._data.shape[:1] + shape
+    try:
+        return view_p(x, shape=shape), 0
+    except RuntimeError:
+        # Moving the mapped dim to the front can leave strides that no view of the new shape
+        # fits where each element's own strides did: copy then, as reshape does.
+        return reshape_p(x, shape=shape), 0
+
+
+def _view_dtype_batch(bdims, x, *, dtype):
+    # A change of element size rescales the last dim, which must stay a logical one.
+    x = to_front(x, bdims[0])
+    try:
+        return view_dtype_p(x, dtype=dtype), 0
+    except ValueError:  # the mapped dim was last: its move left the last dim strided
+        return view_dtype_p(clone_p(x, order="C"), dtype=dtype), 0
+
+
+def _permute_batch(bdims, x, *, dims):
+    return permute_p(to_front(x, bdims[0]), dims=(0,) + tuple(d + 1 for d in dims)), 0
+
+
+def _expand_batch(bdims, x, *, shape):
+    x = to_front(x, bdims[0])
+    size, rest = x._data.shape[0], x._data.shape[1:]
+    # expand adds leading dims; they go after the batch dim, as size-1 dims to broadcast.
+    x = view_p(x, shape=(size,) + (1,) * (len(shape) - len(rest)) + rest)
+    return expand_p(x, shape=(size,) + shape), 0
+
+
+def _slice_batch(bdims, x, *, dim, start, stop):
+    return slice_p(to_front(x, bdims[0]), dim=shift_dim(dim), start=start, stop=stop), 0
+
+
+def _select_batch(bdims, x, *, dim, index):
+    return select_p(to_front(x, bdims[0]), dim=shift_dim(dim), index=index), 0
+
+
+def _unbind_batch(bdims, x, *, dim):
+    return unbind_p(to_front(x, bdims[0]), dim=shift_dim(dim)), 0  # every piece mapped at 0
+
+
+def _diagonal_batch(bdims, x, *, offset, dim1, dim2):
+    # The diagonal goes last in the input's dims and in the output's alike.
+    return diagonal_p(to_front(x, bdims[0]), offset=offset, dim1=shift_dim(dim1),
+                      dim2=shift_dim(dim2)), 0
+
+
+view_p = Primitive("view", cpu=view_array, xp=_view_fwd, vjp=_reshape_vjp, jvp=LINEAR,
+                   batch=_view_batch, view=True)
 # derivatives.yaml: view.dtype has output_differentiability [False]; its result never requires
-# grad, whatever the dtypes.
-view_dtype_p = Primitive("view_dtype", xp=_view_dtype_fwd, vjp=NONDIFF, view=True)
+# grad, whatever the dtypes, and carries no tangent.
+view_dtype_p = Primitive("view_dtype", xp=_view_dtype_fwd, vjp=NONDIFF, jvp=NONDIFF,
+                         batch=_view_dtype_batch, view=True)
 # The array's own transpose method: np.transpose's Python wrapper costs more than the view.
 permute_p = Primitive("permute", xp=lambda xp, a, *, dims: a.transpose(dims), vjp=_permute_vjp,
-                      jvp=LINEAR, view=True)
+                      jvp=LINEAR, batch=_permute_batch, view=True)
 expand_p = Primitive("expand", xp=lambda xp, a, *, shape: xp.broadcast_to(a, shape),
                      vjp=lambda ct, out, a, *, shape: (unbroadcast(ct, a),), jvp=LINEAR,
+                     batch=_expand_batch, view=True)
+slice_p = Primitive("slice", xp=_slice_fwd, vjp=_slice_vjp, jvp=LINEAR, batch=_slice_batch,
+                    view=True)
+select_p = Primitive("select", xp=_select_fwd, vjp=_select_vjp, jvp=LINEAR, batch=_select_batch,
                      view=True)
-slice_p = Primitive("slice", xp=_slice_fwd, vjp=_slice_vjp, jvp=LINEAR, view=True)
-select_p = Primitive("select", xp=_select_fwd, vjp=_select_vjp, jvp=LINEAR, view=True)
 # One call for all the slices, rather than one select per element: iteration goes through it.
-unbind_p = Primitive("unbind", xp=_unbind_fwd, vjp=_unbind_vjp, jvp=LINEAR, view=True)
-diagonal_p = Primitive("diagonal", xp=_diagonal_fwd, vjp=_diagonal_vjp, jvp=LINEAR, view=True)
-# The alias where gradients stop: a primitive so that transforms see the cut.
-detach_p = Primitive("detach", xp=lambda xp, a: a.view(), vjp=NONDIFF, view=True)
+unbind_p = Primitive("unbind", xp=_unbind_fwd, vjp=_unbind_vjp, jvp=LINEAR, batch=_unbind_batch,
+                     view=True)
+diagonal_p = Primitive("diagonal", xp=_diagonal_fwd, vjp=_diagonal_vjp, jvp=LINEAR,
+                       batch=_diagonal_batch, view=True)
+# The alias where gradients stop: a primitive so that transforms see the cut. derivatives.yaml
+# (detach: output_differentiability [False]): no tangent either; the mapped dim stays put.
+detach_p = Primitive("detach", xp=lambda xp, a: a.view(), vjp=NONDIFF, jvp=NONDIFF,
+                     batch=lambda bdims, x: (detach_p(x), bdims[0]), view=True)
 
 
 # Copies.
@@ -188,19 +249,69 @@ def _diag_embed_vjp(ct, out, x, *, offset, dim1, dim2):
     return (diagonal_p(ct, offset=offset, dim1=dim1, dim2=dim2),)
 
 
-clone_p = Primitive("clone", xp=_clone_fwd, vjp=lambda ct, out, x, *, order: (ct,), jvp=LINEAR)
+def _clone_batch(bdims, x, *, order):
+    if order == "C":  # C order of each element: the batch dim must be the outermost
+        return clone_p(to_front(x, bdims[0]), order=order), 0
+    return clone_p(x, order=order), bdims[0]
+
+
+def _reshape_batch(bdims, x, *, shape):
+    x = to_front(x, bdims[0])
+    return reshape_p(x, shape=x._data.shape[:1] + shape), 0
+
+
+def _diag_embed_batch(bdims, x, *, offset, dim1, dim2):
+    # dim1 and dim2 are dims of the output, which has the batch dim first too.
+    return diag_embed_p(to_front(x, bdims[0]), offset=offset, dim1=shift_dim(dim1),
+                        dim2=shift_dim(dim2)), 0
+
+
+def _tril_batch(bdims, x, *, diagonal):
+    return tril_p(to_front(x, bdims[0]), diagonal=diagonal), 0
+
+
+def _triu_batch(bdims, x, *, diagonal):
+    return triu_p(to_front(x, bdims[0]), diagonal=diagonal), 0
+
+
+def _repeat_batch(bdims, x, *, repeats):
+    # repeat pads the input with leading size-1 dims up to len(repeats): pad after the batch dim.
+    x = to_front(x, bdims[0])
+    shape = x._data.shape
+    x = view_p(x, shape=shape[:1] + (1,) * (len(repeats) + 1 - len(shape)) + shape[1:])
+    return repeat_p(x, repeats=(1,) + repeats), 0
+
+
+def _flip_batch(bdims, x, *, dims):
+    return flip_p(to_front(x, bdims[0]), dims=tuple(shift_dim(d) for d in dims)), 0
+
+
+def _roll_batch(bdims, x, *, shifts, dims):
+    x = to_front(x, bdims[0])
+    if dims is not None:
+        return roll_p(x, shifts=shifts, dims=tuple(shift_dim(d) for d in dims)), 0
+    # No dims: each element rolls as a flat vector.
+    shape = x._data.shape
+    flat = roll_p(reshape(x, (shape[0], -1)), shifts=(shifts,), dims=(1,))
+    return view_p(flat, shape=shape), 0
+
+
+clone_p = Primitive("clone", xp=_clone_fwd, vjp=lambda ct, out, x, *, order: (ct,), jvp=LINEAR,
+                    batch=_clone_batch)
 # reshape's copying branch: its own primitive so that the result owns its storage (no `_base`).
-reshape_p = Primitive("reshape", xp=_reshape_fwd, vjp=_reshape_vjp, jvp=LINEAR)
-diag_embed_p = Primitive("diag_embed", xp=_diag_embed_fwd, vjp=_diag_embed_vjp, jvp=LINEAR)
+reshape_p = Primitive("reshape", xp=_reshape_fwd, vjp=_reshape_vjp, jvp=LINEAR,
+                      batch=_reshape_batch)
+diag_embed_p = Primitive("diag_embed", xp=_diag_embed_fwd, vjp=_diag_embed_vjp, jvp=LINEAR,
+                         batch=_diag_embed_batch)
 # A triangle masks elements out, and so does its transpose.
-tril_p = Primitive("tril", xp=_tril_fwd, jvp=LINEAR,
+tril_p = Primitive("tril", xp=_tril_fwd, jvp=LINEAR, batch=_tril_batch,
                    vjp=lambda ct, out, x, *, diagonal: (tril_p(ct, diagonal=diagonal),))
-triu_p = Primitive("triu", xp=_triu_fwd, jvp=LINEAR,
+triu_p = Primitive("triu", xp=_triu_fwd, jvp=LINEAR, batch=_triu_batch,
                    vjp=lambda ct, out, x, *, diagonal: (triu_p(ct, diagonal=diagonal),))
-repeat_p = Primitive("repeat", xp=_repeat_fwd, vjp=_repeat_vjp, jvp=LINEAR)
+repeat_p = Primitive("repeat", xp=_repeat_fwd, vjp=_repeat_vjp, jvp=LINEAR, batch=_repeat_batch)
 flip_p = Primitive("flip", xp=_flip_fwd, vjp=lambda ct, out, x, *, dims: (flip_p(ct, dims=dims),),
-                   jvp=LINEAR)
-roll_p = Primitive("roll", xp=_roll_fwd, vjp=_roll_vjp, jvp=LINEAR)
+                   jvp=LINEAR, batch=_flip_batch)
+roll_p = Primitive("roll", xp=_roll_fwd, vjp=_roll_vjp, jvp=LINEAR, batch=_roll_batch)
 
 
 # -- argument forms -------------------------------------------------------------------------------

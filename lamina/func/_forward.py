@@ -5,6 +5,8 @@ input has none), written in lamina ops so that the rule itself can be transforme
 primitives apply themselves to the tangents; NONDIFF ones give outputs without tangent.
 """
 
+import numpy as np
+
 from .._ops.creation import zeros_like
 from .._ops.primitive import LINEAR, NONDIFF, Level
 from . import _pytree
@@ -19,6 +21,19 @@ class Dual(LevelTensor):
 
 def _floating(x):
     return hasattr(x, "_data") and x._data.dtype.kind in "fc"
+
+
+def _constant_tangent(p):
+    """A LINEAR primitive's operand without a tangent: a floating constant (tensor, array or
+    number) contributes zero; an integer or boolean one (indices, masks, a condition) is
+    structure, passed as it is."""
+    if hasattr(p, "_data"):
+        return zeros_like(p) if p._data.dtype.kind in "fc" else p
+    if isinstance(p, np.ndarray):
+        return np.zeros_like(p) if p.dtype.kind in "fc" else p
+    if type(p) in (int, float, complex) or isinstance(p, (np.floating, np.complexfloating)):
+        return type(p)(0)  # a Python number is a summand; NumPy integers are indices
+    return p
 
 
 class ForwardLevel(Level):
@@ -51,7 +66,7 @@ class ForwardLevel(Level):
         if rule is NONDIFF:
             return out
         if rule is LINEAR:
-            tangent = prim(*[t if t is not None else zeros_like(p) if _floating(p) else p
+            tangent = prim(*[t if t is not None else _constant_tangent(p)
                              for p, t in zip(primals, tangents)], **params)
         elif rule is None:
             raise NotImplementedError(

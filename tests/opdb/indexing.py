@@ -385,6 +385,11 @@ def _argwhere_samples(dtype, rng):
     yield Sample((np.zeros((), dtype),), name="0dimzero")
 
 
+# vmap: the sweep maps every array argument, index tensors too, and these ops read their index's
+# values in Python (bounds, wrapping, a grid of index arrays): a mapped index raises torch.func's
+# data-dependence error. test_func_shape.py maps the tensors they read and write, with the index
+# unmapped; index_put's indices come in a tuple, which the sweep does not map. masked_select
+# over a mapped mask raises as torch.func does (a shape per element), also tested there.
 OPS = [
     OpInfo("__getitem__", _getitem, _getitem_ref, _getitem_samples, dtypes=DTYPES,
            grad_samples=_getitem_grad_samples,
@@ -403,7 +408,7 @@ OPS = [
                 r"not match the shape of the indexed tensor \[3, 4\] at index 0"),
                ((np.array(5.0), 0), IndexError, r"invalid index of a 0-dim tensor"),
                ((F, 1.5), IndexError, r"only integers, slices .* are valid indices \(got float\)"),
-           ), grad=True, gradgrad=True),
+           ), grad=True, gradgrad=True, fwgrad=True, vmap=True),
     OpInfo("index_select", lm.index_select, _index_select_ref, _index_select_samples,
            dtypes=DTYPES, method="index_select",
            errors=_errors(
@@ -413,7 +418,7 @@ OPS = [
                ((F, 0, I64([[0]])), IndexError, r"Index is supposed to be a vector"),
                ((F, 0, np.array([0.0])), RuntimeError, r"Expected dtype int32 or int64"),
                ((F, 2, I64([0])), IndexError, r"Dimension out of range"),
-           ), grad=True, gradgrad=True),
+           ), grad=True, gradgrad=True, fwgrad=True),
     OpInfo("index_add", lm.index_add, _index_add_ref, _index_add_samples, dtypes=DTYPES,
            method="index_add",
            errors=_errors(
@@ -440,7 +445,7 @@ OPS = [
                ((F, 0, I64([0]), F[:1].astype(np.float64)), RuntimeError,
                 r"index_add_\(\): self \(Float\) and source \(Double\) must have the same "
                 r"scalar type"),
-           ), grad=True, gradgrad=True),
+           ), grad=True, gradgrad=True, fwgrad=True),
     OpInfo("index_fill", lm.index_fill, _index_fill_ref, _index_fill_samples, dtypes=DTYPES,
            grad_samples=_index_fill_grad_samples,
            method="index_fill",
@@ -460,7 +465,7 @@ OPS = [
                ((F.astype(np.int32), 1, I64([1]), 2**40), RuntimeError,
                 r"value cannot be converted to type int without overflow"),
                ((F, 2, I64([1]), 1.0), IndexError, r"Dimension out of range"),
-           ), grad=True, gradgrad=True),
+           ), grad=True, gradgrad=True, fwgrad=True),
     OpInfo("gather", lm.gather, _gather_ref, _gather_samples, dtypes=DTYPES, method="gather",
            errors=_errors(
                ((F, 1, I64([[4]])), RuntimeError,
@@ -472,7 +477,7 @@ OPS = [
                ((F, 1, I64([0])), RuntimeError, r"Index tensor must have the same number of "
                 r"dimensions as input tensor"),
                ((F, 1, np.array([[0.0]])), RuntimeError, r"Expected dtype int32/int64"),
-           ), grad=True, gradgrad=True),
+           ), grad=True, gradgrad=True, fwgrad=True),
     OpInfo("scatter", lm.scatter, _scatter_ref, _scatter_samples, dtypes=DTYPES, method="scatter",
            errors=_errors(
                ((F, 0, I64([[3]]), F), RuntimeError,
@@ -484,13 +489,13 @@ OPS = [
                 r"dimension 0 and to be no larger size than src \[3, 4\]"),
                ((F, 0, I64([0]), F), RuntimeError,
                 r"Index tensor must have the same number of dimensions as self tensor"),
-           ), grad=True, gradgrad=True),
+           ), grad=True, gradgrad=True, fwgrad=True),
     OpInfo("scatter_add", lm.scatter_add, _scatter_add_ref, _scatter_add_samples, dtypes=DTYPES,
            method="scatter_add",
            errors=_errors(
                ((F, 0, I64([[4]]), F), RuntimeError, r"index 4 is out of bounds for dimension 0"),
                ((F, 0, I64([[0]]), 5.0), TypeError, r"argument 'src' .* must be Tensor"),
-           ), grad=True, gradgrad=True),
+           ), grad=True, gradgrad=True, fwgrad=True),
     OpInfo("take", lm.take, _take_ref, _take_samples, dtypes=DTYPES, method="take",
            errors=_errors(
                ((F, I64([12])), IndexError,
@@ -498,7 +503,7 @@ OPS = [
                ((F, I64([-13])), IndexError, r"tried to access index -13"),
                ((F, np.array([0], np.int32)), RuntimeError, r"Expected a long tensor for index"),
                ((np.zeros(0), I64([0])), IndexError, r"tried to take from an empty tensor"),
-           ), grad=True, gradgrad=True),
+           ), grad=True, gradgrad=True, fwgrad=True),
     OpInfo("put", lm.put, _put_ref, _put_samples, dtypes=DTYPES, method="put",
            errors=_errors(
                ((F, I64([12]), F[0, :1]), IndexError,
@@ -514,7 +519,7 @@ OPS = [
                 r"= Float and source.dtype = Double"),
                ((np.zeros((0,), np.float32), I64([0]), F[0, :1]), IndexError,
                 r"put_\(\): Tried to put elements into an empty tensor"),
-           ), grad=True, gradgrad=True),
+           ), grad=True, gradgrad=True, fwgrad=True),
     OpInfo("take_along_dim", lm.take_along_dim, _take_along_dim_ref, _take_along_dim_samples,
            dtypes=DTYPES, method="take_along_dim",
            errors=_errors(
@@ -533,7 +538,7 @@ OPS = [
                 r"non-singleton dimension 0"),
                ((np.float32(1.0) * np.ones((), np.float32), I64(0), 0), IndexError,
                 r"Dimension specified as 0 but tensor has no dimensions"),
-           ), grad=True, gradgrad=True),
+           ), grad=True, gradgrad=True, fwgrad=True),
     OpInfo("index_put", lm.index_put, _index_put_ref, _index_put_samples, dtypes=DTYPES,
            grad_samples=_index_put_grad_samples,
            method="index_put",
@@ -562,7 +567,7 @@ OPS = [
                 r"index is out of bounds for dimension with size 0"),
                ((np.ones((), np.float32), (I64([0]),), np.ones((), np.float32)), IndexError,
                 r"too many indices for tensor of dimension 0 \(got 1\)"),
-           ), grad=True, gradgrad=True),
+           ), grad=True, gradgrad=True, fwgrad=True),
     OpInfo("masked_fill", lm.masked_fill, _masked_fill_ref, _masked_fill_samples,
            grad_samples=_masked_fill_grad_samples,
            dtypes=DTYPES + ("uint8",), method="masked_fill",
@@ -577,13 +582,13 @@ OPS = [
                 r"value cannot be converted to type uint8_t without overflow"),
                ((F, np.ones(3, bool), 1), RuntimeError,
                 r"The size of tensor a \(3\) must match the size of tensor b \(4\)"),
-           ), grad=True, gradgrad=True),
+           ), grad=True, gradgrad=True, fwgrad=True, vmap=True),
     OpInfo("masked_select", lm.masked_select, _masked_select_ref, _masked_select_samples,
            dtypes=DTYPES, method="masked_select",
            errors=_errors(
                ((F, np.ones(4, np.uint8)), RuntimeError, r"expected BoolTensor for mask"),
                ((F, np.ones(3, bool)), RuntimeError, r"The size of tensor a \(3\) must match"),
-           ), grad=True, gradgrad=True),
+           ), grad=True, gradgrad=True, fwgrad=True),
     OpInfo("where", lm.where, np.where, _where_samples, dtypes=DTYPES,
            errors=_errors(
                ((np.ones(4, np.int32), F, F), RuntimeError,
@@ -591,7 +596,7 @@ OPS = [
                 r"Int"),
                ((np.ones((3, 4), bool), F, np.ones(2, np.float32)), RuntimeError,
                 r"The size of tensor a \(4\) must match the size of tensor b \(2\)"),
-           ), grad=True, gradgrad=True),
+           ), grad=True, gradgrad=True, fwgrad=True, vmap=True),
     OpInfo("nonzero", lm.nonzero, np.argwhere, _nonzero_samples, dtypes=DTYPES,
            method="nonzero"),
     OpInfo("argwhere", lm.argwhere, np.argwhere, _argwhere_samples, dtypes=DTYPES,
