@@ -303,7 +303,9 @@ def _div_jvp(tangents, out, a, b, *, rounding_mode=None):
 def _pow_jvp(tangents, out, a, b):
     # pow.Tensor_Tensor: (pow_backward_self(self_t.conj(), ...) + pow_backward_exponent(
     # exponent_t.conj(), ...)).conj(); pow.Tensor_Scalar and pow.Scalar (auto_element_wise) are
-    # its one-term cases. The VJP's terms, so the same selections at b == 0 and a == 0.
+    # its one-term cases. The VJP's terms, so the same selections at b == 0 and a == 0, but
+    # without the VJP's projection of a real operand's complex term onto the reals, which
+    # PyTorch's forward AD keeps (a real-valued tangent of x ** 1j: pytorch/pytorch#185639).
     ta, tb = tangents
     t = tangent_sum(None if ta is None else _pow_base_grad(ta.conj(), a, b),
                     None if tb is None else _pow_exponent_grad(tb.conj(), a, b, out))
