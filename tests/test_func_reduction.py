@@ -260,8 +260,6 @@ def test_jacfwd_matches_jacrev(name, fn):
 
 
 @OTHER_LOOPS
-@pytest.mark.xfail(raises=NotImplementedError, strict=True,
-                   reason="forward over reverse needs mul's JVP, which func-elementwise brings")
 def test_hessian_of_prod_through_a_zero():
     # d^2 prod / dx_i dx_j is the product of the others but i and j: nonzero where a zero is one
     # of i, j, which a derivative that only divides by x would miss.

@@ -96,3 +96,42 @@ def linear_tangent(t, x):
     if isinstance(x, TensorBase):
         return x.new_zeros(x._data.shape)
     return np.zeros_like(x)
+
+
+# -- JVP helpers -----------------------------------------------------------------------------------
+
+def auto_element_wise(vjp):
+    """derivatives.yaml's `result: auto_element_wise`: the JVP of a one-input elementwise op from
+    its VJP. A VJP computes ct * conj(f'(x)), so conj(vjp(conj(t))) is t * f'(x), the forward
+    derivative of a holomorphic f (`.conj()` of a real tensor is the tensor itself)."""
+    def jvp(tangents, out, x, **params):
+        return vjp(tangents[0].conj(), out, x, **params)[0].conj()
+    jvp.__name__ = vjp.__name__.replace("_vjp", "_jvp")
+    return jvp
+
+
+def tangent_sum(*terms):
+    """The sum of the terms that are not None (a term per input with a tangent); None if none."""
+    total = None
+    for t in terms:
+        if t is not None:
+            total = t if total is None else total + t
+    return total
+
+
+def fit_tangent(t, out):
+    """`t` made the tangent of `out`: cast to its dtype and broadcast to its shape. A formula over
+    broadcast operands leaves it smaller where only the smaller operand has a tangent (a + b with
+    b's missing), or of another dtype (a float32 tangent of a complex or a promoted result)."""
+    if t is None:
+        return None
+    if t.dtype is not out.dtype:
+        t = t.to(out.dtype)
+    shape = out._data.shape
+    return t if t._data.shape == shape else t.expand(shape)
+
+
+def zero_tangent(out):
+    """The tangent of an output that is locally constant in every input (floor, a rounded
+    division): zeros shaped like it, as PyTorch's forward AD gives (its zeros_like formulas)."""
+    return out.new_zeros(out._data.shape)

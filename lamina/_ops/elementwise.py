@@ -23,7 +23,7 @@ from ._checks import (
     overflow_error,
     torch_type_name,
 )
-from ._rules import unbroadcast, wants, zero_grad
+from ._rules import fit_tangent, tangent_sum, unbroadcast, wants, zero_grad, zero_tangent
 from .mutation import finish_out, inplace_method, write_inplace, write_out
 from .primitive import ELEMENTWISE, LINEAR, NONDIFF, Primitive
 
@@ -210,10 +210,24 @@ def _conj(x):
     return _conj_scalar(x)
 
 
-add_p = Primitive("add", xp=_additive(np.add), vjp=_additive_vjp(1), jvp=LINEAR,
-                  batch=ELEMENTWISE)
+# derivatives.yaml add.Tensor / sub.Tensor: self_t +- alpha other_t, the op itself on the
+# tangents. Not the LINEAR marker: that passes a non-float operand on unchanged (right for an
+# index, wrong for a summand), where a Python number or an integer tensor adds no tangent here.
+def _additive_jvp(sign):
+    def jvp(tangents, out, a, b, *, alpha=None):
+        ta, tb = tangents
+        if tb is not None:
+            tb = tb if alpha is None else tb * alpha
+            tb = tb if sign > 0 else -tb
+        return fit_tangent(tangent_sum(ta, tb), out)
+    return jvp
+
+
+# The VJP reads the operands' shapes only: nothing saved (what a LINEAR op gets by default).
+add_p = Primitive("add", xp=_additive(np.add), vjp=_additive_vjp(1), jvp=_additive_jvp(1),
+                  batch=ELEMENTWISE, saves=())
 sub_p = Primitive("sub", xp=_additive(np.subtract, bools=False), vjp=_additive_vjp(-1),
-                  jvp=LINEAR, batch=ELEMENTWISE)
+                  jvp=_additive_jvp(-1), batch=ELEMENTWISE, saves=())
 # a / b: d/da = 1/b, d/db = -(a/b)/b, in derivatives.yaml's order (div.Tensor: stabler higher
 # derivatives). The output is not reused, so an in-place write to it stays legal, as in PyTorch.
 # A rounded quotient is piecewise constant: zero gradients (div.Tensor_mode).
@@ -241,12 +255,12 @@ def _pow_base_grad(ct, a, b):
     return (ct * _conj(b * a.pow(b - 1 + (b == 0)))).where(b != 0, 0)
 
 
-def _pow_exponent_grad(ct, a, b):
+def _pow_exponent_grad(ct, a, b, p=None):
     """derivatives.yaml pow_backward_exponent: a**b * log(a) with a in the result dtype (log of a
     negative real base is complex for a complex result), and 0 where a == 0 and b is real and
-    >= 0 (the one-sided limit PyTorch takes). a**b is recomputed, not saved: PyTorch's pow with a
-    scalar exponent saves no output, so a later in-place write to it must stay legal."""
-    p = pow_p(a, b)
+    >= 0 (the one-sided limit PyTorch takes). The VJP recomputes a**b (`p`), not saved: PyTorch's
+    pow with a scalar exponent saves no output, so a later in-place write to it must stay legal."""
+    p = pow_p(a, b) if p is None else p
     base = a.to(p.dtype) if isinstance(a, TensorBase) else p.new_full((), a)
     if b.dtype.category == dt.COMPLEX:
         real_nonneg = (b.real >= 0) & (b.imag == 0)
@@ -269,13 +283,52 @@ def _modulo_vjp(rounding_mode):
     return vjp
 
 
-mul_p = Primitive("mul", xp=_promoting(np.multiply), vjp=_mul_vjp, batch=ELEMENTWISE)
-div_p = Primitive("div", xp=_div_fwd, vjp=_div_vjp, batch=ELEMENTWISE)
-pow_p = Primitive("pow", xp=_pow_fwd, vjp=_pow_vjp, batch=ELEMENTWISE)
+# Forward mode, derivatives.yaml's `result:` formulas. A missing tangent (a Python number, an
+# integer tensor, an input the perturbation does not reach) drops its term.
+def _mul_jvp(tangents, out, a, b):
+    # mul.Tensor: other_t * self_p + self_t * other_p (no conjugate: holomorphic).
+    ta, tb = tangents
+    return fit_tangent(tangent_sum(None if ta is None else ta * b,
+                                   None if tb is None else tb * a), out)
+
+
+def _div_jvp(tangents, out, a, b, *, rounding_mode=None):
+    # div.Tensor: (self_t - other_t * result) / other_p; div.Tensor_mode: zeros when rounded.
+    if rounding_mode is not None:
+        return zero_tangent(out)
+    ta, tb = tangents
+    return fit_tangent(tangent_sum(ta, None if tb is None else -(tb * out)) / b, out)
+
+
+def _pow_jvp(tangents, out, a, b):
+    # pow.Tensor_Tensor: (pow_backward_self(self_t.conj(), ...) + pow_backward_exponent(
+    # exponent_t.conj(), ...)).conj(); pow.Tensor_Scalar and pow.Scalar (auto_element_wise) are
+    # its one-term cases. The VJP's terms, so the same selections at b == 0 and a == 0, but
+    # without the VJP's projection of a real operand's complex term onto the reals, which
+    # PyTorch's forward AD keeps (a real-valued tangent of x ** 1j: pytorch/pytorch#185639).
+    ta, tb = tangents
+    t = tangent_sum(None if ta is None else _pow_base_grad(ta.conj(), a, b),
+                    None if tb is None else _pow_exponent_grad(tb.conj(), a, b, out))
+    return fit_tangent(t.conj(), out)
+
+
+def _modulo_jvp(rounding_mode):
+    # remainder.Tensor / fmod.Tensor: self_t - other_t * self_p.div(other_p, rounding_mode).
+    def jvp(tangents, out, a, b):
+        ta, tb = tangents
+        tq = None if tb is None else -(tb * div_p(a, b, rounding_mode=rounding_mode))
+        return fit_tangent(tangent_sum(ta, tq), out)
+    return jvp
+
+
+mul_p = Primitive("mul", xp=_promoting(np.multiply), vjp=_mul_vjp, jvp=_mul_jvp,
+                  batch=ELEMENTWISE)
+div_p = Primitive("div", xp=_div_fwd, vjp=_div_vjp, jvp=_div_jvp, batch=ELEMENTWISE)
+pow_p = Primitive("pow", xp=_pow_fwd, vjp=_pow_vjp, jvp=_pow_jvp, batch=ELEMENTWISE)
 remainder_p = Primitive("remainder", xp=_modulo(np.remainder, "remainder_cpu"),
-                        vjp=_modulo_vjp("floor"), batch=ELEMENTWISE)
+                        vjp=_modulo_vjp("floor"), jvp=_modulo_jvp("floor"), batch=ELEMENTWISE)
 fmod_p = Primitive("fmod", xp=_modulo(np.fmod, "fmod_cpu"), vjp=_modulo_vjp("trunc"),
-                   batch=ELEMENTWISE)
+                   jvp=_modulo_jvp("trunc"), batch=ELEMENTWISE)
 
 
 # -- extrema and float-valued binary functions ----------------------------------------------------
@@ -370,21 +423,82 @@ def _lerp_vjp(ct, out, start, end, weight):
     return gs, ge, gw
 
 
+# Forward mode of the extrema: other_t + w * (self_t - other_t), with w the share `a` takes.
+# maximum / minimum (derivatives.yaml): w = 1/2 at a tie, 1 where a wins, 0 elsewhere (a NaN
+# operand gives b's tangent). fmax: w = (a > b) | isnan(b); fmin: w = (a <= b) | isnan(b) --
+# PyTorch's formulas, whose ties differ between the two and from their VJPs.
+def _extremum_jvp(wins):
+    def jvp(tangents, out, a, b):
+        return _shared(tangents, wins(a, b).to(out.dtype).where(a != b, 0.5), out)
+    return jvp
+
+
+def _fextremum_jvp(wins):
+    def jvp(tangents, out, a, b):
+        return _shared(tangents, (wins(a, b) | b.isnan()).to(out.dtype), out)
+    return jvp
+
+
+def _shared(tangents, w, out):
+    ta, tb = tangents
+    if ta is None:
+        return fit_tangent(tb - w * tb, out)
+    if tb is None:
+        return fit_tangent(w * ta, out)
+    return fit_tangent(tb + w * (ta - tb), out)
+
+
+def _atan2_jvp(tangents, out, a, b):
+    # derivatives.yaml atan2: (-self_p * other_t + other_p * self_t) / (self_p^2 + other_p^2),
+    # NaN at the origin (where the VJP takes 0), as PyTorch's.
+    ta, tb = tangents
+    t = tangent_sum(None if ta is None else b * ta, None if tb is None else -a * tb)
+    return fit_tangent(t / (a.pow(2) + b.pow(2)), out)
+
+
+def _hypot_jvp(tangents, out, a, b):
+    # derivatives.yaml hypot: self_t * self_p / result + other_t * other_p / result.
+    ta, tb = tangents
+    return fit_tangent(tangent_sum(None if ta is None else ta * a / out,
+                                   None if tb is None else tb * b / out), out)
+
+
+def _copysign_jvp(tangents, out, a, b):
+    # derivatives.yaml copysign.Tensor: copysign_tensor_self_backward(self_t, self_p, result), the
+    # VJP's factor; the sign source's tangent plays no part.
+    ta = tangents[0]
+    return zero_tangent(out) if ta is None else fit_tangent(ta * a.sgn() * out.sgn(), out)
+
+
+def _lerp_jvp(tangents, out, start, end, weight):
+    # derivatives.yaml lerp.Scalar / lerp.Tensor: lerp(self_t, end_t, weight) + weight_t * (end_p
+    # - self_p), lerp of the tangents written out so that a missing one drops its term.
+    ts, te, tw = tangents
+    return fit_tangent(tangent_sum(None if ts is None else ts * (1 - weight),
+                                   None if te is None else te * weight,
+                                   None if tw is None else tw * (end - start)), out)
+
+
 maximum_p = Primitive("maximum", xp=_extremum(np.maximum, "maximum"),
-                      vjp=_extremum_vjp(lambda a, b: a < b), batch=ELEMENTWISE)
+                      vjp=_extremum_vjp(lambda a, b: a < b),
+                      jvp=_extremum_jvp(lambda a, b: a > b), batch=ELEMENTWISE)
 minimum_p = Primitive("minimum", xp=_extremum(np.minimum, "minimum"),
-                      vjp=_extremum_vjp(lambda a, b: a > b), batch=ELEMENTWISE)
+                      vjp=_extremum_vjp(lambda a, b: a > b),
+                      jvp=_extremum_jvp(lambda a, b: a < b), batch=ELEMENTWISE)
 fmax_p = Primitive("fmax", xp=_extremum(np.fmax, "fmax"),
-                   vjp=_fextremum_vjp(lambda a, b: a >= b), batch=ELEMENTWISE)
+                   vjp=_fextremum_vjp(lambda a, b: a >= b),
+                   jvp=_fextremum_jvp(lambda a, b: a > b), batch=ELEMENTWISE)
 fmin_p = Primitive("fmin", xp=_extremum(np.fmin, "fmin"),
-                   vjp=_fextremum_vjp(lambda a, b: a <= b), batch=ELEMENTWISE)
+                   vjp=_fextremum_vjp(lambda a, b: a <= b),
+                   jvp=_fextremum_jvp(lambda a, b: a <= b), batch=ELEMENTWISE)
 atan2_p = Primitive("atan2", xp=_float_valued(np.arctan2, "atan2_cpu"), vjp=_atan2_vjp,
-                    batch=ELEMENTWISE)
+                    jvp=_atan2_jvp, batch=ELEMENTWISE)
 hypot_p = Primitive("hypot", xp=_float_valued(np.hypot, "hypot_cpu", integral=False),
-                    vjp=_hypot_vjp, batch=ELEMENTWISE, saves=(0, 1, "out"))
+                    vjp=_hypot_vjp, jvp=_hypot_jvp, batch=ELEMENTWISE, saves=(0, 1, "out"))
 copysign_p = Primitive("copysign", xp=_float_valued(np.copysign, "copysign_cpu"),
-                       vjp=_copysign_vjp, batch=ELEMENTWISE, saves=(0, "out"))
-lerp_p = Primitive("lerp", xp=_lerp_fwd, vjp=_lerp_vjp, batch=ELEMENTWISE)
+                       vjp=_copysign_vjp, jvp=_copysign_jvp, batch=ELEMENTWISE,
+                       saves=(0, "out"))
+lerp_p = Primitive("lerp", xp=_lerp_fwd, vjp=_lerp_vjp, jvp=_lerp_jvp, batch=ELEMENTWISE)
 
 
 # -- comparison, logical and bitwise ops: integer or bool results carry no derivative -------------
@@ -497,8 +611,15 @@ def _abs_vjp(ct, out, a):
     return (ct * a.sgn(),)
 
 
+def _abs_jvp(tangents, out, a):
+    # derivatives.yaml abs: handle_r_to_c(result, self_t.conj() * self_p.sgn()): for complex a
+    # the real part, Re(conj(t) a / |a|).
+    t = tangents[0].conj() * a.sgn()
+    return t.real if t.dtype.category == dt.COMPLEX else t
+
+
 neg_p = Primitive("neg", xp=_neg_fwd, vjp=_neg_vjp, jvp=LINEAR, batch=ELEMENTWISE)
-abs_p = Primitive("abs", xp=_abs_fwd, vjp=_abs_vjp, batch=ELEMENTWISE)
+abs_p = Primitive("abs", xp=_abs_fwd, vjp=_abs_vjp, jvp=_abs_jvp, batch=ELEMENTWISE)
 bitwise_not_p = Primitive("bitwise_not", xp=_bitwise_not_fwd, **_NONDIFF)
 logical_not_p = Primitive("logical_not", xp=_logical_not_fwd, **_NONDIFF)
 

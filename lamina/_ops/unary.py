@@ -31,7 +31,14 @@ from ._checks import (
     not_implemented,
     torch_type_name,
 )
-from ._rules import unbroadcast, wants, zero_grad
+from ._rules import (
+    auto_element_wise,
+    fit_tangent,
+    unbroadcast,
+    wants,
+    zero_grad,
+    zero_tangent,
+)
 from .elementwise import mul, pow, sub
 from .mutation import finish_out, inplace_method, write_inplace
 from .primitive import ELEMENTWISE, LINEAR, NONDIFF, Primitive
@@ -212,18 +219,21 @@ def _sigmoid_complex(x):
     return 1 / (1 + np.exp(-x))   # expit has no complex loop
 
 
+# Forward mode: every function here is `result: auto_element_wise` in derivatives.yaml, the
+# JVP t * f'(x) read off the VJP.
 FLOAT_PRIMS = {name: Primitive(name, xp=_sqrt_fwd if name == "sqrt" else _float_fwd(uf),
-                               vjp=vjp, saves=saves, batch=ELEMENTWISE)
+                               vjp=vjp, jvp=auto_element_wise(vjp), saves=saves,
+                               batch=ELEMENTWISE)
                for name, (uf, vjp, saves) in _UFUNCS.items()}
-FLOAT_PRIMS["rsqrt"] = Primitive("rsqrt", xp=_rsqrt_fwd, vjp=_rsqrt_vjp, saves=_OUT,
-                                 batch=ELEMENTWISE)
+FLOAT_PRIMS["rsqrt"] = Primitive("rsqrt", xp=_rsqrt_fwd, vjp=_rsqrt_vjp,
+                                 jvp=auto_element_wise(_rsqrt_vjp), saves=_OUT, batch=ELEMENTWISE)
 FLOAT_PRIMS["sigmoid"] = Primitive(
     "sigmoid", cpu=_special_cpu(scipy.special.expit, "sigmoid", _sigmoid_complex),
-    vjp=_sigmoid_vjp, saves=_OUT,
+    vjp=_sigmoid_vjp, jvp=auto_element_wise(_sigmoid_vjp), saves=_OUT,
     batch=ELEMENTWISE)   # expit: no overflow for large negative inputs, unlike 1 / (1 + exp(-x))
 for _name, _vjp in (("erf", _erf_vjp), ("erfc", _erfc_vjp), ("erfinv", _erfinv_vjp)):
     FLOAT_PRIMS[_name] = Primitive(_name, cpu=_special_cpu(getattr(scipy.special, _name), _name),
-                                   vjp=_vjp, batch=ELEMENTWISE)
+                                   vjp=_vjp, jvp=auto_element_wise(_vjp), batch=ELEMENTWISE)
 
 
 # -- sign, rounding --------------------------------------------------------------------------------
@@ -276,33 +286,48 @@ def _round_fwd(xp, x, *, decimals):
     return xp.round(x, decimals)
 
 
+# Real sgn is piecewise constant: zero derivatives both ways. Complex: derivatives.yaml's
+# sgn_backward serves the VJP and, not being holomorphic (its Jacobian is symmetric, not
+# Hermitian), the JVP too, with the tangent in the cotangent's place.
 def _sgn_vjp(ct, out, x):
-    # Real sgn is piecewise constant: zeros. Complex (derivatives.yaml sgn_backward): with
-    # s = x / |x|, (ct - s Re(ct conj(s))) / |x|, and 0 at x == 0 (where s is 0, the division
-    # by 1 there keeps the values selected away finite; selecting, PyTorch's where, gives 0 there
-    # even for an infinite cotangent).
     if x.dtype.category != dt.COMPLEX:
         return (zero_grad(ct, x),)
+    return (_sgn_backward(ct, out, x),)
+
+
+def _sgn_jvp(tangents, out, x):
+    if x.dtype.category != dt.COMPLEX:
+        return zero_tangent(out)
+    return _sgn_backward(tangents[0], out, x)
+
+
+def _sgn_backward(g, s, x):
+    # With s = x / |x|: (g - s Re(g conj(s))) / |x|, and 0 at x == 0 (where s is 0, the division
+    # by 1 there keeps the values selected away finite; selecting, PyTorch's where, gives 0 there
+    # even for an infinite g).
     r = x.abs()
     at_zero = r == 0
-    return (((ct - out * (ct * out.conj()).real) / (r + at_zero)).where(~at_zero, 0),)
+    return ((g - s * (g * s.conj()).real) / (r + at_zero)).where(~at_zero, 0)
 
 
 def _rounding_vjp(ct, out, x, **params):
     return (zero_grad(ct, x),)
 
 
-sgn_p = Primitive("sgn", xp=_sgn_fwd, vjp=_sgn_vjp, saves=(0, "out"), batch=ELEMENTWISE)
+def _rounding_jvp(tangents, out, x, **params):
+    return zero_tangent(out)
+
+
+_ROUNDING = {"vjp": _rounding_vjp, "jvp": _rounding_jvp, "saves": (), "batch": ELEMENTWISE}
+sgn_p = Primitive("sgn", xp=_sgn_fwd, vjp=_sgn_vjp, jvp=_sgn_jvp, saves=(0, "out"),
+                  batch=ELEMENTWISE)
 floor_p = Primitive("floor", xp=_rounding_fwd("floor", "floor", "floor is not supported for "
-                                              "complex inputs"),
-                    vjp=_rounding_vjp, saves=(), batch=ELEMENTWISE)
+                                              "complex inputs"), **_ROUNDING)
 ceil_p = Primitive("ceil", xp=_rounding_fwd("ceil", "ceil", "ceil is not supported for complex "
-                                            "inputs"),
-                   vjp=_rounding_vjp, saves=(), batch=ELEMENTWISE)
+                                            "inputs"), **_ROUNDING)
 trunc_p = Primitive("trunc", xp=_rounding_fwd("trunc", "trunc", "trunc is not supported for "
-                                              "complex inputs"),
-                    vjp=_rounding_vjp, saves=(), batch=ELEMENTWISE)
-round_p = Primitive("round", xp=_round_fwd, vjp=_rounding_vjp, saves=(), batch=ELEMENTWISE)
+                                              "complex inputs"), **_ROUNDING)
+round_p = Primitive("round", xp=_round_fwd, **_ROUNDING)
 
 
 # -- clamp -----------------------------------------------------------------------------------------
@@ -351,10 +376,7 @@ def _clamp_vjp(ct, out, x, lo, hi):
     # where the gradient does not pass.
     gx = glo = ghi = None
     if wants(x):
-        inside = x >= lo if lo is not None else None
-        if hi is not None:
-            inside = x <= hi if inside is None else inside & (x <= hi)
-        gx = unbroadcast(ct.where(inside, 0), x)
+        gx = unbroadcast(ct.where(_inside(x, lo, hi), 0), x)
     if wants(lo):
         below = x < lo if hi is None else (x < lo) & (lo < hi)
         glo = unbroadcast(ct.where(below, 0), lo)
@@ -364,20 +386,48 @@ def _clamp_vjp(ct, out, x, lo, hi):
     return gx, glo, ghi
 
 
+def _inside(x, lo, hi):
+    """Where clamp passes x through, bounds included (PyTorch's subgradient 1 there)."""
+    inside = x >= lo if lo is not None else None
+    if hi is not None:
+        inside = x <= hi if inside is None else inside & (x <= hi)
+    return inside
+
+
+def _clamp_jvp(tangents, out, x, lo, hi):
+    # Number bounds: derivatives.yaml clamp (auto_element_wise of the VJP): t where lo <= x <= hi.
+    # Tensor bounds: clamp.Tensor's clamp_jvp, the tangent of whichever operand is the result,
+    # a bound's at a tie with x (the VJP's subgradient goes to x there), hi's where lo > hi. A
+    # missing tangent is 0.
+    if not isinstance(lo, TensorBase) and not isinstance(hi, TensorBase):
+        return tangents[0].where(_inside(x, lo, hi), 0)
+    zero = out.new_zeros(())
+    tx, tlo, thi = (zero if t is None else t for t in tangents)
+    if hi is None:
+        t = tx.where(x > lo, tlo)
+    elif lo is None:
+        t = tx.where(x < hi, thi)
+    else:
+        t = thi.where(lo > hi, tlo.where(x < lo, thi.where(x > hi, tx)))
+    return fit_tangent(t, out)
+
+
 def _relu_fwd(xp, x):
     return _clamp_fwd(xp, x, 0, None)
 
 
 def _relu_vjp(ct, out, x):
-    # derivatives.yaml relu (threshold_backward): the gradient passes where the output is > 0, so
-    # 0 at x == 0, where clamp's rule would pass it; selected, so 0 even for an infinite ct.
-    return (ct.where(out > 0, 0),)
+    # derivatives.yaml relu (threshold_backward): where(result <= 0, 0, grad), so 0 at x == 0,
+    # where clamp's rule would pass it, and the gradient passes at NaN; selected, so 0 even for
+    # an infinite ct.
+    return (ct.where((out <= 0).logical_not(), 0),)
 
 
-clamp_p = Primitive("clamp", xp=_clamp_fwd, vjp=_clamp_vjp, batch=ELEMENTWISE)
+clamp_p = Primitive("clamp", xp=_clamp_fwd, vjp=_clamp_vjp, jvp=_clamp_jvp, batch=ELEMENTWISE)
 # A primitive of its own for PyTorch's derivative at 0 (0, unlike clamp_min(x, 0)'s 1), which
-# also saves only the output, as PyTorch's ReluBackward0 does.
-relu_p = Primitive("relu", xp=_relu_fwd, vjp=_relu_vjp, saves=_OUT, batch=ELEMENTWISE)
+# also saves only the output, as PyTorch's ReluBackward0 does. Its JVP is auto_element_wise.
+relu_p = Primitive("relu", xp=_relu_fwd, vjp=_relu_vjp, jvp=auto_element_wise(_relu_vjp),
+                   saves=_OUT, batch=ELEMENTWISE)
 
 
 # -- complex parts ---------------------------------------------------------------------------------
@@ -402,14 +452,26 @@ def _complex_fwd(xp, real, imag):
     return out
 
 
+# derivatives.yaml angle: angle_backward for the VJP, and handle_r_to_c(result,
+# angle_backward(self_t.conj(), self_p).conj()) for the JVP: the real part of the conjugated
+# VJP. Real x gives zeros both ways.
 def _angle_vjp(ct, out, x):
-    # derivatives.yaml angle_backward: real x gives zeros; complex x gives ct * i x / |x|^2, 0 at
-    # x == 0, selected as PyTorch's where does (the denominator moves to 1 there, keeping the
-    # values selected away finite).
     if x.dtype.category != dt.COMPLEX:
         return (zero_grad(ct, x),)
+    return (_angle_backward(ct, x),)
+
+
+def _angle_jvp(tangents, out, x):
+    if x.dtype.category != dt.COMPLEX:
+        return zero_tangent(out)
+    return _angle_backward(tangents[0].conj(), x).conj().real
+
+
+def _angle_backward(g, x):
+    # g * i x / |x|^2, 0 at x == 0, selected as PyTorch's where does (the denominator moves to 1
+    # there, keeping the values selected away finite).
     r2 = x.abs().pow(2)
-    return ((ct * x / (r2 + (r2 == 0)) * 1j).where(r2 != 0, 0),)
+    return (g * x / (r2 + (r2 == 0)) * 1j).where(r2 != 0, 0)
 
 
 def _conj_vjp(ct, out, x):
@@ -431,7 +493,7 @@ def _complex_vjp(ct, out, re, im):
             unbroadcast(ct.imag, im) if wants(im) else None)
 
 
-angle_p = Primitive("angle", xp=_angle_fwd, vjp=_angle_vjp, batch=ELEMENTWISE)
+angle_p = Primitive("angle", xp=_angle_fwd, vjp=_angle_vjp, jvp=_angle_jvp, batch=ELEMENTWISE)
 conj_p = Primitive("conj", xp=lambda xp, x: xp.conj(x), vjp=_conj_vjp, jvp=LINEAR,
                    batch=ELEMENTWISE)
 real_p = Primitive("real", xp=lambda xp, x: x.real, vjp=_real_vjp, jvp=LINEAR, batch=ELEMENTWISE,
@@ -465,7 +527,7 @@ def _nan_to_num_vjp(ct, out, x, **params):
 
 
 nan_to_num_p = Primitive("nan_to_num", xp=_nan_to_num_fwd, vjp=_nan_to_num_vjp,
-                         batch=ELEMENTWISE)
+                         jvp=auto_element_wise(_nan_to_num_vjp), batch=ELEMENTWISE)
 PREDICATE_PRIMS = {
     name: Primitive(name, xp=_predicate_fwd(name, name, err), vjp=NONDIFF, jvp=NONDIFF,
                     batch=ELEMENTWISE)

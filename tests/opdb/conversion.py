@@ -148,9 +148,16 @@ _GRAD = {"Tensor.to": to_grad_samples, "Tensor.type": None, "Tensor.type_as": No
          "Tensor.cpu": None, "Tensor.double": None, "Tensor.cdouble": None}
 # The casts to float32 / complex64: grad only, as gradgradcheck differences the cotangent too,
 # which is a tensor of the narrow dtype. (float16's spacing is too coarse even for gradcheck:
-# tests/test_autograd_elementwise.py checks Tensor.half's gradient by hand.)
+# tests/test_autograd_elementwise.py checks Tensor.half's gradient by hand.) No fwgrad either:
+# the JVP sweep's <ct, J t> = <J^T ct, t> holds to double precision only, and tangents in float32
+# meet it to float32's; tests/test_func_elementwise.py checks their tangents by hand.
 _NARROWING = ("Tensor.float", "Tensor.cfloat")
-OPS = [dataclasses.replace(info, grad=True, gradgrad=True, grad_samples=_GRAD[info.name])
+OPS = [dataclasses.replace(info, grad=True, gradgrad=True, fwgrad=True,
+                           grad_samples=_GRAD[info.name])
        if info.name in _GRAD else
        dataclasses.replace(info, grad=True, grad_samples=narrowing_grad_samples)
        if info.name in _NARROWING else info for info in OPS]
+# vmap for the conversions; the queries return dtypes, numbers and bools, not tensors.
+_QUERIES = ("result_type", "promote_types", "can_cast", "is_tensor", "is_floating_point",
+            "is_complex", "numel", "is_nonzero")
+OPS = [dataclasses.replace(info, vmap=info.name not in _QUERIES) for info in OPS]

@@ -358,8 +358,10 @@ _GRAD.update({name: None for name in (
     "conj_physical", "resolve_conj", "resolve_neg")})
 _GRAD.update({"clamp": clamp_grad_samples, "nan_to_num": unary_samples(),
               "nan_to_num[values]": unary_samples(), "angle": unary_samples()})
-OPS = [dataclasses.replace(info, grad=True, gradgrad=True, grad_samples=_GRAD[info.name])
+OPS = [dataclasses.replace(info, grad=True, gradgrad=True, fwgrad=True,
+                           grad_samples=_GRAD[info.name])
        if info.name in _GRAD else info for info in OPS]
+OPS = [dataclasses.replace(info, vmap=True) for info in OPS]
 
 # Aliases: the same entry under the alias's name, flags included, on fewer dtypes (the double
 # ones the target takes, so the gradient sweep reaches them).
