@@ -10,6 +10,7 @@ block with no partner (PyTorch reads past the block there).
 
 from .._core import dtype as _dt
 from .._core._tensor import TensorBase as _TensorBase
+from .._ops._batching import physical as _physical
 from .._ops._checks import CPP_NAMES as _CPP_NAMES
 from .._ops._checks import broadcast_shape as _broadcast_shape
 from .._ops._checks import check_tensor as _check_tensor
@@ -51,7 +52,7 @@ def _factor(fn, A, hermitian, check_errors, name):
     _check_floating("torch.linalg.ldl_factor_ex", A, "ldl_factor_kernel_cpu")
     LD, pivots, info = _ldl_factor_p(A, hermitian=hermitian)
     if check_errors:
-        _raise_if_info(name, info.numpy(), _singular_d)
+        _raise_if_info(name, _physical(info).numpy(), _singular_d)
     return LD, pivots, info
 
 
