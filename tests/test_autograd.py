@@ -143,4 +143,4 @@ def _random_like(a, rng):
     t = rng.standard_normal(a.shape)
     if a.dtype.kind == "c":
         t = t + 1j * rng.standard_normal(a.shape)
-    return np.asarray(t).astype(a.dtype)  # 0-dim: the sum above is a NumPy scalar
+    return np.asarray(t).astype(a.dtype)  # a 0-dim array plus a scalar is a scalar

@@ -3,7 +3,8 @@
 linalg.cholesky, cholesky_ex and solve_triangular, and the top-level functions (and Tensor
 methods) torch has beside them: the deprecated cholesky, cholesky_solve, cholesky_inverse and
 triangular_solve. Each checks its arguments in PyTorch's words and order, calls one primitive of
-lamina/_ops/cholesky.py, and turns a nonzero LAPACK status into PyTorch's LinAlgError.
+lamina/_ops/cholesky.py, and turns a nonzero LAPACK status into PyTorch's LinAlgError (read on
+the physical status under vmap, so one check covers the batch, as in lamina/linalg/_lu.py).
 """
 
 import warnings

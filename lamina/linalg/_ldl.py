@@ -5,7 +5,8 @@ blocks, zeros above the diagonal, in a column-major batch; pivots are LAPACK's (
 block at k, k+1 marked -p in both). Only A's lower triangle is read. Deviations: PyTorch 2.13
 cannot word the error for a singular D (it fails an internal assert, "Unknown error code"); lamina
 raises LinAlgError naming the zero pivot of D. ldl_solve also refuses pivots that open a 2x2
-block with no partner (PyTorch reads past the block there).
+block with no partner (PyTorch reads past the block there). check_errors reads the physical info
+under vmap, as lamina/linalg/_lu.py.
 """
 
 from .._core import dtype as _dt

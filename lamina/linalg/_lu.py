@@ -4,7 +4,9 @@ and torch's top-level det, logdet, slogdet, inverse, lu, lu_solve, lu_unpack.
 Arguments are checked here in PyTorch's words and order (its BatchLinearAlgebra.cpp meta
 functions); the work is the primitives of lamina/_ops/lu.py. PyTorch's *_ex functions return
 LAPACK's info per batch element and raise only with check_errors=True; the others raise on a
-nonzero info, naming the batch element.
+nonzero info, naming the batch element. Under vmap the info is batched: the check reads the
+physical info (_batching.physical), so it covers the whole batch in one pass and names the
+physical batch element, as torch.func's checks on the batched kernel's info do.
 """
 
 import warnings
