@@ -112,8 +112,12 @@ def test_jvp_matches_finite_differences_and_vjp(info, dtype):
         tangents = tuple(lm.from_numpy(_random_like(x._data, rng)) for x in primals)
         out, tout = lm.func.jvp(lambda *xs, fn=fn: _float_outputs(fn(*xs)), primals, tangents)
         eps = 1e-6
-        plus = _float_outputs(fn(*[p + eps * t for p, t in zip(primals, tangents)]))
-        minus = _float_outputs(fn(*[p - eps * t for p, t in zip(primals, tangents)]))
+        # The shifted inputs require grad, as the duals are differentiated: an op that reads one
+        # triangle of an input is then projected (projected_for_grad) in both evaluations.
+        plus = _float_outputs(fn(*[(p + eps * t).requires_grad_()
+                                   for p, t in zip(primals, tangents)]))
+        minus = _float_outputs(fn(*[(p - eps * t).requires_grad_()
+                                    for p, t in zip(primals, tangents)]))
         for to, a, b in zip(tout, plus, minus):
             fd = (a.detach().numpy() - b.detach().numpy()) / (2 * eps)
             np.testing.assert_allclose(to.numpy(), fd, rtol=1e-4, atol=1e-6,

@@ -72,3 +72,32 @@ def shift_dim(d):
 def batch_size(values, bdims):
     """The size of the mapped dim, read from the first mapped value."""
     return next(v._data.shape[b] for v, b in zip(values, bdims) if b is not None)
+
+
+def batch_first(bdims, values, cores):
+    """The operands of a primitive that broadcasts leading batch dims over `(*, core)` operands
+    whose cores differ in rank (`cores[i]` for operand i: LU (*, n, n) beside its pivots (*, n)):
+    mapped dims first, each mapped operand padded with size-1 dims up to the highest batch rank
+    among the operands, so that broadcasting lines up the batch dims; unmapped ones as they are.
+    Equal core ranks make this `leading`'s alignment."""
+    rank = max(logical_ndim(v, b) - c for v, b, c in zip(values, bdims, cores))
+    moved = []
+    for v, b, c in zip(values, bdims, cores):
+        if b is not None:
+            v = to_front(v, b)
+            shape = v._data.shape
+            pad = rank - (len(shape) - 1 - c)
+            if pad:
+                v = v.reshape((shape[0],) + (1,) * pad + shape[1:])
+        moved.append(v)
+    return moved
+
+
+def physical(x):
+    """The eager tensor under every transform level's wrapper of `x`: what a public function
+    reads to turn LAPACK's `info` (or another status) into an error. Under vmap that is the
+    whole batch's status, so the error names the physical batch element, as torch.func's
+    (its _linalg_check_errors runs on the physical tensor)."""
+    while hasattr(x, "_level"):
+        x = x._value
+    return x

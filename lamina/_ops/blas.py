@@ -18,6 +18,7 @@ import numpy as np
 from .._core import _blas
 from .._core import dtype as dt
 from .._core._tensor import TensorBase, wrap
+from ._batching import batch_first
 from ._checks import (
     CPP_NAMES,
     broadcast_shape,
@@ -64,7 +65,23 @@ def _gemm_vjp(ct, out, a, b):
     return ga, gb
 
 
-gemm_p = Primitive("gemm", cpu=_gemm_cpu, xp=_gemm_fwd, vjp=_gemm_vjp)
+# The product rule: d(AB) = dA B + A dB (no conjugate: the product is holomorphic in both).
+def _gemm_jvp(tangents, out, a, b):
+    ta, tb = tangents
+    t = None if ta is None else gemm_p(ta, b)
+    if tb is not None:
+        t = gemm_p(a, tb) if t is None else t + gemm_p(a, tb)
+    return t
+
+
+# The product broadcasts the batch dims of both operands, so the mapped dims go first and the
+# whole batch is one kernel call.
+def _gemm_batch(bdims, a, b):
+    return gemm_p(*batch_first(bdims, (a, b), (2, 2))), 0
+
+
+gemm_p = Primitive("gemm", cpu=_gemm_cpu, xp=_gemm_fwd, vjp=_gemm_vjp, jvp=_gemm_jvp,
+                   batch=_gemm_batch)
 
 
 # -- checks and messages ------------------------------------------------------------------------

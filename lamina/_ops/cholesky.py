@@ -11,6 +11,7 @@ for NumPy and CuPy alike, for the CUDA path.
 import numpy as np
 
 from .._core import _cholesky, _triangular
+from ._batching import batch_first, to_front
 from ._rules import unbroadcast, wants
 from .primitive import Primitive
 
@@ -50,8 +51,25 @@ def _cholesky_ex_vjp(ct, out, A, *, upper):
     return (solve_triangular(L, gA, upper=False, left=False),)
 
 
+# PyTorch's cholesky_jvp: dA = dL L^H + L dL^H gives L^-1 dA L^-H = L^-1 dL + (L^-1 dL)^H with
+# L^-1 dL lower triangular, so dL = L Phi(L^-1 dA L^-H), Phi taking the lower triangle and half
+# the diagonal. Like PyTorch's, it reads all of dA (a Hermitian tangent gives the true one).
+def _cholesky_ex_jvp(tangents, out, A, *, upper):
+    L = out[0].mH if upper else out[0]
+    dL = solve_triangular(L, tangents[0], upper=False, left=True)
+    dL = solve_triangular(L.mH, dL, upper=True, left=False)
+    dL = L @ (dL.tril() - 0.5 * dL.diagonal(0, -2, -1).diag_embed())
+    return (dL.mH if upper else dL), None
+
+
+# The kernels of this family batch over leading dims (and broadcast them between operands):
+# mapped dims first, one call for the whole batch; info is batched too.
+def _cholesky_ex_batch(bdims, A, *, upper):
+    return cholesky_ex_p(to_front(A, bdims[0]), upper=upper), 0
+
+
 cholesky_ex_p = Primitive("cholesky_ex", cpu=_cholesky_ex_cpu, vjp=_cholesky_ex_vjp,
-                          saves=("out",))
+                          jvp=_cholesky_ex_jvp, batch=_cholesky_ex_batch, saves=("out",))
 
 
 # -- the inverse from a factor -------------------------------------------------------------------
@@ -83,9 +101,24 @@ def _cholesky_inverse_ex_vjp(ct, out, L, *, upper):
     return (-(L @ common) if upper else -(common @ L),)
 
 
+# The differential of S = (L L^H)^-1: dS = -S (dL L^H + L dL^H) S (upper: dU^H U + U^H dU in the
+# middle), the formula of PyTorch's cholesky_inverse_jvp. Deviation: torch 2.13's forward AD of
+# cholesky_inverse differs from central differences (by ~5e-2 on a 4x4 SPD factor, triangular
+# tangent); this rule matches them and the VJP.
+def _cholesky_inverse_ex_jvp(tangents, out, L, *, upper):
+    dL, S = tangents[0], out[0]
+    common = dL.mH @ L if upper else dL @ L.mH
+    return -(S @ (common + common.mH) @ S), None
+
+
+def _cholesky_inverse_ex_batch(bdims, L, *, upper):
+    return cholesky_inverse_ex_p(to_front(L, bdims[0]), upper=upper), 0
+
+
 cholesky_inverse_ex_p = Primitive("cholesky_inverse_ex", cpu=_cholesky_inverse_ex_cpu,
                                   xp=_cholesky_inverse_ex_xp, vjp=_cholesky_inverse_ex_vjp,
-                                  saves=(0, "out"))
+                                  jvp=_cholesky_inverse_ex_jvp,
+                                  batch=_cholesky_inverse_ex_batch, saves=(0, "out"))
 
 
 # -- solves ---------------------------------------------------------------------------------------
@@ -117,8 +150,25 @@ def _cholesky_solve_vjp(ct, X, B, L, *, upper):
     return (unbroadcast(gB, B) if wants(B) else None), gL
 
 
+# PyTorch's cholesky_solve_jvp: A X = B with A = L L^H gives dX = A^-1 (dB - dA X), where
+# dA = dK + dK^H, dK = dL L^H (upper: dU^H U).
+def _cholesky_solve_jvp(tangents, X, B, L, *, upper):
+    dB, dL = tangents
+    rhs = dB
+    if dL is not None:
+        dK = dL.mH @ L if upper else dL @ L.mH
+        dAX = (dK + dK.mH) @ X
+        rhs = -dAX if rhs is None else rhs - dAX
+    return cholesky_solve_p(rhs, L, upper=upper)
+
+
+def _cholesky_solve_batch(bdims, B, L, *, upper):
+    return cholesky_solve_p(*batch_first(bdims, (B, L), (2, 2)), upper=upper), 0
+
+
 cholesky_solve_p = Primitive("cholesky_solve", cpu=_cholesky_solve_cpu, xp=_cholesky_solve_xp,
-                             vjp=_cholesky_solve_vjp, saves=(1, "out"))
+                             vjp=_cholesky_solve_vjp, jvp=_cholesky_solve_jvp,
+                             batch=_cholesky_solve_batch, saves=(1, "out"))
 
 
 # A primitive: the triangular solve (?trsm) that linalg.solve_triangular and triangular_solve
@@ -160,8 +210,31 @@ def _triangular_solve_vjp(ct, X, A, B, *, upper, left, unitriangular, transpose)
     return gA, (unbroadcast(gB, B) if wants(B) else None)
 
 
+# PyTorch's linalg_solve_triangular_forward_AD: with M = op(A), dX = M^-1 (dB - dM X) (left) or
+# (dB - X dM) M^-1, dM read from the entries the solve reads (A's triangle, without the diagonal
+# when it is taken as ones), transposed when op transposes. The deprecated triangular_solve
+# shares it; torch 2.13's triangular_solve_jvp instead takes all of dA, untransposed, which
+# differs from central differences for a full tangent or transpose=True.
+def _triangular_solve_jvp(tangents, X, A, B, *, upper, left, unitriangular, transpose):
+    dA, dB = tangents
+    rhs = dB
+    if dA is not None:
+        dM = dA.triu(int(unitriangular)) if upper else dA.tril(-int(unitriangular))
+        if transpose:
+            dM = dM.mT
+        dMX = dM @ X if left else X @ dM
+        rhs = -dMX if rhs is None else rhs - dMX
+    return triangular_solve_p(A, rhs, upper=upper, left=left, unitriangular=unitriangular,
+                              transpose=transpose)
+
+
+def _triangular_solve_batch(bdims, A, B, **params):
+    return triangular_solve_p(*batch_first(bdims, (A, B), (2, 2)), **params), 0
+
+
 triangular_solve_p = Primitive("triangular_solve", cpu=_triangular_solve_cpu,
                                xp=_triangular_solve_xp, vjp=_triangular_solve_vjp,
+                               jvp=_triangular_solve_jvp, batch=_triangular_solve_batch,
                                saves=(0, "out"))
 
 

@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from .._core import _ldl
+from ._batching import batch_first, to_front
 from ._rules import not_implemented
 from .lstsq import batch_offsets
 from .primitive import Primitive
@@ -33,10 +34,17 @@ def _ldl_factor_cpu(A, *, hermitian):
     return lower, pivots, info
 
 
+# The kernels batch over leading dims (ldl_solve broadcasts them between operands): mapped dims
+# first, one call for the whole batch; pivots and info are batched too.
+def _ldl_factor_batch(bdims, A, *, hermitian):
+    return ldl_factor_p(to_front(A, bdims[0]), hermitian=hermitian), 0
+
+
 # PyTorch differentiates neither op (derivatives.yaml has no linalg_ldl_factor_ex or
-# linalg_ldl_solve entry); their backward raises, as there.
+# linalg_ldl_solve entry); their backward and forward mode raise, as there.
 ldl_factor_p = Primitive("ldl_factor", cpu=_ldl_factor_cpu,
-                         vjp=not_implemented("linalg_ldl_factor_ex"))
+                         vjp=not_implemented("linalg_ldl_factor_ex"),
+                         jvp=not_implemented("linalg_ldl_factor_ex"), batch=_ldl_factor_batch)
 
 
 # A primitive because the solve with the factor is one LAPACK call per matrix (?sytrs/?hetrs),
@@ -55,4 +63,9 @@ def _ldl_solve_cpu(LD, pivots, B, *, hermitian):
     return np.swapaxes(x, -1, -2)
 
 
-ldl_solve_p = Primitive("ldl_solve", cpu=_ldl_solve_cpu, vjp=not_implemented("linalg_ldl_solve"))
+def _ldl_solve_batch(bdims, LD, pivots, B, *, hermitian):
+    return ldl_solve_p(*batch_first(bdims, (LD, pivots, B), (2, 1, 2)), hermitian=hermitian), 0
+
+
+ldl_solve_p = Primitive("ldl_solve", cpu=_ldl_solve_cpu, vjp=not_implemented("linalg_ldl_solve"),
+                        jvp=not_implemented("linalg_ldl_solve"), batch=_ldl_solve_batch)

@@ -15,9 +15,10 @@ carry no derivative.
 import numpy as np
 
 from .._core import _lu
+from ._batching import batch_first, physical, to_front
 from ._rules import unbroadcast, wants
 from .cholesky import solve_triangular
-from .creation import eye
+from .creation import eye, zeros_like
 from .indexing import where
 from .joining import cat
 from .primitive import NONDIFF, Primitive
@@ -81,8 +82,41 @@ def _lu_factor_ex_vjp(ct, out, A):
     return (_permutation_of(LU, pivots) @ gA,)
 
 
+# PyTorch's lu_factor_ex_jvp (linalg_lu_jvp): P^T dA = dL U + L dU. With A1 the leading k x k
+# block (A = [A1 A2] wide, [A1; A2] tall), dK = L1^-1 (P^T dA)1 U1^-1 = L1^-1 dL1 + dU1 U1^-1,
+# a strictly lower plus an upper triangle: dL1 = L1 strict_lower(dK), dU1 = upper(dK) U1; then
+# dU2 = L1^-1 (dA2 - dL1 U2) (wide) or dL2 = (dA2 - L2 dU1) U1^-1 (tall). The packed tangent is
+# dL + dU; pivots and info have none.
+def _lu_factor_ex_jvp(tangents, out, A):
+    LU, pivots = out[0], out[1]
+    m, n = LU._data.shape[-2:]
+    k = min(m, n)
+    L, U = unpack_factor(LU)
+    L1, U1 = L.narrow(-2, 0, k), U.narrow(-1, 0, k)
+    dA = _permutation_of(LU, pivots).mT @ tangents[0]
+    dK = solve_triangular(U1, dA.narrow(-2, 0, k).narrow(-1, 0, k), upper=True, left=False)
+    dK = solve_triangular(L1, dK, upper=False, left=True, unitriangular=True)
+    dL1, dU1 = L1 @ dK.tril(-1), dK.triu() @ U1
+    dLU = dL1 + dU1
+    if m < n:
+        dA2 = dA.narrow(-1, k, n - k) - dL1 @ U.narrow(-1, k, n - k)
+        dLU = cat([dLU, solve_triangular(L1, dA2, upper=False, left=True, unitriangular=True)],
+                  -1)
+    elif m > n:
+        dA2 = dA.narrow(-2, k, m - k) - L.narrow(-2, k, m - k) @ dU1
+        dLU = cat([dLU, solve_triangular(U1, dA2, upper=True, left=False)], -2)
+    return dLU, None, None
+
+
+# The factorizations and solves here batch over leading dims and broadcast them between
+# operands: mapped dims first, one kernel call for the whole batch; pivots and info are batched
+# too.
+def _lu_factor_ex_batch(bdims, A):
+    return lu_factor_ex_p(to_front(A, bdims[0])), 0
+
+
 lu_factor_ex_p = Primitive("lu_factor_ex", cpu=_lu.lu_factor, vjp=_lu_factor_ex_vjp,
-                           saves=("out",))
+                           jvp=_lu_factor_ex_jvp, batch=_lu_factor_ex_batch, saves=("out",))
 
 
 # -- lu_solve: op(A) X = B from A's factor --------------------------------------------------------
@@ -151,9 +185,30 @@ def _lu_solve_vjp(ct, X, LU, pivots, B, *, left=True, adjoint=False):
     return gLU, None, (None if gB is None else unbroadcast(gB, B))
 
 
+# derivatives.yaml: linalg_lu_solve (linalg_lu_solve_jvp). With A = P L U, dA = P (dL U + L dU)
+# and op(A) X = B (left) or X op(A) = B: dX solves the same system with right-hand side
+# dB - op(dA) X (or dB - X op(dA)). op(dA) is formed explicitly: one product more than PyTorch's
+# grouping of the triangular factors, the same tangent.
+def _lu_solve_jvp(tangents, X, LU, pivots, B, *, left=True, adjoint=False):
+    dLU, _, dB = tangents
+    rhs = dB
+    if dLU is not None:
+        L, U = unpack_factor(LU)
+        dA = _permutation_of(LU, pivots) @ (dLU.tril(-1) @ U + L @ dLU.triu())
+        if adjoint:
+            dA = dA.mH
+        dAX = dA @ X if left else X @ dA
+        rhs = -dAX if rhs is None else rhs - dAX
+    return lu_solve_p(LU, pivots, rhs, left=left, adjoint=adjoint)
+
+
+def _lu_solve_batch(bdims, LU, pivots, B, **params):
+    return lu_solve_p(*batch_first(bdims, (LU, pivots, B), (2, 1, 2)), **params), 0
+
+
 # A primitive: getrs from a factor, the op lu_solve's derivative and solve's share.
 lu_solve_p = Primitive("lu_solve", cpu=_lu_solve_cpu, xp=_lu_solve_xp, vjp=_lu_solve_vjp,
-                       saves=(0, 1, "out"))
+                       jvp=_lu_solve_jvp, batch=_lu_solve_batch, saves=(0, 1, "out"))
 
 
 # -- solve_ex: A X = B (or X A = B) -> X, info ----------------------------------------------------
@@ -188,10 +243,26 @@ def _solve_ex_vjp(ct, out, A, B, *, left=True):
     return gA, (unbroadcast(gB, B) if wants(B) else None)
 
 
+# derivatives.yaml: linalg_solve_ex (linalg_solve_jvp): dX = A^-1 (dB - dA X), or
+# (dB - X dA) A^-1 for X A = B.
+def _solve_ex_jvp(tangents, out, A, B, *, left=True):
+    dA, dB = tangents
+    rhs = dB
+    if dA is not None:
+        X = out[0]
+        dAX = dA @ X if left else X @ dA
+        rhs = -dAX if rhs is None else rhs - dAX
+    return solve_ex_p(A, rhs, left=left)[0], None
+
+
+def _solve_ex_batch(bdims, A, B, *, left=True):
+    return solve_ex_p(*batch_first(bdims, (A, B), (2, 2)), left=left), 0
+
+
 # A primitive for speed: factor and solve fused per matrix, A's factor in a per-thread scratch
 # (no factor tensor allocated), and the tiny-matrix loops.
 solve_ex_p = Primitive("solve_ex", cpu=_solve_ex_cpu, xp=_solve_ex_xp, vjp=_solve_ex_vjp,
-                       saves=(0, "out"))
+                       jvp=_solve_ex_jvp, batch=_solve_ex_batch, saves=(0, "out"))
 
 
 # -- inv_ex: A -> A^-1, info -----------------------------------------------------------------------
@@ -209,8 +280,19 @@ def _inv_ex_vjp(ct, out, A):
     return (-(inv_h @ g @ inv_h),)
 
 
+# d(A^-1) = -A^-1 dA A^-1 (holomorphic: no conjugate).
+def _inv_ex_jvp(tangents, out, A):
+    inv = out[0]
+    return -(inv @ tangents[0] @ inv), None
+
+
+def _inv_ex_batch(bdims, A):
+    return inv_ex_p(to_front(A, bdims[0])), 0
+
+
 # A primitive for speed: getrf + getri in place in the output, and the tiny-matrix loops.
-inv_ex_p = Primitive("inv_ex", cpu=_lu.inv, xp=_inv_ex_xp, vjp=_inv_ex_vjp, saves=("out",))
+inv_ex_p = Primitive("inv_ex", cpu=_lu.inv, xp=_inv_ex_xp, vjp=_inv_ex_vjp, jvp=_inv_ex_jvp,
+                     batch=_inv_ex_batch, saves=("out",))
 
 
 # -- det, slogdet ---------------------------------------------------------------------------------
@@ -220,20 +302,35 @@ def _slogdet_xp(xp, a):
     return sign.astype(a.dtype), logabs.astype(a.real.dtype)
 
 
-def _det_vjp(ct, det, A):
-    """PyTorch's linalg_det_backward: gA = ct conj(det) A^-H (the cofactor matrix) where A is
-    invertible; where a pivot of its LU factor is below eps, the cofactors from the SVD, which
-    stay finite at singular A (a rank n-1 A has a nonzero gradient)."""
+def _det_grad(ct, det, A):
+    """PyTorch's linalg_det_backward: gA = ct conj(det) A^-H, i.e. ct conj(C) with C = det A^-T
+    the cofactor matrix, where A is invertible; where a pivot of its LU factor is below eps, the
+    cofactors from the SVD, which stay finite at singular A (a rank n-1 A has a nonzero
+    gradient). Which matrices are singular is read on the physical values, so under vmap one
+    check covers the batch (`where` still picks per matrix)."""
     n = A._data.shape[-1]
     if n == 0:
-        return (ct.new_zeros(A._data.shape),)
+        return ct.new_zeros(A._data.shape)
     pivots = lu_factor_ex_p(A.detach())[0].diagonal(0, -2, -1).abs()
     singular = pivots.amin(-1) < np.finfo(pivots._data.dtype).eps
-    if not singular._data.any():
-        return (_cofactors_inv(ct, det, A),)
-    if singular._data.all():
-        return (_cofactors_svd(ct, A),)
-    return (where(singular[..., None, None], _cofactors_svd(ct, A), _cofactors_inv(ct, det, A)),)
+    flags = physical(singular)._data
+    if not flags.any():
+        return _cofactors_inv(ct, det, A)
+    if flags.all():
+        return _cofactors_svd(ct, A)
+    return where(singular[..., None, None], _cofactors_svd(ct, A), _cofactors_inv(ct, det, A))
+
+
+def _det_vjp(ct, det, A):
+    return (_det_grad(ct, det, A),)
+
+
+# d det = tr(adj(A) dA) = sum(C * dA) (Jacobi's formula; holomorphic, so no conjugate on the
+# tangent): the VJP's cofactors for a unit cotangent are conj(C). Computed as the VJP does, so
+# it stays right at singular A, where PyTorch's det * tr(A^-1 dA) (with eps on zero pivots)
+# gives 0 for a rank n-1 A.
+def _det_jvp(tangents, det, A):
+    return (_det_grad(det.new_ones(det._data.shape), det, A).conj() * tangents[0]).sum((-2, -1))
 
 
 def _cofactors_inv(ct, det, A):
@@ -266,12 +363,30 @@ def _slogdet_vjp(ct, out, A):
     return (g[..., None, None] * inv_ex_p(A)[0].mH,)
 
 
+# PyTorch's slogdet_jvp: with t = tr(A^-1 dA), d log|det A| = Re t, and d sign = i Im(t) sign
+# for complex A; a real sign is piecewise constant, its tangent zero.
+def _slogdet_jvp(tangents, out, A):
+    sign = out[0]
+    t = solve_ex_p(A, tangents[0])[0].diagonal(0, -2, -1).sum(-1)
+    if A.dtype.is_complex:
+        return sign * (t.imag * 1j), t.real
+    return zeros_like(sign), t
+
+
+def _det_batch(bdims, A):
+    return det_p(to_front(A, bdims[0])), 0
+
+
+def _slogdet_batch(bdims, A):
+    return slogdet_p(to_front(A, bdims[0])), 0
+
+
 # Primitives for speed (the factor is never stored: a per-thread scratch, or the tiny loops'
 # registers) and for their derivatives, which differ (det's vanishes with A; slogdet's does not).
 det_p = Primitive("det", cpu=_lu.det, xp=lambda xp, a: xp.linalg.det(a), vjp=_det_vjp,
-                  saves=(0, "out"))
+                  jvp=_det_jvp, batch=_det_batch, saves=(0, "out"))
 slogdet_p = Primitive("slogdet", cpu=_lu.slogdet, xp=_slogdet_xp, vjp=_slogdet_vjp,
-                      saves=(0, "out"))
+                      jvp=_slogdet_jvp, batch=_slogdet_batch, saves=(0, "out"))
 
 
 # -- lu_unpack's permutation -----------------------------------------------------------------------
@@ -300,7 +415,12 @@ def _permutation(xp, piv, m, dtype):
     return (xp.arange(m)[:, None] == r[..., None, :]).astype(dtype)
 
 
+# The swaps run over every leading dim of the pivots at once: mapped dim first, one call.
+def _lu_permutation_batch(bdims, pivots, *, m, dtype):
+    return lu_permutation_p(to_front(pivots, bdims[0]), m=m, dtype=dtype), 0
+
+
 # A primitive: applying k swaps in sequence has no expression in a few tensor ops; its output is
 # a 0/1 matrix that carries no derivative.
 lu_permutation_p = Primitive("lu_permutation", xp=lambda xp, piv, *, m, dtype: _permutation(
-    xp, piv, m, dtype), vjp=NONDIFF)
+    xp, piv, m, dtype), vjp=NONDIFF, jvp=NONDIFF, batch=_lu_permutation_batch)

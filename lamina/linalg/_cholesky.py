@@ -3,7 +3,8 @@
 linalg.cholesky, cholesky_ex and solve_triangular, and the top-level functions (and Tensor
 methods) torch has beside them: the deprecated cholesky, cholesky_solve, cholesky_inverse and
 triangular_solve. Each checks its arguments in PyTorch's words and order, calls one primitive of
-lamina/_ops/cholesky.py, and turns a nonzero LAPACK status into PyTorch's LinAlgError.
+lamina/_ops/cholesky.py, and turns a nonzero LAPACK status into PyTorch's LinAlgError (read on
+the physical status under vmap, so one check covers the batch, as in lamina/linalg/_lu.py).
 """
 
 import warnings
@@ -13,6 +14,7 @@ from .._core._tensor import TensorBase as _TensorBase
 from .._ops import cholesky as _prims
 from .._ops import conversion as _conversion
 from .._ops import shape as _shape
+from .._ops._batching import physical as _physical
 from .._ops._checks import CPP_NAMES as _CPP_NAMES
 from .._ops._checks import broadcast_shape as _broadcast_shape
 from .._ops._checks import check_tensor as _check_tensor
@@ -41,7 +43,7 @@ def _zero_diagonal(k):
 
 
 def _raise(name, info, message):
-    _raise_if_info(name, info.numpy(), message)
+    _raise_if_info(name, _physical(info).numpy(), message)
 
 
 def _lapack_dtype(kernel, *tensors):

@@ -5,11 +5,13 @@ blocks, zeros above the diagonal, in a column-major batch; pivots are LAPACK's (
 block at k, k+1 marked -p in both). Only A's lower triangle is read. Deviations: PyTorch 2.13
 cannot word the error for a singular D (it fails an internal assert, "Unknown error code"); lamina
 raises LinAlgError naming the zero pivot of D. ldl_solve also refuses pivots that open a 2x2
-block with no partner (PyTorch reads past the block there).
+block with no partner (PyTorch reads past the block there). check_errors reads the physical info
+under vmap, as lamina/linalg/_lu.py.
 """
 
 from .._core import dtype as _dt
 from .._core._tensor import TensorBase as _TensorBase
+from .._ops._batching import physical as _physical
 from .._ops._checks import CPP_NAMES as _CPP_NAMES
 from .._ops._checks import broadcast_shape as _broadcast_shape
 from .._ops._checks import check_tensor as _check_tensor
@@ -51,7 +53,7 @@ def _factor(fn, A, hermitian, check_errors, name):
     _check_floating("torch.linalg.ldl_factor_ex", A, "ldl_factor_kernel_cpu")
     LD, pivots, info = _ldl_factor_p(A, hermitian=hermitian)
     if check_errors:
-        _raise_if_info(name, info.numpy(), _singular_d)
+        _raise_if_info(name, _physical(info).numpy(), _singular_d)
     return LD, pivots, info
 
 

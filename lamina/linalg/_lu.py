@@ -4,13 +4,16 @@ and torch's top-level det, logdet, slogdet, inverse, lu, lu_solve, lu_unpack.
 Arguments are checked here in PyTorch's words and order (its BatchLinearAlgebra.cpp meta
 functions); the work is the primitives of lamina/_ops/lu.py. PyTorch's *_ex functions return
 LAPACK's info per batch element and raise only with check_errors=True; the others raise on a
-nonzero info, naming the batch element.
+nonzero info, naming the batch element. Under vmap the info is batched: the check reads the
+physical info (_batching.physical), so it covers the whole batch in one pass and names the
+physical batch element, as torch.func's checks on the batched kernel's info do.
 """
 
 import warnings
 
 from .._core import dtype as _dt
 from .._ops import lu as _p
+from .._ops._batching import physical as _physical
 from .._ops._checks import broadcast_shape as _broadcast_shape
 from .._ops._checks import not_implemented as _not_implemented
 from .._ops._checks import torch_type_name as _torch_type_name
@@ -56,7 +59,7 @@ def _check_precision(name, A):
 def _raise_factor_info(name, info):
     """lu_factor's failure: a RuntimeError (not LinAlgError), as PyTorch raises it."""
     try:
-        _raise_if_info(name, info.numpy(), lambda k: (
+        _raise_if_info(name, _physical(info).numpy(), lambda k: (
             f"U[{k},{k}] is zero and using it on lu_solve would result in a division by zero. "
             "If you still want to perform the factorization, consider calling "
             "linalg.lu(A, pivot) or linalg.lu_factor_ex(A, pivot)"))
@@ -65,13 +68,13 @@ def _raise_factor_info(name, info):
 
 
 def _raise_inv_info(name, info):
-    _raise_if_info(name, info.numpy(), lambda k: (
+    _raise_if_info(name, _physical(info).numpy(), lambda k: (
         f"The diagonal element {k} is zero, the inversion could not be completed because the "
         "input matrix is singular."))
 
 
 def _raise_solve_info(name, info):
-    _raise_if_info(name, info.numpy(),
+    _raise_if_info(name, _physical(info).numpy(),
                    lambda k: "The solver failed because the input matrix is singular.")
 
 

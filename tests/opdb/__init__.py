@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 import lamina as lm
+from lamina.func._forward import Dual
 
 FLOATING = ("float32", "float64")
 COMPLEX = ("complex64", "complex128")
@@ -70,15 +71,17 @@ class OpInfo:
 
 
 def projected_for_grad(fn, position, project, when=None):
-    """fn with argument `position` first projected by `project(x, upper)` when it requires grad
-    (and `when(kwargs)` holds, if given), as PyTorch's gradcheck_wrapper_hermitian_input and
-    _triangular_input do. These ops read one triangle of that argument while gradcheck perturbs
-    every entry, and their gradient (PyTorch's, which lamina returns) fills the whole matrix. The
-    forward sweep's tensors never require grad, so it calls fn on its inputs untouched (error
-    inputs, non-tensors included)."""
+    """fn with argument `position` first projected by `project(x, upper)` when it is
+    differentiated: it requires grad, or it is a dual of lamina.func.jvp (carries a tangent),
+    and `when(kwargs)` holds, if given; as PyTorch's gradcheck_wrapper_hermitian_input and
+    _triangular_input do in both modes. These ops read one triangle of that argument while
+    gradcheck perturbs every entry, and their derivatives (PyTorch's, which lamina returns) take
+    the whole matrix. The forward sweep's tensors never require grad, so it calls fn on its
+    inputs untouched (error inputs, non-tensors included)."""
     def call(*args, **kwargs):
         x = args[position]
-        if isinstance(x, lm.Tensor) and x.requires_grad and (when is None or when(kwargs)):
+        if (isinstance(x, lm.Tensor) and (x.requires_grad or isinstance(x, Dual))
+                and (when is None or when(kwargs))):
             x = project(x, kwargs.get("upper", False))
             args = args[:position] + (x,) + args[position + 1:]
         return fn(*args, **kwargs)

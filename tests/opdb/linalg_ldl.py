@@ -218,10 +218,10 @@ def _solve_errors():
 OPS = [
     OpInfo("linalg.ldl_factor", lm.linalg.ldl_factor, ldl_ref, _factor_samples,
            dtypes=FLOAT_AND_COMPLEX, tol=TOL,
-           errors=_factor_errors("linalg_ldl_factor")),
+           errors=_factor_errors("linalg_ldl_factor"), vmap=True),
     OpInfo("linalg.ldl_factor_ex", lm.linalg.ldl_factor_ex, ldl_ex_ref, _factor_ex_samples,
            dtypes=FLOAT_AND_COMPLEX, tol=TOL,
-           errors=_factor_errors("linalg_ldl_factor_ex")),
+           errors=_factor_errors("linalg_ldl_factor_ex"), vmap=True),
     OpInfo("linalg.ldl_solve", lm.linalg.ldl_solve, ldl_solve_ref, _solve_samples,
-           dtypes=FLOAT_AND_COMPLEX, tol=TOL, errors=_solve_errors),
+           dtypes=FLOAT_AND_COMPLEX, tol=TOL, errors=_solve_errors, vmap=True),
 ]

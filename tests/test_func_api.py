@@ -1,0 +1,192 @@
+"""lamina.func: torch.func's quick-start examples, the compositions issue 7 names, pytrees,
+argnums/has_aux, and the errors. Expected values come from NumPy or from calculus by hand."""
+
+import numpy as np
+import pytest
+
+import lamina as lm
+from lamina.func import (
+    functional_call,
+    grad,
+    grad_and_value,
+    hessian,
+    jacfwd,
+    jacrev,
+    jvp,
+    linearize,
+    vjp,
+    vmap,
+)
+
+
+def t64(x):
+    return lm.tensor(np.asarray(x, dtype=np.float64))
+
+
+RNG = np.random.default_rng(0)
+
+
+# -- the quick start -------------------------------------------------------------------------------
+
+def test_grad_of_sin_is_cos_and_twice_is_minus_sin():
+    x = t64(0.7)
+    assert grad(lm.sin)(x).item() == pytest.approx(np.cos(0.7))
+    assert grad(grad(lm.sin))(x).item() == pytest.approx(-np.sin(0.7))
+
+
+def test_jacrev_of_sin_is_diag_cos():
+    x = t64(RNG.standard_normal(5))
+    np.testing.assert_allclose(jacrev(lm.sin)(x).numpy(), np.diag(np.cos(x.numpy())))
+
+
+def test_vmap_of_jacrev_of_sin():
+    x = t64(RNG.standard_normal((64, 5)))
+    j = vmap(jacrev(lm.sin))(x)
+    assert j.shape == (64, 5, 5)
+    want = np.einsum("bi,ij->bij", np.cos(x.numpy()), np.eye(5))
+    np.testing.assert_allclose(j.numpy(), want)
+
+
+def test_jacfwd_of_jacrev_is_the_hessian():
+    def f(x):
+        return (x.sin() * x).sum()
+
+    x = t64(RNG.standard_normal(4))
+    h1 = jacfwd(jacrev(f))(x).numpy()
+    h2 = hessian(f)(x).numpy()
+    xv = x.numpy()
+    want = np.diag(2 * np.cos(xv) - xv * np.sin(xv))
+    np.testing.assert_allclose(h1, want, atol=1e-12)
+    np.testing.assert_allclose(h2, want, atol=1e-12)
+
+
+def test_per_sample_gradients_of_a_linear_model():
+    w = t64(RNG.standard_normal(3))
+    xs = t64(RNG.standard_normal((8, 3)))
+    ys = t64(RNG.standard_normal(8))
+
+    def loss(w, x, y):
+        return ((x * w).sum() - y) ** 2
+
+    per_sample = vmap(grad(loss), in_dims=(None, 0, 0))(w, xs, ys).numpy()
+    r = xs.numpy() @ w.numpy() - ys.numpy()
+    np.testing.assert_allclose(per_sample, 2 * r[:, None] * xs.numpy())
+
+
+# -- compositions ----------------------------------------------------------------------------------
+
+def test_grad_of_vmap():
+    x = t64(RNG.standard_normal((4, 3)))
+    g = grad(lambda x: vmap(lambda r: (r * r).sum())(x).sum())(x)
+    np.testing.assert_allclose(g.numpy(), 2 * x.numpy())
+
+
+def test_vmap_of_vmap():
+    x = t64(RNG.standard_normal((2, 3, 4)))
+    out = vmap(vmap(lambda v: v * v.sum()))(x)
+    xv = x.numpy()
+    np.testing.assert_allclose(out.numpy(), xv * xv.sum(-1, keepdims=True))
+
+
+def test_jvp_of_grad():
+    x, t = t64(RNG.standard_normal(3)), t64(RNG.standard_normal(3))
+    _, hvp = jvp(grad(lambda x: (x.sin()).sum()), (x,), (t,))
+    np.testing.assert_allclose(hvp.numpy(), -np.sin(x.numpy()) * t.numpy())
+
+
+def test_no_perturbation_confusion():
+    # d/dx [ d/dy (x * y) at y = x ] = d/dx x = 1, not 2.
+    x = t64(3.0)
+    assert grad(lambda x: grad(lambda y: x * y)(x))(x).item() == 1.0
+    x1 = t64(2.0)
+    # forward mode nested: d/dx [ x * (d/dy (x + y) at y = 1) ] = 1
+    inner = lambda x: jvp(lambda y: x + y, (t64(1.0),), (t64(1.0),))[1]  # noqa: E731
+    _, d = jvp(lambda x: x * inner(x), (x1,), (t64(1.0),))
+    assert d.item() == 1.0
+
+
+def test_grad_inside_tape():
+    w = lm.tensor([0.5, -1.0], dtype=lm.float64, requires_grad=True)
+    g = grad(lambda x: (x * w).sum() ** 2)(t64([1.0, 2.0]))
+    g.sum().backward()  # the gradient 2 (x.w) w still depends on w through the eager tape
+    # d/dw sum(2 (x.w) w) = 2 x sum(w) + 2 (x.w), with x = [1, 2], w = [0.5, -1]
+    np.testing.assert_allclose(w.grad.numpy(), [-4.0, -5.0])
+
+
+# -- API details -----------------------------------------------------------------------------------
+
+def test_argnums_and_has_aux_and_value():
+    def f(a, b):
+        return (a * b).sum(), "aux"
+
+    a, b = t64([1.0, 2.0]), t64([3.0, 4.0])
+    (ga, gb), aux = grad(f, argnums=(0, 1), has_aux=True)(a, b)
+    np.testing.assert_allclose(ga.numpy(), [3.0, 4.0])
+    np.testing.assert_allclose(gb.numpy(), [1.0, 2.0])
+    assert aux == "aux"
+    g, v = grad_and_value(lambda a: (a * a).sum())(a)
+    assert v.item() == 5.0 and g.numpy().tolist() == [2.0, 4.0]
+
+
+def test_pytree_inputs_and_outputs():
+    params = {"w": t64([1.0, 2.0]), "b": t64(0.5)}
+    g = grad(lambda p: (p["w"] * 3).sum() + p["b"])(params)
+    assert set(g) == {"w", "b"} and g["b"].item() == 1.0
+    out = vmap(lambda d: {"s": d["x"].sum()})({"x": t64(np.ones((3, 2)))})
+    np.testing.assert_allclose(out["s"].numpy(), [2.0, 2.0, 2.0])
+
+
+def test_vjp_and_linearize():
+    x = t64([0.1, 0.2])
+    out, fn = vjp(lm.sin, x)
+    (g,) = fn(t64([1.0, 1.0]))
+    np.testing.assert_allclose(g.numpy(), np.cos([0.1, 0.2]))
+    out, jfn = linearize(lm.exp, x)
+    np.testing.assert_allclose(jfn(t64([1.0, 0.0])).numpy(), [np.exp(0.1), 0.0])
+
+
+def test_vmap_in_dims_out_dims_chunks():
+    x = t64(RNG.standard_normal((3, 5)))
+    y = vmap(lambda v: v * 2, in_dims=1, out_dims=1)(x)
+    np.testing.assert_allclose(y.numpy(), 2 * x.numpy())
+    z = vmap(lambda v, c: v + c, in_dims=(0, None), chunk_size=2)(x, t64(1.0))
+    np.testing.assert_allclose(z.numpy(), x.numpy() + 1)
+    k = vmap(lambda v: t64(4.0))(x)  # an unbatched output is expanded over the batch
+    assert k.shape == (3,)
+
+
+def test_functional_call():
+    class Model:
+        def __init__(self):
+            self.weight = t64([1.0, 1.0])
+
+        def named_parameters(self):
+            return [("weight", self.weight)]
+
+        def __call__(self, x):
+            return (self.weight * x).sum()
+
+    m = Model()
+    g = grad(lambda p, x: functional_call(m, p, (x,)))({"weight": t64([2.0, 3.0])}, t64([5.0, 7.0]))
+    np.testing.assert_allclose(g["weight"].numpy(), [5.0, 7.0])
+    assert m.weight.numpy().tolist() == [1.0, 1.0]
+
+
+# -- errors ----------------------------------------------------------------------------------------
+
+def test_vmap_errors():
+    with pytest.raises(ValueError, match="same size in the mapped dimension"):
+        vmap(lambda a, b: a + b)(t64(np.ones(3)), t64(np.ones(4)))
+    with pytest.raises(ValueError, match="in_dims cannot be all None|at least one input"):
+        vmap(lambda a: a, in_dims=None)(t64(np.ones(3)))
+    with pytest.raises(ValueError, match="-1 <= in_dim < 1"):
+        vmap(lambda a: a, in_dims=2)(t64(np.ones(3)))
+    with pytest.raises(RuntimeError, match="data-dependent control flow"):
+        vmap(lambda a: a.item())(t64(np.ones(3)))
+
+
+def test_grad_errors():
+    with pytest.raises(RuntimeError, match="Expected f\\(\\*args\\) to return a scalar Tensor"):
+        grad(lambda x: x * 2)(t64([1.0, 2.0]))
+    with pytest.raises(RuntimeError, match="Expected primals and tangents to have the same"):
+        jvp(lambda x: x, (t64([1.0]),), (t64([1.0]), t64([2.0])))
