@@ -61,3 +61,23 @@ def leading(prim):
     def rule(bdims, *values, **params):
         return elementwise(prim, bdims, values, params)
     return rule
+
+
+def same_batch(bdims, values):
+    """Operands of a primitive that takes equal batch dims and does not broadcast them
+    (householder_product, ormqr): mapped dims first, each unmapped tensor expanded along a new
+    leading dim of the batch's size (a zero-stride view, nothing copied)."""
+    size = next(v._data.shape[b] for v, b in zip(values, bdims) if b is not None)
+    return tuple(to_front(v, b) if b is not None
+                 else v.expand(size, *v._data.shape) if hasattr(v, "_data") else v
+                 for v, b in zip(values, bdims))
+
+
+def physical(x):
+    """The eager tensor under every transform level's wrapper of `x`: what a public function
+    reads to turn LAPACK's `info` (or another status) into an error. Under vmap that is the
+    whole batch's status, so the error names the physical batch element, as torch.func's
+    (its _linalg_check_errors runs on the physical tensor)."""
+    while hasattr(x, "_level"):
+        x = x._value
+    return x

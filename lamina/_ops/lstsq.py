@@ -11,6 +11,7 @@ import math
 import numpy as np
 
 from .._core import _lstsq
+from ._batching import to_front
 from ._rules import unbroadcast
 from .primitive import Primitive
 from .svd import svd_ex_p
@@ -155,4 +156,48 @@ def _pinv_vjp(g, pinvA, A):
             - pinvAhK @ pinvA @ A)
 
 
-lstsq_p = Primitive("lstsq", cpu=_lstsq_cpu, xp=_lstsq_xp, vjp=_lstsq_vjp, saves=(0, 1, "out"))
+def _pinv_jvp(dA, pinvA, A):
+    """d pinv(A) along dA (Golub and Pereyra 1973, eq. 4.12; PyTorch's pinv_jvp):
+    -A+ dA A+ + A+ A+^H dA^H (I - A A+) + (I - A+ A) dA^H A+^H A+."""
+    dAh, pinvAh = dA.mH, pinvA.mH
+    dAhR = dAh - (dAh @ A) @ pinvA            # dA^H (I - A A+)
+    LdAh = dAh - pinvA @ (A @ dAh)            # (I - A+ A) dA^H
+    return -(pinvA @ dA) @ pinvA + pinvA @ (pinvAh @ dAhR) + (LdAh @ pinvAh) @ pinvA
+
+
+# Forward mode of the same derivative as _lstsq_vjp: dX = d(pinv A) B + pinv(A) dB, and the
+# residuals L = sum |A X - B|^2 with X held fixed (A^H r = 0 at the solution, so X's own change
+# does not enter): dL = 2 Re sum(conj(r) (dA X - dB)) over the rows, r = A X - B.
+def _lstsq_jvp(tangents, out, A, B, *, rcond, driver):
+    dA, dB = tangents
+    X, res = out[0], out[1]
+    pinvA = _pinv(A)
+    dX = None if dB is None else pinvA @ dB
+    if dA is not None:
+        dXA = _pinv_jvp(dA, pinvA, A) @ B
+        dX = dXA if dX is None else dX + dXA
+    dL = None
+    if res._data.size:
+        r = A @ X - B
+        dr = (-dB if dA is None else dA @ X if dB is None else dA @ X - dB)
+        dL = 2 * (r.conj() * dr).sum(-2)
+        if dL.dtype.is_complex:
+            dL = dL.real
+    return dX, dL, None, None, None
+
+
+# A and B broadcast their batch dims (with equal ranks: linalg.lstsq gives a vector B its
+# column dim first), so the mapped dims go first and an unmapped operand broadcasts. rank and
+# the singular values describe A alone: they are mapped only when A is; unmapped too are the
+# empty (0,) outputs a driver does not compute.
+def _lstsq_batch(bdims, A, B, *, rcond, driver):
+    A = to_front(A, bdims[0])
+    m, n = A._data.shape[-2:]
+    out = lstsq_p(A, to_front(B, bdims[1]), rcond=rcond, driver=driver)
+    a = None if bdims[0] is None else 0
+    return out, (0, 0 if m > n and driver != "gelsy" else None, None if driver == "gels" else a,
+                 a if driver in ("gelsd", "gelss") else None, 0)
+
+
+lstsq_p = Primitive("lstsq", cpu=_lstsq_cpu, xp=_lstsq_xp, vjp=_lstsq_vjp, jvp=_lstsq_jvp,
+                    batch=_lstsq_batch, saves=(0, 1, "out"))
