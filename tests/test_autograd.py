@@ -139,4 +139,4 @@ def _random_like(a, rng):
     t = rng.standard_normal(a.shape)
     if a.dtype.kind == "c":
         t = t + 1j * rng.standard_normal(a.shape)
-    return t.astype(a.dtype)
+    return np.asarray(t.astype(a.dtype))    # a 0-dim output gives a NumPy scalar otherwise
