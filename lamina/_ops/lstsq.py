@@ -74,12 +74,19 @@ def _lstsq_cpu(A, B, *, rcond, driver):
                          info.reshape(nbatch), rcond, driver)
     if batch != A.shape[:-2]:
         # rank and singular values describe A alone: PyTorch returns them over A's batch shape.
-        own = tuple(slice(0, 1) if d == 1 else slice(None) for d in A.shape[:-2])
+        own = _own_batch(A.shape, batch)
         rank = None if rank is None else rank[own].copy()
         sv = None if sv is None else sv[own].copy()
     empty = np.empty(0, real)
     return (x.swapaxes(-1, -2)[..., :n, :], empty if res is None else res,
             np.empty(0, np.int64) if rank is None else rank, empty if sv is None else sv, info)
+
+
+def _own_batch(A_shape, batch):
+    """The index taking A's own batch shape back out of the broadcast `batch`: the first
+    element along the dims A lacks (B may have more batch dims than A under vmap) or has as 1."""
+    lead = len(batch) - (len(A_shape) - 2)
+    return (0,) * lead + tuple(slice(0, 1) if d == 1 else slice(None) for d in A_shape[:-2])
 
 
 def _lstsq_xp(xp, A, B, *, rcond, driver):
@@ -102,7 +109,7 @@ def _lstsq_xp(xp, A, B, *, rcond, driver):
     res = empty
     if m > n and driver != "gelsy":
         res = (xp.abs(A @ x - B) ** 2).sum(-2).astype(real)
-    own = tuple(slice(0, 1) if d == 1 else slice(None) for d in A_shape[:-2])
+    own = _own_batch(A_shape, batch)
     rank = keep[own].sum(-1).astype(np.int64) if driver != "gels" else xp.empty(0, np.int64)
     sv = s[own].astype(real) if driver in ("gelsd", "gelss") else empty
     return x, res, rank, sv, xp.zeros(batch, np.int32)
