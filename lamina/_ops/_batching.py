@@ -93,6 +93,16 @@ def batch_first(bdims, values, cores):
     return moved
 
 
+def same_batch(bdims, values):
+    """Operands of a primitive that takes equal batch dims and does not broadcast them
+    (householder_product, ormqr): mapped dims first, each unmapped tensor expanded along a new
+    leading dim of the batch's size (a zero-stride view, nothing copied)."""
+    size = batch_size(values, bdims)
+    return tuple(to_front(v, b) if b is not None
+                 else v.expand(size, *v._data.shape) if hasattr(v, "_data") else v
+                 for v, b in zip(values, bdims))
+
+
 def physical(x):
     """The eager tensor under every transform level's wrapper of `x`: what a public function
     reads to turn LAPACK's `info` (or another status) into an error. Under vmap that is the

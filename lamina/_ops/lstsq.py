@@ -11,6 +11,7 @@ import math
 import numpy as np
 
 from .._core import _lstsq
+from ._batching import to_front
 from ._rules import unbroadcast
 from .primitive import Primitive
 from .svd import svd_ex_p
@@ -73,12 +74,19 @@ def _lstsq_cpu(A, B, *, rcond, driver):
                          info.reshape(nbatch), rcond, driver)
     if batch != A.shape[:-2]:
         # rank and singular values describe A alone: PyTorch returns them over A's batch shape.
-        own = tuple(slice(0, 1) if d == 1 else slice(None) for d in A.shape[:-2])
+        own = _own_batch(A.shape, batch)
         rank = None if rank is None else rank[own].copy()
         sv = None if sv is None else sv[own].copy()
     empty = np.empty(0, real)
     return (x.swapaxes(-1, -2)[..., :n, :], empty if res is None else res,
             np.empty(0, np.int64) if rank is None else rank, empty if sv is None else sv, info)
+
+
+def _own_batch(A_shape, batch):
+    """The index taking A's own batch shape back out of the broadcast `batch`: the first
+    element along the dims A lacks (B may have more batch dims than A under vmap) or has as 1."""
+    lead = len(batch) - (len(A_shape) - 2)
+    return (0,) * lead + tuple(slice(0, 1) if d == 1 else slice(None) for d in A_shape[:-2])
 
 
 def _lstsq_xp(xp, A, B, *, rcond, driver):
@@ -101,7 +109,7 @@ def _lstsq_xp(xp, A, B, *, rcond, driver):
     res = empty
     if m > n and driver != "gelsy":
         res = (xp.abs(A @ x - B) ** 2).sum(-2).astype(real)
-    own = tuple(slice(0, 1) if d == 1 else slice(None) for d in A_shape[:-2])
+    own = _own_batch(A_shape, batch)
     rank = keep[own].sum(-1).astype(np.int64) if driver != "gels" else xp.empty(0, np.int64)
     sv = s[own].astype(real) if driver in ("gelsd", "gelss") else empty
     return x, res, rank, sv, xp.zeros(batch, np.int32)
@@ -155,4 +163,48 @@ def _pinv_vjp(g, pinvA, A):
             - pinvAhK @ pinvA @ A)
 
 
-lstsq_p = Primitive("lstsq", cpu=_lstsq_cpu, xp=_lstsq_xp, vjp=_lstsq_vjp, saves=(0, 1, "out"))
+def _pinv_jvp(dA, pinvA, A):
+    """d pinv(A) along dA (Golub and Pereyra 1973, eq. 4.12; PyTorch's pinv_jvp):
+    -A+ dA A+ + A+ A+^H dA^H (I - A A+) + (I - A+ A) dA^H A+^H A+."""
+    dAh, pinvAh = dA.mH, pinvA.mH
+    dAhR = dAh - (dAh @ A) @ pinvA            # dA^H (I - A A+)
+    LdAh = dAh - pinvA @ (A @ dAh)            # (I - A+ A) dA^H
+    return -(pinvA @ dA) @ pinvA + pinvA @ (pinvAh @ dAhR) + (LdAh @ pinvAh) @ pinvA
+
+
+# Forward mode of the same derivative as _lstsq_vjp: dX = d(pinv A) B + pinv(A) dB, and the
+# residuals L = sum |A X - B|^2 with X held fixed (A^H r = 0 at the solution, so X's own change
+# does not enter): dL = 2 Re sum(conj(r) (dA X - dB)) over the rows, r = A X - B.
+def _lstsq_jvp(tangents, out, A, B, *, rcond, driver):
+    dA, dB = tangents
+    X, res = out[0], out[1]
+    pinvA = _pinv(A)
+    dX = None if dB is None else pinvA @ dB
+    if dA is not None:
+        dXA = _pinv_jvp(dA, pinvA, A) @ B
+        dX = dXA if dX is None else dX + dXA
+    dL = None
+    if res._data.size:
+        r = A @ X - B
+        dr = (-dB if dA is None else dA @ X if dB is None else dA @ X - dB)
+        dL = 2 * (r.conj() * dr).sum(-2)
+        if dL.dtype.is_complex:
+            dL = dL.real
+    return dX, dL, None, None, None
+
+
+# A and B broadcast their batch dims (with equal ranks: linalg.lstsq gives a vector B its
+# column dim first), so the mapped dims go first and an unmapped operand broadcasts. rank and
+# the singular values describe A alone: they are mapped only when A is; unmapped too are the
+# empty (0,) outputs a driver does not compute.
+def _lstsq_batch(bdims, A, B, *, rcond, driver):
+    A = to_front(A, bdims[0])
+    m, n = A._data.shape[-2:]
+    out = lstsq_p(A, to_front(B, bdims[1]), rcond=rcond, driver=driver)
+    a = None if bdims[0] is None else 0
+    return out, (0, 0 if m > n and driver != "gelsy" else None, None if driver == "gels" else a,
+                 a if driver in ("gelsd", "gelss") else None, 0)
+
+
+lstsq_p = Primitive("lstsq", cpu=_lstsq_cpu, xp=_lstsq_xp, vjp=_lstsq_vjp, jvp=_lstsq_jvp,
+                    batch=_lstsq_batch, saves=(0, 1, "out"))

@@ -17,6 +17,7 @@ import math
 import numpy as np
 
 from .._core import _qr
+from ._batching import same_batch, to_front
 from ._rules import not_implemented
 from .cholesky import triangular_solve_p
 from .creation import eye
@@ -77,16 +78,10 @@ def _qr_fwd(xp, a, *, mode):
 # m < n: gA = [Q trilImInvAdjSkew(-X) R_1^-H, 0] + Q gR, trilImInvAdjSkew(Y) = tril(Y - Y^H)
 # with half its (imaginary) diagonal; R_1 = R's leading m x m block. Reads only Q and R.
 def _qr_vjp(ct, out, A, *, mode):
-    if mode == "r":
-        raise RuntimeError("The derivative of linalg.qr depends on Q, which is not computed when "
-                           "mode='r'. Please use linalg.qr(A, mode='reduced') if you are going to "
-                           "differentiate through linalg.qr.")
+    _check_differentiable(A, mode)
     gQ, gR = ct
     Q, R = out
     m, n = A._data.shape[-2:]
-    if mode == "complete" and m > n:
-        raise RuntimeError("The QR decomposition is not differentiable when mode='complete' and "
-                           "nrows > ncols.")
     if gQ is None:
         X = gR @ R.mH
     else:
@@ -104,13 +99,61 @@ def _qr_vjp(ct, out, A, *, mode):
     return (gA if gR is None else gA + Q @ gR,)
 
 
+def _check_differentiable(A, mode):
+    """PyTorch's refusals, shared by both rules: no Q, or a complete Q of a tall A."""
+    if mode == "r":
+        raise RuntimeError("The derivative of linalg.qr depends on Q, which is not computed when "
+                           "mode='r'. Please use linalg.qr(A, mode='reduced') if you are going to "
+                           "differentiate through linalg.qr.")
+    m, n = A._data.shape[-2:]
+    if mode == "complete" and m > n:
+        raise RuntimeError("The QR decomposition is not differentiable when mode='complete' and "
+                           "nrows > ncols.")
+
+
+# PyTorch's linalg_qr_jvp. Q^H dQ = Omega is skew-Hermitian and dR R^-1 upper triangular with
+# a real diagonal (R's is), so C = Q^H dA R_1^-1 (R_1: R's leading k x k block) splits as
+# Omega + dR_1 R_1^-1 with Omega = L - L^H + i Im diag(C), L = tril(C, -1).
+# m >= n: dR = (C - Omega) R and dQ = dA R^-1 - Q (C - Omega) (the last term keeps dQ's part
+# outside Q's span); m < n (Q square): dQ = Q Omega and dR = Q^H dA - Omega R.
+def _qr_jvp(tangents, out, A, *, mode):
+    _check_differentiable(A, mode)
+    dA = tangents[0]
+    Q, R = out
+    m, n = A._data.shape[-2:]
+    k = min(m, n)
+    dAR1inv = _solve_right(R[..., :k, :k], dA if m >= n else dA[..., :k])
+    C = Q.mH @ dAR1inv
+    L = C.tril(-1)
+    Omega = L - L.mH
+    if C.dtype.is_complex:
+        Omega = Omega + (1j * C.diagonal(0, -2, -1).imag).diag_embed()
+    if m >= n:
+        upper = C - Omega
+        return dAR1inv - Q @ upper, upper @ R
+    return Q @ Omega, Q.mH @ dA - Omega @ R
+
+
+def _solve_right(R, B):
+    """B R^-1 for upper triangular R (X R = B)."""
+    return triangular_solve_p(R, B, upper=True, left=False, unitriangular=False,
+                              transpose=False)
+
+
+# The kernel batches over leading dims: the mapped dim goes first, one call. Mode 'r' returns
+# an empty 1-D Q, not a batch of them: that output is unmapped.
+def _qr_batch(bdims, A, *, mode):
+    return qr_p(to_front(A, bdims[0]), mode=mode), (None if mode == "r" else 0, 0)
+
+
 def _solve_right_adjoint(R, B):
     """B R^-H for upper triangular R (a triangular solve, X R^H = B)."""
     return triangular_solve_p(R.mH, B, upper=False, left=False, unitriangular=False,
                               transpose=False)
 
 
-qr_p = Primitive("qr", cpu=_qr_cpu, xp=_qr_fwd, vjp=_qr_vjp, saves=("out",))
+qr_p = Primitive("qr", cpu=_qr_cpu, xp=_qr_fwd, vjp=_qr_vjp, jvp=_qr_jvp, batch=_qr_batch,
+                 saves=("out",))
 
 
 # geqrf: LAPACK's own output, which householder_product and ormqr consume. A primitive because
@@ -126,8 +169,13 @@ def _geqrf_fwd(xp, a):
     return h.swapaxes(-1, -2), tau
 
 
+def _geqrf_batch(bdims, A):
+    return geqrf_p(to_front(A, bdims[0])), 0
+
+
+# No JVP either: PyTorch's forward AD refuses geqrf too.
 geqrf_p = Primitive("geqrf", cpu=_geqrf_cpu, xp=_geqrf_fwd, vjp=not_implemented("geqrf"),
-                    saves=())
+                    jvp=not_implemented("geqrf"), batch=_geqrf_batch, saves=())
 
 
 # householder_product: ?orgqr, the explicit Q of (reflectors, tau); a primitive for the kernel
@@ -181,8 +229,52 @@ def _reflectors_vjp(G, A, tau):
     return gA, stack(gtaus, -1)
 
 
+# dQ by the product rule through Q = H_1 ... H_k I_{m,n} (_reflectors_jvp).
+def _householder_product_jvp(tangents, out, A, tau):
+    return _reflectors_jvp(tangents, A, tau)[..., :A._data.shape[-1]]
+
+
+def _reflectors_jvp(tangents, A, tau):
+    """dQ (m x m) of the full Q = H_1 ... H_k for tangents (dA, dtau), either None (zero).
+    With v_i = e_i + A's column i below the diagonal, dv_i = dA's column i below it and
+    dH_i = -(dtau_i v_i v_i^H + tau_i (dv_i v_i^H + v_i dv_i^H)); the product is accumulated
+    left to right, d(P H_i) = dP H_i + P dH_i."""
+    dA, dtau = tangents
+    m = A._data.shape[-2]
+    k = tau._data.shape[-1]
+    V = A[..., :k].tril(-1) + eye(m, k, dtype=A.dtype)
+    dV = None if dA is None else dA[..., :k].tril(-1)
+    P = eye(m, dtype=A.dtype)
+    dP = None
+    for i in range(k):
+        v = V[..., :, i]
+        vvh = v.unsqueeze(-1) * v.conj().unsqueeze(-2)
+        t = tau[..., i, None, None]
+        H = eye(m, dtype=A.dtype) - t * vvh
+        dH = None
+        if dtau is not None:
+            dH = -dtau[..., i, None, None] * vvh
+        if dV is not None:
+            dv = dV[..., :, i]
+            dvvh = dv.unsqueeze(-1) * v.conj().unsqueeze(-2)
+            term = -t * (dvvh + dvvh.mH)
+            dH = term if dH is None else dH + term
+        dP = P @ dH if dP is None else dP @ H + P @ dH
+        P = P @ H
+    if dP is None:
+        return A.new_zeros(A._data.shape[:-1] + (m,))
+    return dP
+
+
+# householder_product requires equal batch dims (no broadcasting): an unmapped operand is
+# expanded over the batch.
+def _householder_product_batch(bdims, A, tau):
+    return householder_product_p(*same_batch(bdims, (A, tau))), 0
+
+
 householder_product_p = Primitive("householder_product", cpu=_householder_product_cpu,
-                                  vjp=_householder_product_vjp)
+                                  vjp=_householder_product_vjp, jvp=_householder_product_jvp,
+                                  batch=_householder_product_batch)
 
 
 # ormqr: op(Q) C or C op(Q) without forming Q (?ormqr, O(mnk) instead of O(m^2 n)); a primitive
@@ -208,4 +300,22 @@ def _ormqr_vjp(ct, out, A, tau, C, *, left, transpose):
     return gA, gtau, gC
 
 
-ormqr_p = Primitive("ormqr", cpu=_ormqr_cpu, vjp=_ormqr_vjp)
+# The product rule: d out = op(Q) dC + op(dQ) C (or dC op(Q) + C op(dQ)), dQ from
+# _reflectors_jvp.
+def _ormqr_jvp(tangents, out, A, tau, C, *, left, transpose):
+    dA, dtau, dC = tangents
+    d = None if dC is None else ormqr_p(A, tau, dC, left=left, transpose=transpose)
+    if dA is None and dtau is None:
+        return d
+    dQ = _reflectors_jvp((dA, dtau), A, tau)
+    if transpose:
+        dQ = dQ.mH
+    term = dQ @ C if left else C @ dQ
+    return term if d is None else d + term
+
+
+def _ormqr_batch(bdims, A, tau, C, *, left, transpose):
+    return ormqr_p(*same_batch(bdims, (A, tau, C)), left=left, transpose=transpose), 0
+
+
+ormqr_p = Primitive("ormqr", cpu=_ormqr_cpu, vjp=_ormqr_vjp, jvp=_ormqr_jvp, batch=_ormqr_batch)

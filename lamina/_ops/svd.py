@@ -10,7 +10,9 @@ outputs and info = NONFINITE instead.
 import numpy as np
 
 from .._core import _svd
+from ._batching import physical, to_front
 from ._rules import spectral_gaps
+from .joining import cat
 from .primitive import Primitive
 
 NONFINITE = _svd.NONFINITE
@@ -68,8 +70,9 @@ def _svd_ex_vjp(ct, out, A, *, full_matrices, compute_uv):
     UhgU = None if gU is None else _skew(U.mH @ gU)
     VhgV = None if gVh is None else _skew(Vh @ gVh.mH)
     if U.dtype.is_complex:
-        im_u = 0 if UhgU is None else UhgU._data.diagonal(0, -2, -1).imag
-        im_v = 0 if VhgV is None else VhgV._data.diagonal(0, -2, -1).imag
+        # Read on the physical values: under vmap the check covers the whole batch.
+        im_u = 0 if UhgU is None else physical(UhgU)._data.diagonal(0, -2, -1).imag
+        im_v = 0 if VhgV is None else physical(VhgV)._data.diagonal(0, -2, -1).imag
         if not np.allclose(im_u, -im_v, rtol=1e-2, atol=1e-2):
             raise RuntimeError(_GAUGE)
     E = spectral_gaps(S * S)
@@ -98,4 +101,56 @@ def _skew(X):
     return X - X.mH
 
 
-svd_ex_p = Primitive("svd_ex", cpu=_svd_ex_cpu, xp=_svd_ex_xp, vjp=_svd_ex_vjp, saves=("out",))
+# PyTorch's svd_jvp (FunctionsManual.cpp): with dP = U^H dA V (k x k), dS = Re diag(dP) and
+# dX = dP - diag(dS),
+# dU = U (sym(dX S) / E + i Im diag(dP) / 2S), plus (I - U U^H) dA V S^-1 for tall A;
+# dVh = (-sym(S dX) / E + i Im diag(dP) / 2S) Vh, plus S^-1 U^H dA (I - V V^H) for wide A;
+# sym(X) = X + X^H, E_jk = S_k^2 - S_j^2 (1 on the diagonal). Full U/Vh get zero tangents in
+# their extra columns/rows, as PyTorch's (that part of the decomposition is not unique). Without
+# U and Vh (values only) the rule computes them.
+def _svd_ex_jvp(tangents, out, A, *, full_matrices, compute_uv):
+    dA = tangents[0]
+    m, n = A._data.shape[-2:]
+    k = min(m, n)
+    if compute_uv:
+        U, S, Vh = out[0], out[1], out[2]
+        if full_matrices:
+            U, Vh = U[..., :k], Vh[..., :k, :]
+    else:
+        U, S, Vh, _ = svd_ex_p(A, full_matrices=False, compute_uv=True)
+    V = Vh.mH
+    dP = U.mH @ (dA @ V) if m >= n else (U.mH @ dA) @ V
+    dS = dP.diagonal(0, -2, -1)
+    if dP.dtype.is_complex:
+        dS = dS.real
+    if not compute_uv:
+        return dS, None
+    dX = dP - dS.diag_embed()
+    E = spectral_gaps(S * S)
+    dUc = (dX * S.unsqueeze(-2) + (dX * S.unsqueeze(-2)).mH) / E
+    dVc = -(S.unsqueeze(-1) * dX + (S.unsqueeze(-1) * dX).mH) / E
+    if dP.dtype.is_complex:
+        im = (dX.diagonal(0, -2, -1) / (2 * S)).diag_embed()
+        dUc, dVc = dUc + im, dVc + im
+    dU, dVh = U @ dUc, dVc @ Vh
+    if m > n:
+        dAVSinv = dA @ (V / S.unsqueeze(-2))
+        dU = dU + dAVSinv - U @ (U.mH @ dAVSinv)
+        if full_matrices:
+            dU = cat([dU, dU.new_zeros(dU._data.shape[:-1] + (m - n,))], -1)
+    if m < n:
+        SinvUhdA = (U.mH / S.unsqueeze(-1)) @ dA
+        dVh = dVh + SinvUhdA - (SinvUhdA @ V) @ Vh
+        if full_matrices:
+            dVh = cat([dVh, dVh.new_zeros(dVh._data.shape[:-2] + (n - m, n))], -2)
+    return dU, dS, dVh, None
+
+
+# The kernel batches over leading dims: the mapped dim goes first, one call; info is batched too.
+def _svd_ex_batch(bdims, A, *, full_matrices, compute_uv):
+    return svd_ex_p(to_front(A, bdims[0]), full_matrices=full_matrices,
+                    compute_uv=compute_uv), 0
+
+
+svd_ex_p = Primitive("svd_ex", cpu=_svd_ex_cpu, xp=_svd_ex_xp, vjp=_svd_ex_vjp, jvp=_svd_ex_jvp,
+                     batch=_svd_ex_batch, saves=("out",))

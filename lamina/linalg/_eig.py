@@ -10,6 +10,7 @@ eigenvalues (PyTorch's MKL build does so for infinity; for NaN it returns arbitr
 from .._core import dtype as _dt
 from .._core._tensor import is_grad_enabled as _is_grad_enabled
 from .._ops import _checks as _opchecks
+from .._ops._batching import physical as _physical
 from .._ops.eig import NONFINITE as _NONFINITE
 from .._ops.eig import eig_ex_p as _eig_ex_p
 from .._ops.mutation import finish_out as _finish_out
@@ -33,7 +34,7 @@ def _eig_message(code):
 
 
 def _raise_if_failed(name, info):
-    info = info.numpy()
+    info = _physical(info)._data
     raise_if_info(name, info * (info > 0), _eig_message)
 
 
@@ -51,7 +52,7 @@ def _check_out(fn, name, out, results, labels):
 def eig(A, *, out=None):
     _check_input("linalg_eig", "linalg.eig", A)
     w, V, info = _eig_ex_p(A, compute_v=True)
-    if (info == _NONFINITE).any():
+    if (_physical(info)._data == _NONFINITE).any():
         raise RuntimeError("torch.linalg.eig: input tensor should not contain infs or NaNs.")
     _raise_if_failed("linalg.eig", info)
     result = _return_types.linalg_eig(w, V)

@@ -9,6 +9,7 @@ naming the batch element, as PyTorch does.
 
 from .._core._tensor import is_grad_enabled as _is_grad_enabled
 from .._ops import eigh as _eigh
+from .._ops._batching import physical as _physical
 from .._ops._checks import check_tensor as _check_tensor
 from .._ops.return_types import return_types as _return_types
 from ._checks import check_square as _check_square
@@ -28,7 +29,7 @@ def _checked(name, A, UPLO):
 
 
 def _raise(info):
-    _raise_if_info("linalg.eigh", info._data, lambda code: (
+    _raise_if_info("linalg.eigh", _physical(info)._data, lambda code: (
         "The algorithm failed to converge because the input matrix is ill-conditioned or has "
         f"too many repeated eigenvalues (error code: {code})."))
 

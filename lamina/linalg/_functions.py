@@ -5,7 +5,8 @@ Matrix functions composed of lamina ops (matmul, elementwise arithmetic, reducti
 cat/index_select) and of the factorizations' public functions (inv, solve, eigh, eigvalsh, svd,
 svdvals, the last two the svd family's, looked up in the linalg namespace at call time), so
 autograd and vmap get their rules from those. The only data-dependent step is matrix_exp's choice
-of degree and scaling per matrix, read from the 1-norms on the host.
+of degree and scaling per matrix, read from the 1-norms on the host (under vmap from the physical
+batch's norms, one choice for all of it: see _matrix_exp_uniform).
 """
 
 import math
@@ -27,6 +28,7 @@ from .._ops import indexing as _indexing
 from .._ops import joining as _joining
 from .._ops import reduction as _reduction
 from .._ops import shape as _shape
+from .._ops._batching import physical as _physical
 from .._ops._checks import broadcast_shape as _broadcast_shape
 from .._ops._checks import check_tensor as _check_tensor
 from .._ops._checks import not_implemented as _not_implemented
@@ -165,7 +167,10 @@ def _matrix_exp_batch(A, real):
     """exp of a (k, n, n) batch, n >= 2: each matrix gets the lowest degree whose theta bounds
     its 1-norm, or T18 with scaling and squaring; matrices sharing a method run as one batch."""
     thetas = _THETAS[real]
-    norm = matrix_norm(A.detach(), 1).numpy().astype(np.float64)
+    norm_t = matrix_norm(A.detach(), 1)
+    norm = _physical(norm_t)._data.astype(np.float64)
+    if norm.shape != tuple(norm_t.shape):
+        return _matrix_exp_uniform(A, norm_t, norm, real)
     finite = np.isfinite(norm)
     # Method 0..4: T1..T12; 5: scaled T18; -1: non-finite input, whose exponential is NaN.
     method = np.where(finite, np.searchsorted(thetas[:-1], norm, side="left"), -1)
@@ -190,6 +195,27 @@ def _matrix_exp_batch(A, real):
     X = _joining.cat(parts) if len(parts) > 1 else parts[0]
     if not sorted_order:
         X = X.index_select(0, _creation.tensor(np.argsort(order)))
+    return X
+
+
+def _matrix_exp_uniform(A, norm_t, norm, real):
+    """exp of a batch under vmap, where the 1-norms read are those of the whole physical batch
+    (`norm`), not one per logical matrix: one method serves every matrix, the one the largest
+    finite norm needs (a higher degree or more squarings than a matrix needs keeps it accurate
+    to rounding), so the batch stays one chain of kernel calls. Matrices with a non-finite norm
+    get NaN, as in the per-matrix path."""
+    thetas = _THETAS[real]
+    finite = np.isfinite(norm)
+    top = norm[finite].max() if finite.any() else 0.0
+    method = int(np.searchsorted(thetas[:-1], top, side="left"))
+    if method < len(_TAYLOR):
+        X = _TAYLOR[method](A)
+    else:
+        s = max(0, math.ceil(math.log2(top / thetas[-1])))
+        X = _t18_scaled(A, np.full(A.shape[0], s, np.int64), real)
+    if not finite.all():
+        ok = (norm_t < math.inf).unsqueeze(-1).unsqueeze(-1)    # a norm is >= 0 or NaN
+        X = _indexing.where(ok, X, _creation.full_like(X, math.nan))
     return X
 
 

@@ -14,6 +14,7 @@ import numpy as np
 
 from .._core import dtype as _dt
 from .._core._tensor import TensorBase as _TensorBase
+from .._ops._batching import physical as _physical
 from .._ops._checks import broadcast_shape as _broadcast_shape
 from .._ops._checks import check_tensor as _check_tensor
 from .._ops._checks import torch_type_name as _torch_type_name
@@ -91,10 +92,10 @@ def lstsq(input, b, rcond=None, *, driver=None, out=None):
     # PyTorch's singular values carry no derivative (output_differentiability in its
     # derivatives.yaml); the tape marks every floating output, so detach them here.
     sv = sv.detach()
-    info = info.numpy()
+    info = _physical(info)._data
     # PyTorch names the batch element only when there is more than one.
     _raise_if_info(_NAME, info if info.size != 1 else info.reshape(()), _not_full_rank)
-    if driver in ("gelsd", "gelss") and m > n and not bool((rank == n).all()):
+    if driver in ("gelsd", "gelss") and m > n and not (_physical(rank)._data == n).all():
         residuals = _zeros(0, dtype=residuals.dtype)
     if vector:
         solution = _squeeze(solution, -1)

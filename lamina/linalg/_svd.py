@@ -12,6 +12,7 @@ from .._core import dtype as _dt
 from .._core._tensor import TensorBase as _TensorBase
 from .._core._tensor import is_grad_enabled as _is_grad_enabled
 from .._ops import _checks as _opchecks
+from .._ops._batching import physical as _physical
 from .._ops.creation import zeros as _zeros
 from .._ops.mutation import finish_out as _finish_out
 from .._ops.return_types import return_types as _return_types
@@ -81,7 +82,7 @@ def svd(A, full_matrices=True, *, driver=None, out=None):
     _check_bool("linalg_svd", "full_matrices", full_matrices)
     _check_input("linalg_svd", A, "A", driver)
     U, S, Vh, info = _svd_ex_p(A, full_matrices=full_matrices, compute_uv=True)
-    raise_if_info("linalg.svd", info.numpy(), _svd_message)
+    raise_if_info("linalg.svd", _physical(info)._data, _svd_message)
     result = _return_types.linalg_svd(U, S, Vh)
     _check_out("linalg_svd", out, result)
     return _finish_out(result, out)
@@ -99,7 +100,7 @@ def _values(A):
 def svdvals(A, *, driver=None, out=None):
     _check_input("linalg_svdvals", A, "A", driver)
     S, info = _values(A)
-    raise_if_info("linalg.svd", info.numpy(), _svd_message)
+    raise_if_info("linalg.svd", _physical(info)._data, _svd_message)
     _check_out("linalg_svdvals", out, S)
     return _finish_out(S, out)
 
@@ -117,7 +118,7 @@ def _svd(input, some=True, compute_uv=True, *, out=None):
         *batch, m, n = input.shape
         U = _zeros(*batch, m, m, dtype=input.dtype)
         V = _zeros(*batch, n, n, dtype=input.dtype).mT   # column-major, as PyTorch's
-    raise_if_info("linalg.svd", info.numpy(), _svd_message)
+    raise_if_info("linalg.svd", _physical(info)._data, _svd_message)
     result = _return_types.svd(U, S, V)
     _check_out("svd", out, result)
     return _finish_out(result, out)

@@ -150,7 +150,7 @@ def _eigvals_errors():
 # differentiates them as they are.
 OPS = [
     OpInfo("linalg.eig", _eig, _eig_ref, _samples, dtypes=DTYPES, tol=TOL, errors=_eig_errors,
-           grad=True, gradgrad=True),
+           grad=True, gradgrad=True, fwgrad=True, vmap=True),
     OpInfo("linalg.eigvals", _eigvals, _eigvals_ref, _samples, dtypes=DTYPES, tol=TOL,
-           errors=_eigvals_errors, grad=True, gradgrad=True),
+           errors=_eigvals_errors, grad=True, gradgrad=True, fwgrad=True, vmap=True),
 ]

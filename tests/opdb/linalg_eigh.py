@@ -19,7 +19,6 @@ from opdb import (
     Sample,
     hermitian_part,
     make_array,
-    projected_for_grad,
 )
 
 DTYPES = FLOATING + COMPLEX
@@ -111,20 +110,37 @@ def _errors(name):
 
 def _grad_samples(dtype, rng):
     """Matrices past 1x1 (the forward list starts with four of those), both triangles. Random
-    entries give well separated eigenvalues, which the vectors' gradient needs."""
-    yield Sample((make_array((3, 3), dtype, rng),), name="3x3-L")
-    yield Sample((make_array((2, 3, 3), dtype, rng),), {"UPLO": "U"}, "batch2-3x3-U")
-    yield Sample((make_array((4, 4), dtype, rng),), {"UPLO": "L"}, "4x4-L")
-    yield Sample((make_array((2, 2), dtype, rng), "U"), name="2x2-positional-U")
+    entries give well separated eigenvalues, which the vectors' gradient needs. `project` makes
+    the op differentiate along Hermitian directions (hermitian_for_derivatives)."""
+    yield Sample((make_array((3, 3), dtype, rng),), {"project": True}, "3x3-L")
+    yield Sample((make_array((2, 3, 3), dtype, rng),), {"UPLO": "U", "project": True},
+                 "batch2-3x3-U")
+    yield Sample((make_array((4, 4), dtype, rng),), {"UPLO": "L", "project": True}, "4x4-L")
+    yield Sample((make_array((2, 2), dtype, rng), "U"), {"project": True}, "2x2-positional-U")
+
+
+def hermitian_for_derivatives(fn, position=0):
+    """fn with argument `position` replaced by its Hermitian part (A + A^H) / 2 when the sample
+    says `project=True`, as the derivative samples do (PyTorch's
+    gradcheck_wrapper_hermitian_input). The op reads one triangle while its derivative (PyTorch's)
+    is taken along Hermitian directions, so every derivative path must project: gradcheck, the
+    jvp sweep and its finite differences, which call the op on plain tensors (requires_grad, which
+    opdb.projected_for_grad keys on, cannot single them out). Forward samples keep the raw
+    matrix, so the forward sweep still checks which triangle the kernel reads."""
+    def call(*args, project=False, **kwargs):
+        if project:
+            args = args[:position] + (hermitian_part(args[position]),) + args[position + 1:]
+        return fn(*args, **kwargs)
+    return call
 
 
 # eigh and eigvalsh read one triangle while their gradient (PyTorch's) is the full Hermitian
 # matrix: the grad sweep differentiates along Hermitian directions, as PyTorch's OpInfo does.
 OPS = [
-    OpInfo("linalg.eigh", projected_for_grad(_eigh_op, 0, hermitian_part), _eigh_ref, _samples,
+    OpInfo("linalg.eigh", hermitian_for_derivatives(_eigh_op), _eigh_ref, _samples,
            dtypes=DTYPES, tol=TOL, errors=_errors("eigh"), grad=True, gradgrad=True,
-           grad_samples=_grad_samples),
-    OpInfo("linalg.eigvalsh", projected_for_grad(lm.linalg.eigvalsh, 0, hermitian_part),
+           grad_samples=_grad_samples, fwgrad=True, vmap=True),
+    OpInfo("linalg.eigvalsh", hermitian_for_derivatives(lm.linalg.eigvalsh),
            _eigvalsh_ref, _samples, dtypes=DTYPES, tol=TOL, errors=_errors("eigvalsh"),
-           grad=True, gradgrad=True, grad_samples=_grad_samples),
+           grad=True, gradgrad=True, grad_samples=_grad_samples, fwgrad=True, vmap=True),
 ]

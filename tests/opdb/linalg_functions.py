@@ -27,10 +27,9 @@ from opdb import (
     ErrorInput,
     OpInfo,
     Sample,
-    hermitian_part,
     make_array,
-    projected_for_grad,
 )
+from opdb.linalg_eigh import hermitian_for_derivatives
 
 FLOAT_COMPLEX = FLOATING + COMPLEX
 INTS = ("uint8", "int32", "int64")
@@ -777,7 +776,7 @@ def _pinv_grad_samples(dtype, rng):
     yield Sample((_ranked((3, 4), 3, dtype, rng),), name="wide")
     yield Sample((_ranked((2, 4, 3), 3, dtype, rng),), name="tall-batch")
     yield Sample((_hermitian((3, 3), dtype, rng, np.array([-3.0, 1.0, 2.0])),),
-                 {"hermitian": True}, "hermitian")
+                 {"hermitian": True, "project": True}, "hermitian")
     yield Sample((_ranked((4, 4), 2, dtype, rng),), {"atol": 0.25}, "rank2-atol")
 
 
@@ -796,60 +795,57 @@ def _tensorsolve_grad_samples(dtype, rng):
                      name=f"{'x'.join(map(str, a.shape))}-{dims}")
 
 
-def _hermitian_flag(kwargs):
-    return kwargs.get("hermitian", False)
-
-
 OPS = [
     OpInfo("linalg.matrix_exp", lm.linalg.matrix_exp, _matrix_exp_ref, _matrix_exp_samples,
            dtypes=FLOAT_COMPLEX, tol=TOL, errors=_matrix_exp_errors, grad=True, gradgrad=True,
-           grad_samples=_matrix_exp_grad_samples),
+           grad_samples=_matrix_exp_grad_samples, fwgrad=True, vmap=True),
     OpInfo("matrix_exp", lm.matrix_exp, _matrix_exp_ref, _matrix_exp_alias_samples,
            dtypes=FLOAT_COMPLEX, tol=TOL, method="matrix_exp", layouts=False, grad=True,
-           gradgrad=True, grad_samples=_matrix_exp_grad_samples),
+           gradgrad=True, grad_samples=_matrix_exp_grad_samples, fwgrad=True, vmap=True),
     OpInfo("linalg.matrix_power", lm.linalg.matrix_power, _matrix_power_ref,
            _matrix_power_samples, dtypes=FLOAT_COMPLEX + INTS + ("bool",), tol=TOL,
            errors=_matrix_power_errors("linalg_matrix_power"), grad=True, gradgrad=True,
-           grad_samples=_matrix_power_grad_samples),
+           grad_samples=_matrix_power_grad_samples, fwgrad=True, vmap=True),
     OpInfo("matrix_power", lm.matrix_power, _matrix_power_ref, _matrix_power_samples,
            dtypes=FLOATING + ("int64",), tol=TOL, method="matrix_power", layouts=False,
            errors=_matrix_power_errors("matrix_power"), grad=True, gradgrad=True,
-           grad_samples=_matrix_power_grad_samples),
+           grad_samples=_matrix_power_grad_samples, fwgrad=True, vmap=True),
     OpInfo("linalg.cross", lm.linalg.cross, _cross_ref, _cross_samples,
            dtypes=("float16",) + FLOAT_COMPLEX + INTS, tol=TOL, errors=_cross_errors, grad=True,
-           gradgrad=True),
+           gradgrad=True, fwgrad=True, vmap=True),
     OpInfo("cross", _torch_cross, _cross_ref, _torch_cross_samples,
            dtypes=FLOATING + ("int64",), tol=TOL, method="cross", errors=_torch_cross_errors,
-           grad=True, gradgrad=True),
+           grad=True, gradgrad=True, fwgrad=True, vmap=True),
     OpInfo("linalg.diagonal", lm.linalg.diagonal, _diagonal_ref, _diagonal_samples,
            dtypes=FLOAT_COMPLEX + INTS + ("bool",), errors=_diagonal_errors, grad=True,
-           gradgrad=True),
+           gradgrad=True, fwgrad=True, vmap=True),
     OpInfo("trace", lm.trace, _trace_ref, _trace_samples,
            dtypes=("float16",) + FLOAT_COMPLEX + INTS, tol=TOL, method="trace",
-           errors=_trace_errors, grad=True, gradgrad=True),
+           errors=_trace_errors, grad=True, gradgrad=True, fwgrad=True, vmap=True),
     OpInfo("linalg.vander", lm.linalg.vander, _linalg_vander_ref, _linalg_vander_samples,
            dtypes=FLOAT_COMPLEX + ("uint8", "int8", "int64"), tol=TOL,
-           errors=_linalg_vander_errors, grad=True, gradgrad=True),
+           errors=_linalg_vander_errors, grad=True, gradgrad=True, fwgrad=True, vmap=True),
     OpInfo("vander", lm.vander, _vander_ref, _vander_samples,
            dtypes=("bool", "float16") + FLOAT_COMPLEX + ("uint8", "int64"), tol=TOL,
-           errors=_vander_errors, grad=True, gradgrad=True, grad_samples=_vander_grad_samples),
+           errors=_vander_errors, grad=True, gradgrad=True, grad_samples=_vander_grad_samples,
+           fwgrad=True, vmap=True),
     OpInfo("linalg.cond", lm.linalg.cond, _cond_ref, _cond_samples, dtypes=FLOAT_COMPLEX,
            tol=COND_TOL, errors=_cond_errors, grad=True, gradgrad=True,
-           grad_samples=_cond_grad_samples),
+           grad_samples=_cond_grad_samples, fwgrad=True, vmap=True),
     # hermitian=True reads one triangle (eigh's): differentiated along Hermitian directions.
-    OpInfo("linalg.pinv", projected_for_grad(_tensor_kwargs(lm.linalg.pinv), 0, hermitian_part,
-                                             _hermitian_flag),
+    OpInfo("linalg.pinv", hermitian_for_derivatives(_tensor_kwargs(lm.linalg.pinv)),
            _pinv_ref, _pinv_samples, dtypes=FLOAT_COMPLEX, tol=PINV_TOL,
            errors=_pinv_errors("linalg.pinv"), grad=True, gradgrad=True,
-           grad_samples=_pinv_grad_samples),
+           grad_samples=_pinv_grad_samples, fwgrad=True, vmap=True),
     OpInfo("pinverse", lm.pinverse, _pinverse_ref, _pinverse_samples, dtypes=FLOAT_COMPLEX,
            tol=PINV_TOL, method="pinverse", errors=_pinv_errors("pinverse"), grad=True,
-           gradgrad=True, grad_samples=_pinverse_grad_samples),
+           gradgrad=True, grad_samples=_pinverse_grad_samples, fwgrad=True, vmap=True),
     OpInfo("linalg.matrix_rank", _tensor_kwargs(lm.linalg.matrix_rank), _matrix_rank_ref,
-           _matrix_rank_samples, dtypes=FLOAT_COMPLEX, errors=_matrix_rank_errors),
+           _matrix_rank_samples, dtypes=FLOAT_COMPLEX, errors=_matrix_rank_errors, vmap=True),
     OpInfo("linalg.tensorinv", lm.linalg.tensorinv, _tensorinv_ref, _tensorinv_samples,
-           dtypes=FLOAT_COMPLEX, tol=TOL, errors=_tensorinv_errors, grad=True, gradgrad=True),
+           dtypes=FLOAT_COMPLEX, tol=TOL, errors=_tensorinv_errors, grad=True, gradgrad=True,
+           fwgrad=True, vmap=True),
     OpInfo("linalg.tensorsolve", lm.linalg.tensorsolve, _tensorsolve_ref, _tensorsolve_samples,
            dtypes=FLOAT_COMPLEX, tol=TOL, errors=_tensorsolve_errors, grad=True, gradgrad=True,
-           grad_samples=_tensorsolve_grad_samples),
+           grad_samples=_tensorsolve_grad_samples, fwgrad=True, vmap=True),
 ]

@@ -270,10 +270,11 @@ def _norm_grad_samples(dtype, rng):
 OPS = [
     OpInfo("linalg.vector_norm", lm.linalg.vector_norm, _vector_norm_ref, _vector_norm_samples,
            dtypes=DTYPES, tol=TOL, errors=_vector_norm_errors, grad=True, gradgrad=True,
-           grad_samples=_vector_norm_grad_samples),
+           grad_samples=_vector_norm_grad_samples, fwgrad=True, vmap=True),
     OpInfo("linalg.matrix_norm", lm.linalg.matrix_norm, _matrix_norm_ref, _matrix_norm_samples,
            dtypes=DTYPES, tol=TOL, errors=_matrix_norm_errors, grad=True, gradgrad=True,
-           grad_samples=_matrix_norm_grad_samples),
+           grad_samples=_matrix_norm_grad_samples, fwgrad=True, vmap=True),
     OpInfo("linalg.norm", lm.linalg.norm, _norm_ref, _norm_samples, dtypes=DTYPES, tol=TOL,
-           errors=_norm_errors, grad=True, gradgrad=True, grad_samples=_norm_grad_samples),
+           errors=_norm_errors, grad=True, gradgrad=True, grad_samples=_norm_grad_samples,
+           fwgrad=True, vmap=True),
 ]

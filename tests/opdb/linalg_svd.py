@@ -236,10 +236,10 @@ def _top_svd_errors():
 OPS = [
     OpInfo("linalg.svd", _svd, _svd_ref, _svd_samples, dtypes=DTYPES, tol=TOL,
            errors=_svd_errors, grad=True, gradgrad=True,
-           grad_samples=_svd_grad_samples),
+           grad_samples=_svd_grad_samples, fwgrad=True, vmap=True),
     OpInfo("linalg.svdvals", lm.linalg.svdvals, _svdvals_ref, _svdvals_samples, dtypes=DTYPES,
-           tol=TOL, errors=_svdvals_errors, grad=True),
+           tol=TOL, errors=_svdvals_errors, grad=True, fwgrad=True, vmap=True),
     OpInfo("svd", _top_svd, _top_svd_ref, _top_svd_samples, dtypes=DTYPES, tol=TOL,
            errors=_top_svd_errors, grad=True, gradgrad=True,
-           grad_samples=_top_svd_grad_samples),
+           grad_samples=_top_svd_grad_samples, fwgrad=True, vmap=True),
 ]
