@@ -10,10 +10,8 @@ before it is timed.
 import threads_env  # noqa: F401  (before numpy: see threads_env.py)
 
 # isort: split
-import argparse
-
 import numpy as np
-from timing import set_threads, time_interleaved, torch
+from timing import simple_main, time_interleaved, torch
 
 import lamina as lm
 
@@ -96,14 +94,7 @@ def format_table(rows):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer repeats, a smaller batch")
-    parser.add_argument("--threads", type=int, default=None, help="threads per library")
-    args = parser.parse_args(argv)
-    if args.threads:
-        set_threads(args.threads)
-    print("Forward + backward, float64 (median per step)")
-    print(format_table(run(quick=args.quick)))
+    simple_main(__doc__, "Forward + backward, float64 (median per step)", run, format_table, argv)
 
 
 if __name__ == "__main__":

@@ -9,10 +9,8 @@ cost. Results are checked against NumPy before anything is timed.
 import threads_env  # noqa: F401  (before numpy: see threads_env.py)
 
 # isort: split
-import argparse
-
 import numpy as np
-from timing import set_threads, time_interleaved, torch
+from timing import simple_main, time_interleaved, torch
 
 import lamina as lm
 
@@ -78,14 +76,8 @@ def format_table(rows):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer repeats, smaller batches")
-    parser.add_argument("--threads", type=int, default=None, help="threads per library")
-    args = parser.parse_args(argv)
-    if args.threads:
-        set_threads(args.threads)
-    print("lamina.func vs a loop and torch.func, float64 (median per call)")
-    print(format_table(run(quick=args.quick)))
+    simple_main(__doc__, "lamina.func vs a loop and torch.func, float64 (median per call)", run,
+                format_table, argv)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ Libraries are timed round by round in one process on the same inputs, so drift i
 machine's speed hits all of them alike; medians over rounds are reported.
 """
 
+import argparse
 import math
 import statistics
 import time
@@ -148,3 +149,16 @@ def format_table(rows):
                          else f"{ours / theirs:.2f}")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def simple_main(doc, title, run, format_table, argv=None):
+    """The command line of a benchmark that takes only --quick and --threads: parse, limit the
+    threads (keeping the limiter referenced for the whole run), run, print `title` and the table."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats, smaller cases")
+    parser.add_argument("--threads", type=int, default=None, help="threads per library")
+    args = parser.parse_args(argv)
+    limiter = set_threads(args.threads)[1] if args.threads else None
+    print(title)
+    print(format_table(run(quick=args.quick)))
+    del limiter
