@@ -862,9 +862,16 @@ def triu_(self, diagonal=0):
 
 # -- in-place metadata changes --------------------------------------------------------------------
 
+# How many in-place metadata changes have happened: autograd's nodes compare it with its value
+# when they were recorded before checking their inputs' shapes (see PrimitiveNode.apply).
+RESTRIDES = 0
+
+
 def _restride(self, result):
     """Make `self` the view `result` of its own storage (PyTorch bumps the version for these);
     under autograd, self takes result's place in the graph."""
+    global RESTRIDES
+    RESTRIDES += 1
     if result._requires_grad and self.grad_fn is None and is_grad_enabled():
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                            "operation.")

@@ -19,6 +19,7 @@ import weakref
 import numpy as np
 
 from .._core._tensor import TensorBase, wrap
+from .._ops import shape as _shape
 from .._ops._checks import LEGACY_NAMES
 from .._ops.primitive import LINEAR, NONDIFF
 from .._ops.shape import expand_p
@@ -195,7 +196,7 @@ class PrimitiveNode(Node):
     `__init__` is the tape's per-op cost, so it is written out flat."""
 
     __slots__ = ("_args", "_params", "_single", "_n_outputs", "_versions", "_outs",
-                 "_out_versions", "_freed")
+                 "_out_versions", "_freed", "_restrides")
     prim = None
 
     def __init__(self, args, params, outs, single):
@@ -221,6 +222,7 @@ class PrimitiveNode(Node):
         self._n_outputs = len(outs)
         self._outs = self._out_versions = None
         self._freed = False
+        self._restrides = _shape.RESTRIDES
         prim = self.prim
         saves = prim.saves
         if saves is None:
@@ -271,10 +273,11 @@ class PrimitiveNode(Node):
             out = out[0] if self._single else out
         ct = grads[0] if self._single else tuple(grads)
         args = self._args
-        for i, m in enumerate(self._input_meta):
-            if m is not None and args[i]._data.shape != m[0]:
-                args = self._stand_ins()
-                break
+        if self._restrides != _shape.RESTRIDES:  # some tensor was reshaped in place since
+            for i, m in enumerate(self._input_meta):
+                if m is not None and args[i]._data.shape != m[0]:
+                    args = self._stand_ins()
+                    break
         return rule(ct, out, *args, **self._params)
 
     def _stand_ins(self):
