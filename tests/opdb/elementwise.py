@@ -428,11 +428,10 @@ _GRAD["pow"] = pow_grad_samples
 _GRAD.update({alias: _GRAD[name] for alias, name in (
     ("subtract", "sub"), ("multiply", "mul"), ("divide", "div"), ("arctan2", "atan2"),
     ("negative", "neg"), ("absolute", "abs"))})
-# Forward mode too (fwgrad), except matmul, whose primitive (gemm) is the blas family's.
-OPS = [dataclasses.replace(info, grad=True, gradgrad=True, fwgrad=info.name != "matmul",
+OPS = [dataclasses.replace(info, grad=True, gradgrad=True, fwgrad=True,
                            grad_samples=_GRAD[info.name])
        if info.name in _GRAD else info for info in OPS]
 # vmap for every op but those returning a Python bool (vmap maps tensors only; torch.func's
-# raises for them too, as they read values) and matmul (the blas family's primitive).
-_NO_VMAP = ("allclose", "equal", "matmul")
+# raises for them too, as they read values).
+_NO_VMAP = ("allclose", "equal")
 OPS = [dataclasses.replace(info, vmap=info.name not in _NO_VMAP) for info in OPS]
