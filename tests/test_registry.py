@@ -119,6 +119,15 @@ def test_every_primitive_has_a_vjp(name):
     assert vjp == NONDIFF or callable(vjp), f"{name}.vjp = {vjp!r}"
 
 
+@pytest.mark.parametrize("name", sorted(REGISTRY))
+def test_every_primitive_has_forward_mode_and_batching(name):
+    # lamina.func: a JVP (a rule, LINEAR, or NONDIFF) and a batch rule (a function or
+    # ELEMENTWISE) for every primitive; vmap's loop fallback is for primitives of other code.
+    p = REGISTRY[name]
+    assert p.jvp in (LINEAR, NONDIFF) or callable(p.jvp), f"{name}.jvp = {p.jvp!r}"
+    assert p.batch is ELEMENTWISE or callable(p.batch), f"{name}.batch = {p.batch!r}"
+
+
 def test_every_floating_op_has_a_gradient_or_a_reason():
     missing = [info.name for info in ALL_OPS
                if _FLOATING & set(info.dtypes) and not info.grad and info.name not in NO_GRAD]
