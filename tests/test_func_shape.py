@@ -373,10 +373,65 @@ def test_vmap_of_jvp_matches_a_loop():
     np.testing.assert_allclose(got.numpy(), want, rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.xfail(strict=True, reason="the view ops' VJPs write the cotangent in place into "
-                   "zeros (_rules.into_zeros), which vmap refuses for a mapped cotangent; and "
-                   "repeat's VJP sums, whose batch rule is the reduction family's")
 def test_jacrev_matches_jacfwd():
     x = _t(_normal(3, 3))
     np.testing.assert_allclose(lm.func.jacrev(_f)(x).numpy(), lm.func.jacfwd(_f)(x).numpy(),
                                rtol=1e-12, atol=1e-12)
+
+
+# -- transposes of the views (view_scatter_add) under vmap ----------------------------------------
+
+@pytest.mark.parametrize("name,fn", [
+    ("slice", lambda x: x.narrow(1, 1, 2)),
+    ("select", lambda x: x.select(0, -1)),
+    ("diagonal", lambda x: x.diagonal(1)),
+    ("getitem", lambda x: x[None, 1:, ::2]),
+    ("unbind", lambda x: x.unbind(1)[2] * 2 + x.unbind(1)[0]),
+    ("split", lambda x: x.split([1, 3], dim=1)[1]),
+    ("tensor_split_overlap", lambda x: lm.cat(lm.tensor_split(x, [3, 1], dim=1), dim=1)),
+])
+def test_vmap_of_grad_through_views_is_the_transpose(name, fn):
+    # grad of sum(w * fn(x)) is fn's transpose applied to w: a loop of the eager tape is the
+    # reference, and each w differs, so the cotangent is mapped while the zeros are not.
+    x = _t(_normal(3, 4))
+    ws = _t(_normal(B, *fn(x).shape))
+    got = _vmap(lambda w: lm.func.grad(lambda a: (fn(a) * w).sum())(x), (0,), ws)
+    want = []
+    for b in range(B):
+        a = x.detach().requires_grad_()
+        (fn(a) * ws[b]).sum().backward()
+        want.append(a.grad.numpy())
+    np.testing.assert_allclose(got.numpy(), np.stack(want), rtol=1e-12, atol=1e-12)
+
+
+def test_vmap_of_the_views_transpose_with_base_and_cotangent_mapped_apart():
+    # A mapped base (batch last) with an unmapped src, and both mapped at different dims.
+    from lamina._ops.shape import diagonal_p, view_scatter_add_p
+    base, src = _normal(3, 4, B), _normal(3, B)
+    got = _vmap(lambda g, s: view_scatter_add_p(g, s, view=diagonal_p,
+                                                params={"offset": 1, "dim1": 0, "dim2": 1},
+                                                pieces=None), (2, 1), _t(base), _t(src))
+    want = np.moveaxis(base, 2, 0).copy()
+    i = np.arange(3)
+    want[:, i, i + 1] += src.T
+    np.testing.assert_allclose(got.numpy(), want, rtol=1e-12, atol=1e-12)
+    got = _vmap(lambda g, s: view_scatter_add_p(g, s, view=diagonal_p,
+                                                params={"offset": 1, "dim1": 0, "dim2": 1},
+                                                pieces=None), (None, 1), _t(base[..., 0]),
+                _t(src))
+    want = np.broadcast_to(base[..., 0], (B, 3, 4)).copy()
+    want[:, i, i + 1] += src.T
+    np.testing.assert_allclose(got.numpy(), want, rtol=1e-12, atol=1e-12)
+
+
+def test_jacrev_and_hessian_through_views_match_numpy():
+    x = _normal(3, 3)
+    jr = lm.func.jacrev(lambda a: lm.stack(a.unbind(1)[::-1]).diagonal()[1:])(_t(x)).numpy()
+    want = np.zeros((2, 3, 3))
+    want[0, 1, 1] = want[1, 2, 0] = 1  # stacked[k, j] = x[j, 2 - k], out = its diagonal[1:]
+    np.testing.assert_array_equal(jr, want)
+    # The hessian of sum(x[1:, ::2] ** 3) is diagonal: 6 x where selected, 0 elsewhere.
+    h = lm.func.hessian(lambda a: (a[1:, ::2] ** 3).sum())(_t(x)).numpy().reshape(9, 9)
+    sel = np.zeros((3, 3))
+    sel[1:, ::2] = 6 * x[1:, ::2]
+    np.testing.assert_allclose(h, np.diag(sel.reshape(-1)), rtol=1e-12, atol=1e-12)

@@ -21,11 +21,11 @@ from .._core import dtype as dt
 from .._core._tensor import TensorBase, canonical_dim, dtype_of
 from ._batching import batch_size, logical_ndim, to_front
 from ._checks import broadcast_error, checked_scalar, torch_type_name
-from ._rules import into_zeros, linear_tangent, not_implemented, unbroadcast, wants
+from ._rules import linear_tangent, not_implemented, unbroadcast, wants
 from .elementwise import mul
 from .mutation import finish_out, write_inplace
 from .primitive import LINEAR, Primitive
-from .shape import clone, expand_p, view_p
+from .shape import VIEW_AT_FRONT, clone, expand_p, into_zeros, view_p
 
 # -- forward bodies -------------------------------------------------------------------------------
 
@@ -67,8 +67,8 @@ def _index_mul_fwd(xp, x, values, *arrays, at):
     return out
 
 
-def _basic_index_vjp(ct, out, x, *, key):
-    return (into_zeros(ct, x, lambda g: basic_index_p(g, key=key)),)
+def _basic_index_vjp(ct, out, x, **params):
+    return (into_zeros(ct, x, basic_index_p, params),)
 
 
 def _index_vjp(ct, out, x, *arrays, at):
@@ -100,8 +100,12 @@ def _index_put_jvp(tangents, out, x, values, *arrays, at, accumulate):
 # batch dim of the result is where NumPy's placement puts it: a full slice over x's batch dim
 # while no index array is mapped, else a batch arange as one more index array, at the place of
 # the first advanced dim, so that the advanced dims stay adjacent when they were.
-def _basic_index_batch(bdims, x, *, key):
-    return basic_index_p(to_front(x, bdims[0]), key=(slice(None),) + key), 0
+def _basic_index_at_front(params):
+    return {"key": (slice(None),) + params["key"]}
+
+
+def _basic_index_batch(bdims, x, **params):
+    return basic_index_p(to_front(x, bdims[0]), **_basic_index_at_front(params)), 0
 
 
 def _array_shape(a):
@@ -184,6 +188,7 @@ def _index_mul_batch(bdims, x, values, *arrays, at):
 # tensor(s) it reads or writes. index_mul (a product) is not.
 basic_index_p = Primitive("basic_index", xp=_basic_index_fwd, vjp=_basic_index_vjp, jvp=LINEAR,
                           batch=_basic_index_batch, view=True)
+VIEW_AT_FRONT[basic_index_p] = _basic_index_at_front
 index_p = Primitive("index", xp=_index_fwd, vjp=_index_vjp, jvp=LINEAR, batch=_index_batch)
 # Its VJP reads shapes only, as a linear op's: it saves nothing.
 index_put_p = Primitive("index_put", xp=_index_put_fwd, vjp=_index_put_vjp, jvp=_index_put_jvp,
