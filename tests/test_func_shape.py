@@ -435,3 +435,70 @@ def test_jacrev_and_hessian_through_views_match_numpy():
     sel = np.zeros((3, 3))
     sel[1:, ::2] = 6 * x[1:, ::2]
     np.testing.assert_allclose(h, np.diag(sel.reshape(-1)), rtol=1e-12, atol=1e-12)
+
+
+# -- mapped index tensors in the public index ops -------------------------------------------------
+
+_X = _normal(3, 4)
+_IG = np.array([[[2, 0, 1, 1], [0, 0, 2, 1]], [[1, 1, 1, 1], [2, 2, 0, 0]],
+                [[0, 1, 2, 0], [1, 2, 0, 2]]])        # per element: a (2, 4) index along dim 0
+_IV = np.array([[2, 0, -1], [1, 1, 0], [0, -3, 2]])    # per element: a vector, negatives too
+_IP = _IV % 3
+
+
+@pytest.mark.parametrize("name,fn,index", [
+    ("gather", lambda i, s: lm.gather(_t(_X), 0, i) * s, _IG),
+    ("take", lambda i, s: lm.take(_t(_X), i) * s, _IV),
+    ("take_along_dim", lambda i, s: lm.take_along_dim(_t(_X), i - 3, 0) * s, _IG),
+    ("take_along_dim_flat", lambda i, s: lm.take_along_dim(_t(_X), i) * s, _IP),
+    ("index_select", lambda i, s: lm.index_select(_t(_X), 0, i) * s, _IP),
+    ("scatter", lambda i, s: lm.scatter(_t(_X), 0, i, s.expand(2, 4)), _IG),
+    ("scatter_value", lambda i, s: lm.scatter(_t(_X), 0, i, 1.5) * s, _IG),
+    ("scatter_add", lambda i, s: lm.scatter_add(_t(_X), 0, i, s.expand(2, 4)), _IG),
+    ("scatter_multiply", lambda i, s: lm.scatter(_t(_X), 0, i, s.expand(2, 4),
+                                                 reduce="multiply"), _IG),
+    ("put", lambda i, s: lm.put(_t(_X), i, s.reshape(1).expand(3), accumulate=True), _IV),
+    ("index_add", lambda i, s: lm.index_add(_t(_X), 0, i, s.expand(3, 4)), _IP),
+    ("index_fill", lambda i, s: lm.index_fill(_t(_X), 1, i, 2.0) * s, _IV),
+    ("getitem", lambda i, s: _t(_X)[i] * s, _IV),
+    ("getitem_split", lambda i, s: _t(_X)[i, :, None][:, :, 0] * s, _IV),
+    ("getitem_two", lambda i, s: _t(_X)[i, i.flip(0)] * s, _IP),
+    ("index_put", lambda i, s: lm.index_put(_t(_X), (i,), s.expand(3, 4), accumulate=True),
+     _IV),
+])
+@pytest.mark.parametrize("in_dims", [(0, None), (-1, 0), (0, 0)])
+def test_vmap_with_mapped_index_tensors(name, fn, index, in_dims):
+    # The index mapped (at 0, or last), alone or with a mapped tensor operand; an eager loop
+    # (NumPy's index arrays) is the reference.
+    s = _normal(B, 1, 1)
+    idx = index if in_dims[0] == 0 else np.moveaxis(index, 0, -1)
+    args = (_t(np.ascontiguousarray(idx)), _t(s) if in_dims[1] is not None else _t(s[0]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # scatter's reduce= deprecation
+        got = _vmap(fn, in_dims, *args)
+        want = np.stack([fn(_t(index[b]), _t(s[b] if in_dims[1] is not None else s[0]))
+                         .numpy() for b in range(B)])
+    np.testing.assert_allclose(got.numpy(), want, rtol=1e-12, atol=1e-12)
+
+
+def test_vmap_with_a_mapped_index_checks_every_elements_bounds():
+    bad = _IV.copy()
+    bad[2, 1] = 3
+    with pytest.raises(IndexError, match="index 3 is out of bounds for dimension 0 with size 3"):
+        _vmap(lambda i: _t(_X)[i], (0,), _t(bad))
+    with pytest.raises(RuntimeError, match="index 3 is out of bounds for dimension 0 with size 3"):
+        _vmap(lambda i: lm.gather(_t(_X), 0, i), (0,), _t(np.abs(bad)[..., None]))
+    with pytest.raises(RuntimeError, match=r"vmap: Attempted to vmap over `mask` in "
+                       r"lamina.masked_select"):
+        _vmap(lambda m: lm.masked_select(_t(_X), m), (0,), _t(_normal(B, 3, 4) > 0))
+
+
+def test_vmap_of_grad_with_a_mapped_index():
+    # d/dx sum(gather(x, 0, i)) counts how often each element is read, per index.
+    x = _normal(3, 4)
+    got = _vmap(lambda i: lm.func.grad(lambda a: lm.gather(a, 0, i).sum())(_t(x)), (0,),
+                _t(_IG))
+    want = np.zeros((B, 3, 4))
+    for b in range(B):
+        np.add.at(want[b], (_IG[b], np.arange(4)), 1.0)
+    np.testing.assert_array_equal(got.numpy(), want)

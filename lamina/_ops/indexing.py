@@ -23,6 +23,7 @@ from .gather_scatter import (
     _first_bad,
     _scalar,
     basic_index_p,
+    bounds_array,
     fill_value,
     gather,
     index_add,
@@ -30,6 +31,7 @@ from .gather_scatter import (
     index_p,
     index_put_p,
     index_select,
+    index_value,
     item_or_none,
     put,
     scatter,
@@ -111,8 +113,9 @@ def _as_tuple(key):
     return (key,)
 
 
-def _mask_or_indices(arr, is_tensor):
-    """('mask', bool array) or ('array', integer array) for an index given as an array."""
+def _mask_or_indices(arr, is_tensor, index=None):
+    """('mask', bool array) or ('array', integer array) for an index given as an array; an index
+    tensor's integer array is `index_value(index)` (a mapped one stays a tensor)."""
     kind = arr.dtype.kind
     if kind == "b":
         return "mask", arr
@@ -123,7 +126,7 @@ def _mask_or_indices(arr, is_tensor):
     if is_tensor:
         if arr.dtype not in (np.int64, np.int32):
             raise IndexError(_INDEX_TYPES_MSG)
-        return "array", arr
+        return "array", index_value(index)
     if kind not in "iuf":
         raise IndexError(_INDEX_TYPES_MSG)
     return "array", arr.astype(np.int64)  # PyTorch makes a long tensor of a list, floats too
@@ -148,7 +151,7 @@ def _classify(e):
             if kind == "i":
                 return "int", int(arr)
             raise IndexError(_INDEX_TYPES_MSG)
-        return _mask_or_indices(arr, True)
+        return _mask_or_indices(arr, True, e)
     if isinstance(e, (list, np.ndarray)):
         arr = np.asarray(e)
         if arr.ndim == 0 and arr.dtype.kind == "b":
@@ -252,10 +255,14 @@ def _advanced(shape, advanced):
 
 def _check_index_bounds(shape, arrays, at):
     sizes = [shape[d] for d in at]
-    for a, n in zip(arrays, sizes):
+    values = [bounds_array(a) for a in arrays]  # a mapped index's whole batch
+    for j, (a, n) in enumerate(zip(values, sizes)):
         if a.size and n == 0:
             raise IndexError("index is out of bounds for dimension with size 0")
-        if _first_bad(a, -n, n) is not None:
+        bad = _first_bad(a, -n, n)
+        if bad is not None:
+            if any(a is not v for a, v in zip(arrays, values)):  # batched: the first bad one
+                raise IndexError(f"index {bad} is out of bounds for dimension {j} with size {n}")
             _raise_first_out_of_bounds(arrays, sizes)
 
 
@@ -377,11 +384,11 @@ def index_put(input, indices, values, accumulate=False):
             raise TypeError(f"expected Tensor as element {i} in argument 0, but got "
                             f"{type(e).__name__}")
         if e.ndim == 0 and e._data.dtype.kind == "i":
-            kind, v = "array", _mask_or_indices(e._data, True)[1]
+            kind, v = "array", _mask_or_indices(e._data, True, e)[1]
         elif e.ndim == 0:
             raise IndexError("index_put(): 0-dim bool index tensors are not supported")
         else:
-            kind, v = _mask_or_indices(e._data, True)
+            kind, v = _mask_or_indices(e._data, True, e)
         advanced.append((d, kind, v))
         d += v.ndim if kind == "mask" else 1
     if not advanced:
