@@ -502,3 +502,13 @@ def test_vmap_of_grad_with_a_mapped_index():
     for b in range(B):
         np.add.at(want[b], (_IG[b], np.arange(4)), 1.0)
     np.testing.assert_array_equal(got.numpy(), want)
+
+
+def test_vmap_of_grad_of_index_fill_in_a_tensor_value_counts_each_slice_once():
+    # derivatives.yaml (index_fill.int_Tensor): the value's gradient sums each filled slice
+    # once, a repeated index included, per batch element of a mapped index.
+    x = _t(_normal(3, 4))
+    index = np.array([[1, 1], [0, 2], [-1, 2]])
+    got = _vmap(lambda i: lm.func.grad(lambda v: lm.index_fill(x, 0, i, v).sum())(
+        _t(np.array(2.0))), (0,), _t(index))
+    np.testing.assert_array_equal(got.numpy(), [4.0 * len(set(r % 3)) for r in index])

@@ -20,13 +20,13 @@ import warnings
 import numpy as np
 
 from .._core import dtype as dt
-from .._core._tensor import TensorBase, canonical_dim, dtype_of
+from .._core._tensor import TensorBase, canonical_dim, dtype_of, result_type_of
 from ._batching import batch_size, logical_ndim, physical, to_front
 from ._checks import broadcast_error, checked_scalar, torch_type_name
 from ._rules import linear_tangent, not_implemented, readable, unbroadcast, wants
 from .elementwise import mul
 from .mutation import finish_out, write_inplace
-from .primitive import LINEAR, Primitive
+from .primitive import ELEMENTWISE, LINEAR, Primitive
 from .shape import VIEW_AT_FRONT, clone, expand_p, into_zeros, view_p
 
 # -- forward bodies -------------------------------------------------------------------------------
@@ -196,6 +196,32 @@ index_put_p = Primitive("index_put", xp=_index_put_fwd, vjp=_index_put_vjp, jvp=
 # scatter(reduce="multiply") calls it, which PyTorch does not differentiate, in either mode.
 index_mul_p = Primitive("index_mul", xp=_index_mul_fwd, vjp=not_implemented("scatter"),
                         jvp=not_implemented("scatter"), batch=_index_mul_batch)
+
+
+# where picks elements by a mask (masked_fill and where in indexing.py; index_fill with a
+# value that takes a gradient, here).
+def _where_fwd(xp, condition, a, b):
+    d = result_type_of((a, b)).np
+    return xp.where(condition, a.astype(d, copy=False), b.astype(d, copy=False))
+
+
+def _where_vjp(ct, out, condition, a, b):
+    # Each branch gets the cotangent where it was picked, summed down to its own shape.
+    zero = ct.new_zeros(())
+    ga = unbroadcast(where_p(condition, ct, zero), a) if wants(a) else None
+    gb = unbroadcast(where_p(condition, zero, ct), b) if wants(b) else None
+    return (None, ga, gb)
+
+
+def _where_jvp(tangents, out, condition, a, b):
+    # A constant branch (a fill value array, or a tensor without tangent) picks zeros.
+    return where_p(condition, linear_tangent(tangents[1], a), linear_tangent(tangents[2], b))
+
+
+# The condition is data, so where is linear in the two tensors it picks from; its rules read
+# the condition only.
+where_p = Primitive("where", xp=_where_fwd, vjp=_where_vjp, jvp=_where_jvp, batch=ELEMENTWISE,
+                    saves=(0,))
 
 
 # -- shared checks --------------------------------------------------------------------------------
@@ -393,11 +419,12 @@ def index_fill(input, dim, index, value):
         raise IndexError(f"index {bad} is out of bounds for dimension {dim} with size {size}")
     if tensor is not None and (v is None or tensor._requires_grad):
         # derivatives.yaml (index_fill.int_Tensor): the value's gradient sums each filled slice
-        # once, so fill through the distinct (wrapped) indices; the result is the same.
-        v = fill_value(tensor, input)
-        idx = idx % size if size else idx
-        if readable(index):
-            idx = np.unique(idx)
+        # once (a unique index), so pick it by a mask of the filled slices, which a repeated
+        # index marks once and a mapped one (no unique under vmap) marks per batch element.
+        mask = index_put_p(input.new_zeros((size,), dtype=dt.bool), np.array(True),
+                           idx.reshape(-1), at=(0,), accumulate=False)
+        mask = view_p(mask, shape=tuple(size if d == dim else 1 for d in range(input.ndim)))
+        return where_p(mask, fill_value(tensor, input), input)
     return index_put_p(input, v, idx.reshape(-1), at=(dim,), accumulate=False)
 
 

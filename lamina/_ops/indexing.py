@@ -17,7 +17,6 @@ import numpy as np
 from .._core import dtype as dt
 from .._core._tensor import TensorBase, dtype_of, result_type_of
 from ._checks import LEGACY_NAMES, broadcast_shape, torch_type_name
-from ._rules import linear_tangent, unbroadcast, wants
 from .gather_scatter import METHODS as _ALONG_METHODS
 from .gather_scatter import (
     _first_bad,
@@ -38,9 +37,10 @@ from .gather_scatter import (
     scatter_add,
     take,
     take_along_dim,
+    where_p,
 )
 from .mutation import copy_, finish_out, write_inplace
-from .primitive import ELEMENTWISE, NONDIFF, Primitive
+from .primitive import NONDIFF, Primitive
 
 _INDEX_TYPES_MSG = "tensors used as indices must be long, int, byte or bool tensors"
 _SEQUENCE_WARNING = (
@@ -58,26 +58,8 @@ _MASK_NAMES = {"uint8": "unsigned char", "int8": "signed char", "int16": "short 
                "complex128": "c10::complex<double>"}
 
 
-def _where_fwd(xp, condition, a, b):
-    d = result_type_of((a, b)).np
-    return xp.where(condition, a.astype(d, copy=False), b.astype(d, copy=False))
-
-
 def _nonzero_fwd(xp, x):
     return xp.argwhere(x)
-
-
-def _where_vjp(ct, out, condition, a, b):
-    # Each branch gets the cotangent where it was picked, summed down to its own shape.
-    zero = ct.new_zeros(())
-    ga = unbroadcast(where_p(condition, ct, zero), a) if wants(a) else None
-    gb = unbroadcast(where_p(condition, zero, ct), b) if wants(b) else None
-    return (None, ga, gb)
-
-
-def _where_jvp(tangents, out, condition, a, b):
-    # A constant branch (a fill value array, or a tensor without tangent) picks zeros.
-    return where_p(condition, linear_tangent(tangents[1], a), linear_tangent(tangents[2], b))
 
 
 def _nonzero_batch(bdims, x):
@@ -85,10 +67,6 @@ def _nonzero_batch(bdims, x):
     raise RuntimeError(DYNAMIC_SHAPE_MSG.format("aten::nonzero"))
 
 
-# The condition is data, so where is linear in the two tensors it picks from; its rules read
-# the condition only.
-where_p = Primitive("where", xp=_where_fwd, vjp=_where_vjp, jvp=_where_jvp, batch=ELEMENTWISE,
-                    saves=(0,))
 nonzero_p = Primitive("nonzero", xp=_nonzero_fwd, vjp=NONDIFF, jvp=NONDIFF, batch=_nonzero_batch)
 
 
