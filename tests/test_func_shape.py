@@ -373,10 +373,142 @@ def test_vmap_of_jvp_matches_a_loop():
     np.testing.assert_allclose(got.numpy(), want, rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.xfail(strict=True, reason="the view ops' VJPs write the cotangent in place into "
-                   "zeros (_rules.into_zeros), which vmap refuses for a mapped cotangent; and "
-                   "repeat's VJP sums, whose batch rule is the reduction family's")
 def test_jacrev_matches_jacfwd():
     x = _t(_normal(3, 3))
     np.testing.assert_allclose(lm.func.jacrev(_f)(x).numpy(), lm.func.jacfwd(_f)(x).numpy(),
                                rtol=1e-12, atol=1e-12)
+
+
+# -- transposes of the views (view_scatter_add) under vmap ----------------------------------------
+
+@pytest.mark.parametrize("name,fn", [
+    ("slice", lambda x: x.narrow(1, 1, 2)),
+    ("select", lambda x: x.select(0, -1)),
+    ("diagonal", lambda x: x.diagonal(1)),
+    ("getitem", lambda x: x[None, 1:, ::2]),
+    ("unbind", lambda x: x.unbind(1)[2] * 2 + x.unbind(1)[0]),
+    ("split", lambda x: x.split([1, 3], dim=1)[1]),
+    ("tensor_split_overlap", lambda x: lm.cat(lm.tensor_split(x, [3, 1], dim=1), dim=1)),
+])
+def test_vmap_of_grad_through_views_is_the_transpose(name, fn):
+    # grad of sum(w * fn(x)) is fn's transpose applied to w: a loop of the eager tape is the
+    # reference, and each w differs, so the cotangent is mapped while the zeros are not.
+    x = _t(_normal(3, 4))
+    ws = _t(_normal(B, *fn(x).shape))
+    got = _vmap(lambda w: lm.func.grad(lambda a: (fn(a) * w).sum())(x), (0,), ws)
+    want = []
+    for b in range(B):
+        a = x.detach().requires_grad_()
+        (fn(a) * ws[b]).sum().backward()
+        want.append(a.grad.numpy())
+    np.testing.assert_allclose(got.numpy(), np.stack(want), rtol=1e-12, atol=1e-12)
+
+
+def test_vmap_of_the_views_transpose_with_base_and_cotangent_mapped_apart():
+    # A mapped base (batch last) with an unmapped src, and both mapped at different dims.
+    from lamina._ops.shape import diagonal_p, view_scatter_add_p
+    base, src = _normal(3, 4, B), _normal(3, B)
+    got = _vmap(lambda g, s: view_scatter_add_p(g, s, view=diagonal_p,
+                                                params={"offset": 1, "dim1": 0, "dim2": 1},
+                                                pieces=None), (2, 1), _t(base), _t(src))
+    want = np.moveaxis(base, 2, 0).copy()
+    i = np.arange(3)
+    want[:, i, i + 1] += src.T
+    np.testing.assert_allclose(got.numpy(), want, rtol=1e-12, atol=1e-12)
+    got = _vmap(lambda g, s: view_scatter_add_p(g, s, view=diagonal_p,
+                                                params={"offset": 1, "dim1": 0, "dim2": 1},
+                                                pieces=None), (None, 1), _t(base[..., 0]),
+                _t(src))
+    want = np.broadcast_to(base[..., 0], (B, 3, 4)).copy()
+    want[:, i, i + 1] += src.T
+    np.testing.assert_allclose(got.numpy(), want, rtol=1e-12, atol=1e-12)
+
+
+def test_jacrev_and_hessian_through_views_match_numpy():
+    x = _normal(3, 3)
+    jr = lm.func.jacrev(lambda a: lm.stack(a.unbind(1)[::-1]).diagonal()[1:])(_t(x)).numpy()
+    want = np.zeros((2, 3, 3))
+    want[0, 1, 1] = want[1, 2, 0] = 1  # stacked[k, j] = x[j, 2 - k], out = its diagonal[1:]
+    np.testing.assert_array_equal(jr, want)
+    # The hessian of sum(x[1:, ::2] ** 3) is diagonal: 6 x where selected, 0 elsewhere.
+    h = lm.func.hessian(lambda a: (a[1:, ::2] ** 3).sum())(_t(x)).numpy().reshape(9, 9)
+    sel = np.zeros((3, 3))
+    sel[1:, ::2] = 6 * x[1:, ::2]
+    np.testing.assert_allclose(h, np.diag(sel.reshape(-1)), rtol=1e-12, atol=1e-12)
+
+
+# -- mapped index tensors in the public index ops -------------------------------------------------
+
+_X = _normal(3, 4)
+_IG = np.array([[[2, 0, 1, 1], [0, 0, 2, 1]], [[1, 1, 1, 1], [2, 2, 0, 0]],
+                [[0, 1, 2, 0], [1, 2, 0, 2]]])        # per element: a (2, 4) index along dim 0
+_IV = np.array([[2, 0, -1], [1, 1, 0], [0, -3, 2]])    # per element: a vector, negatives too
+_IP = _IV % 3
+
+
+@pytest.mark.parametrize("name,fn,index", [
+    ("gather", lambda i, s: lm.gather(_t(_X), 0, i) * s, _IG),
+    ("take", lambda i, s: lm.take(_t(_X), i) * s, _IV),
+    ("take_along_dim", lambda i, s: lm.take_along_dim(_t(_X), i - 3, 0) * s, _IG),
+    ("take_along_dim_flat", lambda i, s: lm.take_along_dim(_t(_X), i) * s, _IP),
+    ("index_select", lambda i, s: lm.index_select(_t(_X), 0, i) * s, _IP),
+    ("scatter", lambda i, s: lm.scatter(_t(_X), 0, i, s.expand(2, 4)), _IG),
+    ("scatter_value", lambda i, s: lm.scatter(_t(_X), 0, i, 1.5) * s, _IG),
+    ("scatter_add", lambda i, s: lm.scatter_add(_t(_X), 0, i, s.expand(2, 4)), _IG),
+    ("scatter_multiply", lambda i, s: lm.scatter(_t(_X), 0, i, s.expand(2, 4),
+                                                 reduce="multiply"), _IG),
+    ("put", lambda i, s: lm.put(_t(_X), i, s.reshape(1).expand(3), accumulate=True), _IV),
+    ("index_add", lambda i, s: lm.index_add(_t(_X), 0, i, s.expand(3, 4)), _IP),
+    ("index_fill", lambda i, s: lm.index_fill(_t(_X), 1, i, 2.0) * s, _IV),
+    ("getitem", lambda i, s: _t(_X)[i] * s, _IV),
+    ("getitem_split", lambda i, s: _t(_X)[i, :, None][:, :, 0] * s, _IV),
+    ("getitem_two", lambda i, s: _t(_X)[i, i.flip(0)] * s, _IP),
+    ("index_put", lambda i, s: lm.index_put(_t(_X), (i,), s.expand(3, 4), accumulate=True),
+     _IV),
+])
+@pytest.mark.parametrize("in_dims", [(0, None), (-1, 0), (0, 0)])
+def test_vmap_with_mapped_index_tensors(name, fn, index, in_dims):
+    # The index mapped (at 0, or last), alone or with a mapped tensor operand; an eager loop
+    # (NumPy's index arrays) is the reference.
+    s = _normal(B, 1, 1)
+    idx = index if in_dims[0] == 0 else np.moveaxis(index, 0, -1)
+    args = (_t(np.ascontiguousarray(idx)), _t(s) if in_dims[1] is not None else _t(s[0]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # scatter's reduce= deprecation
+        got = _vmap(fn, in_dims, *args)
+        want = np.stack([fn(_t(index[b]), _t(s[b] if in_dims[1] is not None else s[0]))
+                         .numpy() for b in range(B)])
+    np.testing.assert_allclose(got.numpy(), want, rtol=1e-12, atol=1e-12)
+
+
+def test_vmap_with_a_mapped_index_checks_every_elements_bounds():
+    bad = _IV.copy()
+    bad[2, 1] = 3
+    with pytest.raises(IndexError, match="index 3 is out of bounds for dimension 0 with size 3"):
+        _vmap(lambda i: _t(_X)[i], (0,), _t(bad))
+    with pytest.raises(RuntimeError, match="index 3 is out of bounds for dimension 0 with size 3"):
+        _vmap(lambda i: lm.gather(_t(_X), 0, i), (0,), _t(np.abs(bad)[..., None]))
+    with pytest.raises(RuntimeError, match=r"vmap: Attempted to vmap over `mask` in "
+                       r"lamina.masked_select"):
+        _vmap(lambda m: lm.masked_select(_t(_X), m), (0,), _t(_normal(B, 3, 4) > 0))
+
+
+def test_vmap_of_grad_with_a_mapped_index():
+    # d/dx sum(gather(x, 0, i)) counts how often each element is read, per index.
+    x = _normal(3, 4)
+    got = _vmap(lambda i: lm.func.grad(lambda a: lm.gather(a, 0, i).sum())(_t(x)), (0,),
+                _t(_IG))
+    want = np.zeros((B, 3, 4))
+    for b in range(B):
+        np.add.at(want[b], (_IG[b], np.arange(4)), 1.0)
+    np.testing.assert_array_equal(got.numpy(), want)
+
+
+def test_vmap_of_grad_of_index_fill_in_a_tensor_value_counts_each_slice_once():
+    # derivatives.yaml (index_fill.int_Tensor): the value's gradient sums each filled slice
+    # once, a repeated index included, per batch element of a mapped index.
+    x = _t(_normal(3, 4))
+    index = np.array([[1, 1], [0, 2], [-1, 2]])
+    got = _vmap(lambda i: lm.func.grad(lambda v: lm.index_fill(x, 0, i, v).sum())(
+        _t(np.array(2.0))), (0,), _t(index))
+    np.testing.assert_array_equal(got.numpy(), [4.0 * len(set(r % 3)) for r in index])

@@ -1,5 +1,7 @@
 """Generic vmap sweep over the op table: every op flagged `vmap` against a Python loop of the op
 over the batch, with the mapped dim first, last and in the middle, and with operands unmapped.
+Every array is mapped, those inside a list or tuple argument too (cat's tensors, index_put's
+indices) and integer index arrays (each batch element keeps the sample's in-range values).
 A flagged op must have a batch rule: the loop fallback's warning fails the test."""
 
 import warnings
@@ -48,15 +50,38 @@ def _element(x, b):
     return x
 
 
-def _dims_variants(positions, ndims):
-    """in_dims per tensor position: all mapped at 0; all at -1; only the first mapped."""
-    yield {p: 0 for p in positions}
-    yield {p: -1 for p in positions}
-    if len(positions) > 1:
-        yield {positions[0]: 0}
+def _dims_variants(count):
+    """in_dims per array leaf (in argument order): all mapped at 0; all at -1; only the first
+    mapped; only the last (an index array, a source, the last tensor of a list)."""
+    yield [0] * count
+    yield [-1] * count
+    if count > 1:
+        yield [0] + [None] * (count - 1)
+        yield [None] * (count - 1) + [0]
+
+
+def _in_dims(x, dims):
+    """The in_dims entry of argument `x`, taking its leaves' dims from the iterator `dims`: an
+    int (or None) for an array, a list or tuple for a list or tuple holding arrays."""
+    if isinstance(x, np.ndarray):
+        return next(dims)
+    if isinstance(x, (list, tuple)) and any(True for _ in _arrays(x)):
+        return type(x)(_in_dims(e, dims) for e in x)
+    return None
+
+
+def _map(fn, x, d):
+    """fn(array, dim) on each array leaf of argument `x` with its in_dims entry `d`."""
+    if isinstance(x, np.ndarray):
+        return fn(x, d)
+    if isinstance(x, (list, tuple)) and d is not None:
+        return type(x)(_map(fn, e, de) for e, de in zip(x, d))
+    return x
 
 
 def _to_lamina(x):
+    if isinstance(x, (list, tuple)):
+        return type(x)(_to_lamina(e) for e in x)
     return lm.from_numpy(np.array(x, order="C")) if isinstance(x, np.ndarray) else x
 
 
@@ -75,15 +100,14 @@ def _as_numpy(out):
 def test_vmap_matches_loop(info, dtype):
     for sample in _samples(info, dtype):
         args = list(sample.args)
-        positions = [i for i, a in enumerate(args) if isinstance(a, np.ndarray)]
-        for dims in _dims_variants(positions, [args[p].ndim for p in positions]):
-            in_dims = tuple(dims.get(i) for i in range(len(args)))
-            batched = [_to_lamina(_stacked(a, in_dims[i] if in_dims[i] >= 0 else a.ndim))
-                       if in_dims[i] is not None else _to_lamina(a)
-                       for i, a in enumerate(args)]
-            expected = [info.op(*[_to_lamina(_element(a, b)) if in_dims[i] is not None
-                                  else _to_lamina(a) for i, a in enumerate(args)],
-                                **sample.kwargs) for b in range(BATCH)]
+        for dims in _dims_variants(sum(1 for _ in _arrays(tuple(args)))):
+            leaf_dims = iter(dims)
+            in_dims = tuple(_in_dims(a, leaf_dims) for a in args)
+            batched = [_to_lamina(_map(lambda x, d: x if d is None else _stacked(
+                x, d if d >= 0 else x.ndim), a, d)) for a, d in zip(args, in_dims)]
+            expected = [info.op(*[_to_lamina(_map(lambda x, d, b=b: x if d is None else _element(
+                x, b), a, d)) for a, d in zip(args, in_dims)], **sample.kwargs)
+                for b in range(BATCH)]
             with warnings.catch_warnings():
                 warnings.filterwarnings("error", message="There is a performance drop")
                 got = lm.vmap(lambda *xs, kw=sample.kwargs: info.op(*xs, **kw),

@@ -34,15 +34,6 @@ def unbroadcast(g, x):
     return g.sum(dims).reshape(shape) if dims else g.reshape(shape)
 
 
-def into_zeros(ct, x, view):
-    """The transpose of a view op: `ct` written into the region `view(g)` selects of a zero
-    tensor `g` shaped like `x`. The write is an in-place copy, so under create_graph autograd
-    records it (CopySlices) and the result stays differentiable in `ct`."""
-    g = ct.new_zeros(x._data.shape)
-    view(g).copy_(ct)
-    return g
-
-
 def not_implemented(name):
     """The VJP of an op whose outputs are floating but which PyTorch does not differentiate
     either (ldl_factor, geqrf, ...): asking for its gradient raises, naming it."""
@@ -57,19 +48,6 @@ def spectral_gaps(x):
     give a zero gap, hence inf/nan in the vectors' gradient, as in PyTorch."""
     gaps = x.unsqueeze(-2) - x.unsqueeze(-1)
     return gaps + x.new_ones(x._data.shape[-1]).diag_embed()
-
-
-def pieces_into_zeros(cts, x, view):
-    """The transpose of a view op with several outputs (unbind, split): each piece's cotangent
-    `cts[i]` added into the region `view(g, i)` of a zero tensor `g` shaped like `x`; a missing
-    (None) one adds nothing. Adding rather than copying keeps pieces that overlap right."""
-    g = None
-    for i, ct in enumerate(cts):
-        if ct is not None:
-            if g is None:
-                g = ct.new_zeros(x._data.shape)
-            view(g, i).add_(ct)
-    return g
 
 
 def zero_grad(ct, x):

@@ -7,9 +7,11 @@ Four primitives carry them all. `basic_index_p` is the view made by ints, slices
 `index_put_p` writes or accumulates values there; `index_mul_p` multiplies values in, for
 scatter's `reduce="multiply"`. Each op here builds the index arrays: gather reads with the index
 tensor along its dim and aranges along the others, take unravels flat indices, scatter writes
-through the same grid. Index arrays are data, never differentiated, so they are prepared with
-NumPy and their bounds checked, with PyTorch's messages, before any primitive runs: no read or
-write ever leaves the tensor.
+through the same grid. Index arrays are data, never differentiated: an eager index tensor's
+array is prepared with NumPy, and a transform's wrapper of one (a mapped index under vmap) with
+the same operators in lamina ops, which the primitives' batch rules take. Bounds are checked,
+with PyTorch's messages, before any primitive runs, on the physical index (the whole batch at
+once): no read or write ever leaves the tensor.
 """
 
 import numbers
@@ -18,14 +20,14 @@ import warnings
 import numpy as np
 
 from .._core import dtype as dt
-from .._core._tensor import TensorBase, canonical_dim, dtype_of
-from ._batching import batch_size, logical_ndim, to_front
+from .._core._tensor import TensorBase, canonical_dim, dtype_of, result_type_of
+from ._batching import batch_size, logical_ndim, physical, to_front
 from ._checks import broadcast_error, checked_scalar, torch_type_name
-from ._rules import into_zeros, linear_tangent, not_implemented, unbroadcast, wants
+from ._rules import linear_tangent, not_implemented, readable, unbroadcast, wants
 from .elementwise import mul
 from .mutation import finish_out, write_inplace
-from .primitive import LINEAR, Primitive
-from .shape import clone, expand_p, view_p
+from .primitive import ELEMENTWISE, LINEAR, Primitive
+from .shape import VIEW_AT_FRONT, clone, expand_p, into_zeros, view_p
 
 # -- forward bodies -------------------------------------------------------------------------------
 
@@ -67,8 +69,8 @@ def _index_mul_fwd(xp, x, values, *arrays, at):
     return out
 
 
-def _basic_index_vjp(ct, out, x, *, key):
-    return (into_zeros(ct, x, lambda g: basic_index_p(g, key=key)),)
+def _basic_index_vjp(ct, out, x, **params):
+    return (into_zeros(ct, x, basic_index_p, params),)
 
 
 def _index_vjp(ct, out, x, *arrays, at):
@@ -100,8 +102,12 @@ def _index_put_jvp(tangents, out, x, values, *arrays, at, accumulate):
 # batch dim of the result is where NumPy's placement puts it: a full slice over x's batch dim
 # while no index array is mapped, else a batch arange as one more index array, at the place of
 # the first advanced dim, so that the advanced dims stay adjacent when they were.
-def _basic_index_batch(bdims, x, *, key):
-    return basic_index_p(to_front(x, bdims[0]), key=(slice(None),) + key), 0
+def _basic_index_at_front(params):
+    return {"key": (slice(None),) + params["key"]}
+
+
+def _basic_index_batch(bdims, x, **params):
+    return basic_index_p(to_front(x, bdims[0]), **_basic_index_at_front(params)), 0
 
 
 def _array_shape(a):
@@ -143,7 +149,8 @@ def _index_batch(bdims, x, *arrays, at):
     return index_p(x, *arrays, at=at), bdim
 
 
-def _index_put_batch(bdims, x, values, *arrays, at, accumulate):
+def _index_write_batch(prim, bdims, x, values, arrays, at, params):
+    """index_put's and index_mul's rule: write the batch's values through one physical call."""
     xb, vb = bdims[0], bdims[1]
     scalar = logical_ndim(x, xb) == 0
     if xb is None:  # each element of the batch writes into its own copy of x
@@ -161,29 +168,26 @@ def _index_put_batch(bdims, x, values, *arrays, at, accumulate):
         vshape = values._data.shape
         values = view_p(values, shape=vshape[:1] + (1,) * (rank + 1 - len(vshape)) + vshape[1:])
         values = values.movedim(0, bdim)
-    out = index_put_p(x, values, *arrays, at=at, accumulate=accumulate)
+    out = prim(x, values, *arrays, at=at, **params)
     if scalar:  # back from the vector of one element
         return view_p(out, shape=out._data.shape[:1]), 0
     return out, xdim
 
 
+def _index_put_batch(bdims, x, values, *arrays, at, accumulate):
+    return _index_write_batch(index_put_p, bdims, x, values, arrays, at,
+                              {"accumulate": accumulate})
+
+
 def _index_mul_batch(bdims, x, values, *arrays, at):
-    # scatter's grid of index arrays is never mapped (scatter reads its index's values): a
-    # full slice over the batch dim of x and of the values.
-    size = batch_size((x, values), bdims[:2])
-    x = to_front(x, bdims[0]) if bdims[0] is not None else expand_p(
-        view_p(x, shape=(1,) + x._data.shape), shape=(size,) + x._data.shape)
-    if bdims[1] is not None:
-        values = to_front(values, bdims[1])
-    else:
-        values = values.reshape((1,) + _array_shape(values))
-    return index_mul_p(x, values, *arrays, at=tuple(d + 1 for d in at)), 0
+    return _index_write_batch(index_mul_p, bdims, x, values, arrays, at, {})
 
 
 # Index arrays are data: the rules see them as constant inputs, so each op is linear in the
 # tensor(s) it reads or writes. index_mul (a product) is not.
 basic_index_p = Primitive("basic_index", xp=_basic_index_fwd, vjp=_basic_index_vjp, jvp=LINEAR,
                           batch=_basic_index_batch, view=True)
+VIEW_AT_FRONT[basic_index_p] = _basic_index_at_front
 index_p = Primitive("index", xp=_index_fwd, vjp=_index_vjp, jvp=LINEAR, batch=_index_batch)
 # Its VJP reads shapes only, as a linear op's: it saves nothing.
 index_put_p = Primitive("index_put", xp=_index_put_fwd, vjp=_index_put_vjp, jvp=_index_put_jvp,
@@ -192,6 +196,32 @@ index_put_p = Primitive("index_put", xp=_index_put_fwd, vjp=_index_put_vjp, jvp=
 # scatter(reduce="multiply") calls it, which PyTorch does not differentiate, in either mode.
 index_mul_p = Primitive("index_mul", xp=_index_mul_fwd, vjp=not_implemented("scatter"),
                         jvp=not_implemented("scatter"), batch=_index_mul_batch)
+
+
+# where picks elements by a mask (masked_fill and where in indexing.py; index_fill with a
+# value that takes a gradient, here).
+def _where_fwd(xp, condition, a, b):
+    d = result_type_of((a, b)).np
+    return xp.where(condition, a.astype(d, copy=False), b.astype(d, copy=False))
+
+
+def _where_vjp(ct, out, condition, a, b):
+    # Each branch gets the cotangent where it was picked, summed down to its own shape.
+    zero = ct.new_zeros(())
+    ga = unbroadcast(where_p(condition, ct, zero), a) if wants(a) else None
+    gb = unbroadcast(where_p(condition, zero, ct), b) if wants(b) else None
+    return (None, ga, gb)
+
+
+def _where_jvp(tangents, out, condition, a, b):
+    # A constant branch (a fill value array, or a tensor without tangent) picks zeros.
+    return where_p(condition, linear_tangent(tangents[1], a), linear_tangent(tangents[2], b))
+
+
+# The condition is data, so where is linear in the two tensors it picks from; its rules read
+# the condition only.
+where_p = Primitive("where", xp=_where_fwd, vjp=_where_vjp, jvp=_where_jvp, batch=ELEMENTWISE,
+                    saves=(0,))
 
 
 # -- shared checks --------------------------------------------------------------------------------
@@ -225,11 +255,35 @@ def item_or_none(value):
         return None
 
 
+def index_value(index):
+    """What the ops build index arrays from: the array behind an eager index tensor (NumPy's
+    speed), or the tensor itself where a transform wraps it (a mapped index under vmap), whose
+    values are not readable here; the ops use the operators both take (%, //, reshape) and the
+    indexing primitives' batch rules take the wrapper."""
+    return index._data if readable(index) else index
+
+
+def bounds_array(index):
+    """The values to check an index's bounds on: the physical array under every transform's
+    wrapper (a whole batch of indices, checked at once, as torch.func's kernels do)."""
+    return physical(index)._data if isinstance(index, TensorBase) else index
+
+
 def _index_array(name, index, dtypes=(dt.int64, dt.int32)):
-    """The array behind an index tensor, or None if its dtype is not among `dtypes`."""
+    """`index_value(index)`, or None if its dtype is not among `dtypes`."""
     if not isinstance(index, TensorBase):
         raise TypeError(f"{name}(): argument 'index' must be Tensor, not {type(index).__name__}")
-    return index._data if dtype_of(index._data) in dtypes else None
+    return index_value(index) if dtype_of(index._data) in dtypes else None
+
+
+def _unravel(flat, shape):
+    """np.unravel_index(flat, shape) in the operators an index tensor takes too."""
+    coords, stride = [], 1
+    for n in reversed(shape[1:]):
+        coords.append(flat // stride % n)
+        stride *= n
+    coords.append(flat // stride)
+    return tuple(reversed(coords))
 
 
 def _first_bad(index, low, high):
@@ -242,7 +296,7 @@ def _first_bad(index, low, high):
 
 def _check_bounds(index, size, dim):
     """Bounds of a gather/scatter index: non-negative and below the size, PyTorch's message."""
-    bad = _first_bad(index, 0, size)
+    bad = _first_bad(bounds_array(index), 0, size)
     if bad is not None:
         raise RuntimeError(f"index {bad} is out of bounds for dimension {dim} with size {size}")
 
@@ -287,9 +341,9 @@ def index_select(input, dim, index, *, out=None):
     size = _size(input, dim)
     if input.ndim == 0:
         idx = idx.reshape(())  # a 0-dim input gives a 0-dim result
-    elif size == 0 and idx.size:
+    elif size == 0 and index.numel():
         raise RuntimeError("index_select(): self indexing axis dim should be positive")
-    bad = _first_bad(idx, 0, size)
+    bad = _first_bad(bounds_array(index), 0, size)
     if bad is not None:
         # PyTorch's CPU kernel for dim 1 words it differently from the general one.
         if dim == 1:
@@ -313,8 +367,8 @@ def index_add(input, dim, index, source, *, alpha=1, out=None):
     if sd is not d:
         raise RuntimeError(f"index_add_(): self ({torch_type_name(d)}) and source "
                            f"({torch_type_name(sd)}) must have the same scalar type")
-    if idx.size != _size(source, dim):
-        raise RuntimeError(f"index_add_(): Number of indices ({idx.size}) should be equal to "
+    if index.numel() != _size(source, dim):
+        raise RuntimeError(f"index_add_(): Number of indices ({index.numel()}) should be equal to "
                            f"source.size(dim): ({_size(source, dim)}), for dim: {dim}")
     shape, sshape = input._data.shape or (1,), source._data.shape or (1,)
     # Compared unpadded: a 0-dim tensor matches only a 0-dim one, as in PyTorch.
@@ -325,7 +379,7 @@ def index_add(input, dim, index, source, *, alpha=1, out=None):
                            f"source.shape = {list(source.shape)}")
     if alpha == 1:
         _check_bounds(idx, shape[dim], dim)
-    elif _first_bad(idx, 0, shape[dim]) is not None:  # PyTorch's path for alpha != 1
+    elif _first_bad(bounds_array(index), 0, shape[dim]) is not None:  # PyTorch's, alpha != 1
         raise IndexError("index out of range in self")
     alpha = _scalar(alpha, d).item()
     if alpha != 1:
@@ -359,14 +413,18 @@ def index_fill(input, dim, index, value):
         raise RuntimeError("Index has to be a vector/scalar")
     v = None if value is None else _scalar(value, d)
     size = _size(input, dim)
-    bad = _first_bad(idx, -size, size)  # index_fill, unlike its siblings, wraps negative indices
+    # index_fill, unlike its siblings, wraps negative indices.
+    bad = _first_bad(bounds_array(index), -size, size)
     if bad is not None:
         raise IndexError(f"index {bad} is out of bounds for dimension {dim} with size {size}")
     if tensor is not None and (v is None or tensor._requires_grad):
         # derivatives.yaml (index_fill.int_Tensor): the value's gradient sums each filled slice
-        # once, so fill through the distinct (wrapped) indices; the result is the same.
-        v = fill_value(tensor, input)
-        idx = np.unique(np.where(idx < 0, idx + size, idx))
+        # once (a unique index), so pick it by a mask of the filled slices, which a repeated
+        # index marks once and a mapped one (no unique under vmap) marks per batch element.
+        mask = index_put_p(input.new_zeros((size,), dtype=dt.bool), np.array(True),
+                           idx.reshape(-1), at=(0,), accumulate=False)
+        mask = view_p(mask, shape=tuple(size if d == dim else 1 for d in range(input.ndim)))
+        return where_p(mask, fill_value(tensor, input), input)
     return index_put_p(input, v, idx.reshape(-1), at=(dim,), accumulate=False)
 
 
@@ -391,7 +449,7 @@ def gather(input, dim, index, *, sparse_grad=False, out=None):
             raise RuntimeError(f"Size does not match at dimension {d} expected index "
                                f"{list(idx.shape)} to be no larger than self "
                                f"{list(input.shape)} apart from dimension {dim}")
-    _check_bounds(idx, shape[dim], dim)
+    _check_bounds(index, shape[dim], dim)
     grid = _grid(idx.shape, dim, idx, shape) if idx.ndim else [idx]
     return finish_out(index_p(input, *grid, at=tuple(range(len(grid)))), out)
 
@@ -404,7 +462,7 @@ def _scatter_checks(name, input, dim, index, src):
     dim = canonical_dim(dim, input.ndim)
     if isinstance(src, TensorBase) and dtype_of(src._data) is not dtype_of(input._data):
         raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
-    if idx.size == 0:
+    if index.numel() == 0:
         return dim, None, None
     if _dims(index) != _dims(input):
         raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
@@ -426,7 +484,7 @@ def _scatter_checks(name, input, dim, index, src):
     elif wrong:
         raise RuntimeError(f"Expected index {list(idx.shape)} to be no larger than self "
                            f"{list(input.shape)} apart from dimension {dim}")
-    _check_bounds(idx, shape[dim], dim)
+    _check_bounds(index, shape[dim], dim)
     return dim, idx, src
 
 
@@ -484,13 +542,13 @@ def _flat_index(name, input, index, empty_msg):
         raise RuntimeError(f"{name}(): Expected a long tensor for index, but got "
                            f"{torch_type_name(index.dtype)}")
     n = input._data.size
-    if n == 0 and idx.size:
+    if n == 0 and index.numel():
         raise IndexError(f"{name}(): {empty_msg}")
-    bad = _first_bad(idx, -n, n)
+    bad = _first_bad(bounds_array(index), -n, n)
     if bad is not None:
         raise IndexError(f"out of range: tried to access index {bad} on a tensor of {n} "
                          "elements.")
-    return np.unravel_index(np.where(idx < 0, idx + n, idx), input._data.shape or (1,))
+    return _unravel(idx % n if n else idx, input._data.shape or (1,))
 
 
 def take(input, index, *, out=None):
@@ -527,9 +585,8 @@ def take_along_dim(input, indices, dim=None, *, out=None):
         idx = _index_array("take_along_dim", indices)
         if idx is None:
             raise RuntimeError("gather(): Expected dtype int32/int64 for index")
-        flat = idx.reshape(-1)
-        _check_bounds(flat, input._data.size, 0)
-        grid = np.unravel_index(flat, input._data.shape or (1,))
+        _check_bounds(indices, input._data.size, 0)
+        grid = _unravel(idx.reshape(-1), input._data.shape or (1,))
         return finish_out(index_p(input, *grid, at=tuple(range(len(grid)))), out)
     idx = _index_array("take_along_dim", indices, (dt.int64,))
     if idx is None:
@@ -544,14 +601,21 @@ def take_along_dim(input, indices, dim=None, *, out=None):
     dim = canonical_dim(dim, input.ndim)
     shape = input._data.shape
     ishape = idx.shape
-    idx = np.where(idx < 0, idx + shape[dim], idx)  # PyTorch wraps negative indices here
     try:
         out_shape = [i if d == dim else np.broadcast_shapes((s,), (i,))[0]
                      for d, (s, i) in enumerate(zip(shape, ishape))]
     except ValueError:
         raise broadcast_error(*(sh[:dim] + (1,) + sh[dim + 1:] for sh in (shape, ishape))) from None
-    _check_bounds(idx, shape[dim], dim)
-    grid = _grid(out_shape, dim, idx.reshape(ishape), shape)
+    # PyTorch wraps negative indices here, then checks the bounds (naming the wrapped index);
+    # the eager array wrapped once serves both, a wrapper wraps with its own %.
+    bounds = bounds_array(indices)
+    bounds = np.where(bounds < 0, bounds + shape[dim], bounds)
+    _check_bounds(bounds, shape[dim], dim)
+    if readable(indices):
+        idx = bounds
+    elif shape[dim]:
+        idx = idx % shape[dim]
+    grid = _grid(out_shape, dim, idx, shape)
     return finish_out(index_p(input, *grid, at=tuple(range(len(grid)))), out)
 
 

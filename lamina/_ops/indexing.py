@@ -17,12 +17,12 @@ import numpy as np
 from .._core import dtype as dt
 from .._core._tensor import TensorBase, dtype_of, result_type_of
 from ._checks import LEGACY_NAMES, broadcast_shape, torch_type_name
-from ._rules import linear_tangent, unbroadcast, wants
 from .gather_scatter import METHODS as _ALONG_METHODS
 from .gather_scatter import (
     _first_bad,
     _scalar,
     basic_index_p,
+    bounds_array,
     fill_value,
     gather,
     index_add,
@@ -30,15 +30,17 @@ from .gather_scatter import (
     index_p,
     index_put_p,
     index_select,
+    index_value,
     item_or_none,
     put,
     scatter,
     scatter_add,
     take,
     take_along_dim,
+    where_p,
 )
 from .mutation import copy_, finish_out, write_inplace
-from .primitive import ELEMENTWISE, NONDIFF, Primitive
+from .primitive import NONDIFF, Primitive
 
 _INDEX_TYPES_MSG = "tensors used as indices must be long, int, byte or bool tensors"
 _SEQUENCE_WARNING = (
@@ -56,26 +58,8 @@ _MASK_NAMES = {"uint8": "unsigned char", "int8": "signed char", "int16": "short 
                "complex128": "c10::complex<double>"}
 
 
-def _where_fwd(xp, condition, a, b):
-    d = result_type_of((a, b)).np
-    return xp.where(condition, a.astype(d, copy=False), b.astype(d, copy=False))
-
-
 def _nonzero_fwd(xp, x):
     return xp.argwhere(x)
-
-
-def _where_vjp(ct, out, condition, a, b):
-    # Each branch gets the cotangent where it was picked, summed down to its own shape.
-    zero = ct.new_zeros(())
-    ga = unbroadcast(where_p(condition, ct, zero), a) if wants(a) else None
-    gb = unbroadcast(where_p(condition, zero, ct), b) if wants(b) else None
-    return (None, ga, gb)
-
-
-def _where_jvp(tangents, out, condition, a, b):
-    # A constant branch (a fill value array, or a tensor without tangent) picks zeros.
-    return where_p(condition, linear_tangent(tangents[1], a), linear_tangent(tangents[2], b))
 
 
 def _nonzero_batch(bdims, x):
@@ -83,10 +67,6 @@ def _nonzero_batch(bdims, x):
     raise RuntimeError(DYNAMIC_SHAPE_MSG.format("aten::nonzero"))
 
 
-# The condition is data, so where is linear in the two tensors it picks from; its rules read
-# the condition only.
-where_p = Primitive("where", xp=_where_fwd, vjp=_where_vjp, jvp=_where_jvp, batch=ELEMENTWISE,
-                    saves=(0,))
 nonzero_p = Primitive("nonzero", xp=_nonzero_fwd, vjp=NONDIFF, jvp=NONDIFF, batch=_nonzero_batch)
 
 
@@ -111,8 +91,9 @@ def _as_tuple(key):
     return (key,)
 
 
-def _mask_or_indices(arr, is_tensor):
-    """('mask', bool array) or ('array', integer array) for an index given as an array."""
+def _mask_or_indices(arr, is_tensor, index=None):
+    """('mask', bool array) or ('array', integer array) for an index given as an array; an index
+    tensor's integer array is `index_value(index)` (a mapped one stays a tensor)."""
     kind = arr.dtype.kind
     if kind == "b":
         return "mask", arr
@@ -123,7 +104,7 @@ def _mask_or_indices(arr, is_tensor):
     if is_tensor:
         if arr.dtype not in (np.int64, np.int32):
             raise IndexError(_INDEX_TYPES_MSG)
-        return "array", arr
+        return "array", index_value(index)
     if kind not in "iuf":
         raise IndexError(_INDEX_TYPES_MSG)
     return "array", arr.astype(np.int64)  # PyTorch makes a long tensor of a list, floats too
@@ -148,7 +129,7 @@ def _classify(e):
             if kind == "i":
                 return "int", int(arr)
             raise IndexError(_INDEX_TYPES_MSG)
-        return _mask_or_indices(arr, True)
+        return _mask_or_indices(arr, True, e)
     if isinstance(e, (list, np.ndarray)):
         arr = np.asarray(e)
         if arr.ndim == 0 and arr.dtype.kind == "b":
@@ -252,10 +233,14 @@ def _advanced(shape, advanced):
 
 def _check_index_bounds(shape, arrays, at):
     sizes = [shape[d] for d in at]
-    for a, n in zip(arrays, sizes):
+    values = [bounds_array(a) for a in arrays]  # a mapped index's whole batch
+    for j, (a, n) in enumerate(zip(values, sizes)):
         if a.size and n == 0:
             raise IndexError("index is out of bounds for dimension with size 0")
-        if _first_bad(a, -n, n) is not None:
+        bad = _first_bad(a, -n, n)
+        if bad is not None:
+            if any(a is not v for a, v in zip(arrays, values)):  # batched: the first bad one
+                raise IndexError(f"index {bad} is out of bounds for dimension {j} with size {n}")
             _raise_first_out_of_bounds(arrays, sizes)
 
 
@@ -377,11 +362,11 @@ def index_put(input, indices, values, accumulate=False):
             raise TypeError(f"expected Tensor as element {i} in argument 0, but got "
                             f"{type(e).__name__}")
         if e.ndim == 0 and e._data.dtype.kind == "i":
-            kind, v = "array", _mask_or_indices(e._data, True)[1]
+            kind, v = "array", _mask_or_indices(e._data, True, e)[1]
         elif e.ndim == 0:
             raise IndexError("index_put(): 0-dim bool index tensors are not supported")
         else:
-            kind, v = _mask_or_indices(e._data, True)
+            kind, v = _mask_or_indices(e._data, True, e)
         advanced.append((d, kind, v))
         d += v.ndim if kind == "mask" else 1
     if not advanced:

@@ -11,10 +11,10 @@ from .._core import dtype as dt
 from .._core._tensor import TensorBase, canonical_dim, result_type_of
 from ._batching import batch_size, shift_dim, to_front
 from ._checks import torch_type_name
-from ._rules import pieces_into_zeros, wants
+from ._rules import wants
 from .mutation import finish_out
 from .primitive import LINEAR, Primitive
-from .shape import expand_p, slice_p, view_p
+from .shape import VIEW_AT_FRONT, dim_at_front, expand_p, pieces_into_zeros, slice_p, view_p
 
 
 def _skipped(a):
@@ -48,9 +48,8 @@ def _cat_vjp(ct, out, *tensors, dim, dtype):
     return tuple(grads)
 
 
-def _split_vjp(ct, out, x, *, dim, bounds):
-    return (pieces_into_zeros(ct, x, lambda g, i: slice_p(g, dim=dim, start=bounds[i][0],
-                                                          stop=bounds[i][1])),)
+def _split_vjp(ct, out, x, **params):
+    return (pieces_into_zeros(ct, x, split_p, params),)
 
 
 def _cat_batch(bdims, *tensors, dim, dtype):
@@ -72,13 +71,14 @@ def _cat_batch(bdims, *tensors, dim, dtype):
     return cat_p(*moved, dim=shift_dim(dim), dtype=dtype), 0
 
 
-def _split_batch(bdims, x, *, dim, bounds):
-    return split_p(to_front(x, bdims[0]), dim=shift_dim(dim), bounds=bounds), 0  # pieces at 0
+def _split_batch(bdims, x, **params):
+    return split_p(to_front(x, bdims[0]), **dim_at_front(params)), 0  # pieces at 0
 
 
 cat_p = Primitive("cat", xp=_cat_fwd, vjp=_cat_vjp, jvp=LINEAR, batch=_cat_batch)
 split_p = Primitive("split", xp=_split_fwd, vjp=_split_vjp, jvp=LINEAR, batch=_split_batch,
                     view=True)
+VIEW_AT_FRONT[split_p] = dim_at_front
 
 
 # -- joining --------------------------------------------------------------------------------------

@@ -26,9 +26,9 @@ from .._core._tensor import (
     view_array,
 )
 from . import unary
-from ._batching import shift_dim, to_front
+from ._batching import batch_size, shift_dim, to_front
 from ._checks import LEGACY_NAMES, broadcast_shape, torch_type_name
-from ._rules import into_zeros, pieces_into_zeros, unbroadcast
+from ._rules import unbroadcast, wants
 from .mutation import finish_out, write_inplace
 from .primitive import LINEAR, NONDIFF, Primitive
 
@@ -126,7 +126,7 @@ def _reshape_fwd(xp, a, *, shape):
     return xp.array(a, order="C", copy=True).reshape(shape)
 
 
-# Views. A view's VJP writes the cotangent into the region it selects of zeros (`into_zeros`).
+# Views. A view's VJP adds the cotangent into the region it selects of zeros (`into_zeros`).
 def _reshape_vjp(ct, out, x, *, shape):
     return (ct.reshape(x._data.shape),)
 
@@ -136,20 +136,20 @@ def _permute_vjp(ct, out, x, *, dims):
     return (permute_p(ct, dims=inverse),)
 
 
-def _slice_vjp(ct, out, x, *, dim, start, stop):
-    return (into_zeros(ct, x, lambda g: slice_p(g, dim=dim, start=start, stop=stop)),)
+def _slice_vjp(ct, out, x, **params):
+    return (into_zeros(ct, x, slice_p, params),)
 
 
-def _select_vjp(ct, out, x, *, dim, index):
-    return (into_zeros(ct, x, lambda g: select_p(g, dim=dim, index=index)),)
+def _select_vjp(ct, out, x, **params):
+    return (into_zeros(ct, x, select_p, params),)
 
 
-def _unbind_vjp(ct, out, x, *, dim):
-    return (pieces_into_zeros(ct, x, lambda g, i: select_p(g, dim=dim, index=i)),)
+def _unbind_vjp(ct, out, x, **params):
+    return (pieces_into_zeros(ct, x, unbind_p, params),)
 
 
-def _diagonal_vjp(ct, out, x, *, offset, dim1, dim2):
-    return (into_zeros(ct, x, lambda g: diagonal_p(g, offset=offset, dim1=dim1, dim2=dim2)),)
+def _diagonal_vjp(ct, out, x, **params):
+    return (into_zeros(ct, x, diagonal_p, params),)
 
 
 # Batch rules: the mapped dim goes to the front (`to_front`), dim params move up by one and
@@ -186,22 +186,30 @@ def _expand_batch(bdims, x, *, shape):
     return expand_p(x, shape=(size,) + shape), 0
 
 
-def _slice_batch(bdims, x, *, dim, start, stop):
-    return slice_p(to_front(x, bdims[0]), dim=shift_dim(dim), start=start, stop=stop), 0
+def dim_at_front(params):
+    """A view's params with its `dim` moved as a batch dim in front moves it."""
+    return {**params, "dim": shift_dim(params["dim"])}
 
 
-def _select_batch(bdims, x, *, dim, index):
-    return select_p(to_front(x, bdims[0]), dim=shift_dim(dim), index=index), 0
-
-
-def _unbind_batch(bdims, x, *, dim):
-    return unbind_p(to_front(x, bdims[0]), dim=shift_dim(dim)), 0  # every piece mapped at 0
-
-
-def _diagonal_batch(bdims, x, *, offset, dim1, dim2):
+def _diagonal_at_front(params):
     # The diagonal goes last in the input's dims and in the output's alike.
-    return diagonal_p(to_front(x, bdims[0]), offset=offset, dim1=shift_dim(dim1),
-                      dim2=shift_dim(dim2)), 0
+    return {**params, "dim1": shift_dim(params["dim1"]), "dim2": shift_dim(params["dim2"])}
+
+
+def _slice_batch(bdims, x, **params):
+    return slice_p(to_front(x, bdims[0]), **dim_at_front(params)), 0
+
+
+def _select_batch(bdims, x, **params):
+    return select_p(to_front(x, bdims[0]), **dim_at_front(params)), 0
+
+
+def _unbind_batch(bdims, x, **params):
+    return unbind_p(to_front(x, bdims[0]), **dim_at_front(params)), 0  # every piece at 0
+
+
+def _diagonal_batch(bdims, x, **params):
+    return diagonal_p(to_front(x, bdims[0]), **_diagonal_at_front(params)), 0
 
 
 view_p = Primitive("view", cpu=view_array, xp=_view_fwd, vjp=_reshape_vjp, jvp=LINEAR,
@@ -225,6 +233,75 @@ unbind_p = Primitive("unbind", xp=_unbind_fwd, vjp=_unbind_vjp, jvp=LINEAR, batc
                      view=True)
 diagonal_p = Primitive("diagonal", xp=_diagonal_fwd, vjp=_diagonal_vjp, jvp=LINEAR,
                        batch=_diagonal_batch, view=True)
+# The transpose of the views that select a region (slice, select, diagonal, unbind, split, a
+# basic index): `base` with each src added into its region of the view. A primitive so that the
+# views' VJPs stay out of place (vmap refuses an in-place write of a mapped cotangent into
+# unmapped zeros) and differentiable; PyTorch's slice_scatter / select_scatter /
+# diagonal_scatter family in one, adding where they copy (the VJPs add into zeros, where both
+# agree, and adding sums the pieces of a split whose bounds overlap). The forward applies the
+# view primitive's own body to a copy of base, so each view has one definition. `pieces`: None
+# for a view with one output and one src; for unbind and split, the output positions the srcs
+# go to. Each src has its region's shape (a cotangent's).
+def _view_scatter_add_fwd(xp, base, *srcs, view, params, pieces):
+    out = base.copy()
+    region = view.xp(xp, out, **params)
+    for target, src in zip((region,) if pieces is None else [region[k] for k in pieces], srcs):
+        target += src
+    return out
+
+
+def _regions(ct, view, params, pieces):
+    region = view(ct, **params)
+    return (region,) if pieces is None else tuple(region[k] for k in pieces)
+
+
+def _view_scatter_add_vjp(ct, out, base, *srcs, view, params, pieces):
+    regions = _regions(ct, view, params, pieces)
+    return (ct if wants(base) else None,) + tuple(r if wants(s) else None
+                                                 for r, s in zip(regions, srcs))
+
+
+def _view_scatter_add_batch(bdims, base, *srcs, view, params, pieces):
+    # Mapped dims first, an unmapped base expanded to the batch (the forward copies it); an
+    # unmapped src broadcasts into its batched region. The view's params move as its own batch
+    # rule moves them (VIEW_AT_FRONT).
+    if bdims[0] is None:
+        size, shape = batch_size((base,) + srcs, bdims), base._data.shape
+        base = expand_p(view_p(base, shape=(1,) + shape), shape=(size,) + shape)
+    srcs = tuple(to_front(s, b) for s, b in zip(srcs, bdims[1:]))
+    return view_scatter_add_p(to_front(base, bdims[0]), *srcs, view=view,
+                              params=VIEW_AT_FRONT[view](params), pieces=pieces), 0
+
+
+# Linear in base and the srcs together; its VJP reads shapes only.
+view_scatter_add_p = Primitive("view_scatter_add", xp=_view_scatter_add_fwd,
+                               vjp=_view_scatter_add_vjp, jvp=LINEAR,
+                               batch=_view_scatter_add_batch, saves=())
+# Each region-selecting view's params once a batch dim leads its input, for view_scatter_add's
+# batch rule; gather_scatter.py (basic_index) and joining.py (split) add theirs.
+VIEW_AT_FRONT = {slice_p: dim_at_front, select_p: dim_at_front, unbind_p: dim_at_front,
+                 diagonal_p: _diagonal_at_front}
+
+
+def into_zeros(ct, x, view, params):
+    """The transpose of a view op: `ct` in the region `view(g, **params)` selects of a zero
+    tensor `g` shaped like `x`."""
+    return view_scatter_add_p(ct.new_zeros(x._data.shape), ct, view=view, params=params,
+                              pieces=None)
+
+
+def pieces_into_zeros(cts, x, view, params):
+    """The transpose of a view op with several outputs (unbind, split): each piece's cotangent
+    `cts[i]` added into piece i of `view(g, **params)` of a zero tensor `g` shaped like `x`; a
+    missing (None) one adds nothing, and with none the result is None."""
+    pieces = tuple(i for i, ct in enumerate(cts) if ct is not None)
+    if not pieces:
+        return None
+    srcs = tuple(cts[i] for i in pieces)
+    return view_scatter_add_p(srcs[0].new_zeros(x._data.shape), *srcs, view=view,
+                              params=params, pieces=pieces)
+
+
 # The alias where gradients stop: a primitive so that transforms see the cut. derivatives.yaml
 # (detach: output_differentiability [False]): no tangent either; the mapped dim stays put.
 detach_p = Primitive("detach", xp=lambda xp, a: a.view(), vjp=NONDIFF, jvp=NONDIFF,

@@ -385,11 +385,10 @@ def _argwhere_samples(dtype, rng):
     yield Sample((np.zeros((), dtype),), name="0dimzero")
 
 
-# vmap: the sweep maps every array argument, index tensors too, and these ops read their index's
-# values in Python (bounds, wrapping, a grid of index arrays): a mapped index raises torch.func's
-# data-dependence error. test_func_shape.py maps the tensors they read and write, with the index
-# unmapped; index_put's indices come in a tuple, which the sweep does not map. masked_select
-# over a mapped mask raises as torch.func does (a shape per element), also tested there.
+# vmap: the sweep maps every array argument, index tensors (and index_put's tuple of them) too;
+# the ops check a mapped index's bounds on the whole batch and hand it to the primitives. Not
+# flagged: masked_select over a mapped mask raises as torch.func does (a shape per element), and
+# nonzero/argwhere have data-dependent shapes (test_func_shape.py tests both errors).
 OPS = [
     OpInfo("__getitem__", _getitem, _getitem_ref, _getitem_samples, dtypes=DTYPES,
            grad_samples=_getitem_grad_samples,
@@ -418,7 +417,7 @@ OPS = [
                ((F, 0, I64([[0]])), IndexError, r"Index is supposed to be a vector"),
                ((F, 0, np.array([0.0])), RuntimeError, r"Expected dtype int32 or int64"),
                ((F, 2, I64([0])), IndexError, r"Dimension out of range"),
-           ), grad=True, gradgrad=True, fwgrad=True),
+           ), grad=True, gradgrad=True, fwgrad=True, vmap=True),
     OpInfo("index_add", lm.index_add, _index_add_ref, _index_add_samples, dtypes=DTYPES,
            method="index_add",
            errors=_errors(
@@ -445,7 +444,7 @@ OPS = [
                ((F, 0, I64([0]), F[:1].astype(np.float64)), RuntimeError,
                 r"index_add_\(\): self \(Float\) and source \(Double\) must have the same "
                 r"scalar type"),
-           ), grad=True, gradgrad=True, fwgrad=True),
+           ), grad=True, gradgrad=True, fwgrad=True, vmap=True),
     OpInfo("index_fill", lm.index_fill, _index_fill_ref, _index_fill_samples, dtypes=DTYPES,
            grad_samples=_index_fill_grad_samples,
            method="index_fill",
@@ -465,7 +464,7 @@ OPS = [
                ((F.astype(np.int32), 1, I64([1]), 2**40), RuntimeError,
                 r"value cannot be converted to type int without overflow"),
                ((F, 2, I64([1]), 1.0), IndexError, r"Dimension out of range"),
-           ), grad=True, gradgrad=True, fwgrad=True),
+           ), grad=True, gradgrad=True, fwgrad=True, vmap=True),
     OpInfo("gather", lm.gather, _gather_ref, _gather_samples, dtypes=DTYPES, method="gather",
            errors=_errors(
                ((F, 1, I64([[4]])), RuntimeError,
@@ -477,7 +476,7 @@ OPS = [
                ((F, 1, I64([0])), RuntimeError, r"Index tensor must have the same number of "
                 r"dimensions as input tensor"),
                ((F, 1, np.array([[0.0]])), RuntimeError, r"Expected dtype int32/int64"),
-           ), grad=True, gradgrad=True, fwgrad=True),
+           ), grad=True, gradgrad=True, fwgrad=True, vmap=True),
     OpInfo("scatter", lm.scatter, _scatter_ref, _scatter_samples, dtypes=DTYPES, method="scatter",
            errors=_errors(
                ((F, 0, I64([[3]]), F), RuntimeError,
@@ -489,13 +488,13 @@ OPS = [
                 r"dimension 0 and to be no larger size than src \[3, 4\]"),
                ((F, 0, I64([0]), F), RuntimeError,
                 r"Index tensor must have the same number of dimensions as self tensor"),
-           ), grad=True, gradgrad=True, fwgrad=True),
+           ), grad=True, gradgrad=True, fwgrad=True, vmap=True),
     OpInfo("scatter_add", lm.scatter_add, _scatter_add_ref, _scatter_add_samples, dtypes=DTYPES,
            method="scatter_add",
            errors=_errors(
                ((F, 0, I64([[4]]), F), RuntimeError, r"index 4 is out of bounds for dimension 0"),
                ((F, 0, I64([[0]]), 5.0), TypeError, r"argument 'src' .* must be Tensor"),
-           ), grad=True, gradgrad=True, fwgrad=True),
+           ), grad=True, gradgrad=True, fwgrad=True, vmap=True),
     OpInfo("take", lm.take, _take_ref, _take_samples, dtypes=DTYPES, method="take",
            errors=_errors(
                ((F, I64([12])), IndexError,
@@ -503,7 +502,7 @@ OPS = [
                ((F, I64([-13])), IndexError, r"tried to access index -13"),
                ((F, np.array([0], np.int32)), RuntimeError, r"Expected a long tensor for index"),
                ((np.zeros(0), I64([0])), IndexError, r"tried to take from an empty tensor"),
-           ), grad=True, gradgrad=True, fwgrad=True),
+           ), grad=True, gradgrad=True, fwgrad=True, vmap=True),
     OpInfo("put", lm.put, _put_ref, _put_samples, dtypes=DTYPES, method="put",
            errors=_errors(
                ((F, I64([12]), F[0, :1]), IndexError,
@@ -519,7 +518,7 @@ OPS = [
                 r"= Float and source.dtype = Double"),
                ((np.zeros((0,), np.float32), I64([0]), F[0, :1]), IndexError,
                 r"put_\(\): Tried to put elements into an empty tensor"),
-           ), grad=True, gradgrad=True, fwgrad=True),
+           ), grad=True, gradgrad=True, fwgrad=True, vmap=True),
     OpInfo("take_along_dim", lm.take_along_dim, _take_along_dim_ref, _take_along_dim_samples,
            dtypes=DTYPES, method="take_along_dim",
            errors=_errors(
@@ -538,7 +537,7 @@ OPS = [
                 r"non-singleton dimension 0"),
                ((np.float32(1.0) * np.ones((), np.float32), I64(0), 0), IndexError,
                 r"Dimension specified as 0 but tensor has no dimensions"),
-           ), grad=True, gradgrad=True, fwgrad=True),
+           ), grad=True, gradgrad=True, fwgrad=True, vmap=True),
     OpInfo("index_put", lm.index_put, _index_put_ref, _index_put_samples, dtypes=DTYPES,
            grad_samples=_index_put_grad_samples,
            method="index_put",
@@ -567,7 +566,7 @@ OPS = [
                 r"index is out of bounds for dimension with size 0"),
                ((np.ones((), np.float32), (I64([0]),), np.ones((), np.float32)), IndexError,
                 r"too many indices for tensor of dimension 0 \(got 1\)"),
-           ), grad=True, gradgrad=True, fwgrad=True),
+           ), grad=True, gradgrad=True, fwgrad=True, vmap=True),
     OpInfo("masked_fill", lm.masked_fill, _masked_fill_ref, _masked_fill_samples,
            grad_samples=_masked_fill_grad_samples,
            dtypes=DTYPES + ("uint8",), method="masked_fill",
