@@ -373,9 +373,6 @@ def test_vmap_of_jvp_matches_a_loop():
     np.testing.assert_allclose(got.numpy(), want, rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.xfail(strict=True, reason="the view ops' VJPs write the cotangent in place into "
-                   "zeros (_rules.into_zeros), which vmap refuses for a mapped cotangent; and "
-                   "repeat's VJP sums, whose batch rule is the reduction family's")
 def test_jacrev_matches_jacfwd():
     x = _t(_normal(3, 3))
     np.testing.assert_allclose(lm.func.jacrev(_f)(x).numpy(), lm.func.jacfwd(_f)(x).numpy(),
