@@ -24,9 +24,6 @@ _OVERLAP_MSG = ("unsupported operation: more than one element of the written-to 
 
 
 def _write(target, src):
-    if (isinstance(src, np.ndarray) and src.dtype.kind == "c"
-            and target._data.dtype.kind != "c"):
-        src = src.real  # copy_ warned at its call; the imaginary part is discarded
     try:
         np.copyto(target._data, src, casting="unsafe")
     except ValueError as e:
@@ -51,7 +48,10 @@ def _tracked_write(target, result, raw):
 def _eager_write(target, src):
     """The write with no transform level: `src` a Tensor, an array or a number."""
     if isinstance(src, TensorBase):
-        _tracked_write(target, src, lambda: _write(target, src._data))
+        data = src._data
+        if data.dtype.kind == "c" and target._data.dtype.kind != "c":
+            data = data.real  # copy_ warned at its call; the imaginary part is discarded
+        _tracked_write(target, src, lambda: _write(target, data))
     else:
         _tracked_write(target, None, lambda: _write(target, src))
 
@@ -73,6 +73,7 @@ def copy_(self, src, non_blocking=False):
             and data.dtype.kind == "c"):
         warnings.warn("Casting complex values to real discards the imaginary part",
                       UserWarning, stacklevel=2)
+        data = data.real
     if LEVELS:
         LEVELS[-1].write(self, src, _eager_write)
         return self
