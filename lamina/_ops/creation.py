@@ -42,7 +42,8 @@ from ._checks import (
     overflow_error,
     torch_type_name,
 )
-from .mutation import copy_, write_inplace, write_out
+from .mutation import copy_, finish_out, write_inplace, write_out
+from .primitive import LEVELS, draw, levels_mapping, mapped
 
 # NumPy's inference from Python data is PyTorch's except for the width of floats and complex
 # numbers, which PyTorch takes from the default dtype.
@@ -256,28 +257,37 @@ def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requir
 
 
 # Tensor.new_*: the factories with the tensor's dtype as the default.
+def _like(self, t):
+    """A Tensor.new_* result `t`; under vmap mapped by the levels that map self, as torch.func's
+    new_* batch rules do (a VJP's `ct.new_zeros(...)` then takes the cotangent's writes)."""
+    if not LEVELS:
+        return t
+    return mapped(lambda s: wrap(np.broadcast_to(t._data, s).copy()), t._data.shape,
+                  levels_mapping(self))
+
+
 def new_zeros(self, *sizes, size=None, dtype=None, layout=None, device=None,
               requires_grad=False, pin_memory=False):
-    return zeros(*sizes, size=size, dtype=dtype or self.dtype, device=device,
-                 requires_grad=requires_grad)
+    return _like(self, zeros(*sizes, size=size, dtype=dtype or self.dtype, device=device,
+                             requires_grad=requires_grad))
 
 
 def new_ones(self, *sizes, size=None, dtype=None, layout=None, device=None, requires_grad=False,
              pin_memory=False):
-    return ones(*sizes, size=size, dtype=dtype or self.dtype, device=device,
-                requires_grad=requires_grad)
+    return _like(self, ones(*sizes, size=size, dtype=dtype or self.dtype, device=device,
+                            requires_grad=requires_grad))
 
 
 def new_empty(self, *sizes, size=None, dtype=None, layout=None, device=None,
               requires_grad=False, pin_memory=False):
-    return empty(*sizes, size=size, dtype=dtype or self.dtype, device=device,
-                 requires_grad=requires_grad)
+    return _like(self, empty(*sizes, size=size, dtype=dtype or self.dtype, device=device,
+                             requires_grad=requires_grad))
 
 
 def new_full(self, size, fill_value, *, dtype=None, layout=None, device=None,
              requires_grad=False, pin_memory=False):
-    return full(size, fill_value, dtype=dtype or self.dtype, device=device,
-                requires_grad=requires_grad)
+    return _like(self, full(size, fill_value, dtype=dtype or self.dtype, device=device,
+                            requires_grad=requires_grad))
 
 
 def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
@@ -398,7 +408,8 @@ def rand(*sizes, size=None, generator=None, out=None, dtype=None, layout=None, d
     check_cpu(device)
     shape = _shape("rand", sizes, size)
     d = _float_only(_dtype(dtype, out, get_default_dtype()), "check_uniform_bounds")
-    return _finish(_random.uniform(rng_of(generator), shape, d), requires_grad, out)
+    rng = rng_of(generator)
+    return _finish_drawn(lambda s: _random.uniform(rng, s, d), shape, requires_grad, out)
 
 
 def randn(*sizes, size=None, generator=None, out=None, dtype=None, layout=None, device=None,
@@ -407,7 +418,8 @@ def randn(*sizes, size=None, generator=None, out=None, dtype=None, layout=None, 
     check_cpu(device)
     shape = _shape("randn", sizes, size)
     d = _float_only(_dtype(dtype, out, get_default_dtype()), "normal_kernel_cpu")
-    return _finish(_random.normal(rng_of(generator), shape, d), requires_grad, out)
+    rng = rng_of(generator)
+    return _finish_drawn(lambda s: _random.normal(rng, s, d), shape, requires_grad, out)
 
 
 def rand_like(input, *, generator=None, dtype=None, layout=None, device=None,
@@ -422,6 +434,15 @@ def randn_like(input, *, generator=None, dtype=None, layout=None, device=None,
     check_tensor("randn_like", input)
     return randn(input._data.shape, generator=generator, dtype=dtype or input.dtype,
                  device=device, requires_grad=requires_grad)
+
+
+def _finish_drawn(sample, shape, requires_grad=False, out=None):
+    """A random constructor's result from `sample(shape)` (an array); under vmap drawn as its
+    randomness mode says (lamina._ops.primitive.draw)."""
+    if not LEVELS:
+        return _finish(sample(shape), requires_grad, out)
+    t = draw(lambda s: _finish(sample(s), requires_grad), shape)
+    return t if out is None else write_out(out, t)
 
 
 def _random_ints(rng, low, high, shape, d):
@@ -461,7 +482,8 @@ def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None
     low, high = _low_high("randint", low, high)
     shape = _shape("randint", (size,))
     d = _dtype(dtype, out, dt.int64)
-    return _finish(_random_ints(rng_of(generator), low, high, shape, d), requires_grad, out)
+    rng = rng_of(generator)
+    return _finish_drawn(lambda s: _random_ints(rng, low, high, s, d), shape, requires_grad, out)
 
 
 def randint_like(input, low=0, high=None, *, generator=None, dtype=None, layout=None,
@@ -470,8 +492,9 @@ def randint_like(input, low=0, high=None, *, generator=None, dtype=None, layout=
     check_cpu(device)
     low, high = _low_high("randint_like", low, high)
     d = input.dtype if dtype is None else dt.to_dtype(dtype)
-    return _finish(_random_ints(rng_of(generator), low, high, input._data.shape, d),
-                   requires_grad)
+    rng = rng_of(generator)
+    return _finish_drawn(lambda s: _random_ints(rng, low, high, s, d), input._data.shape,
+                         requires_grad)
 
 
 def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None,
@@ -488,7 +511,13 @@ def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=Non
         raise RuntimeError("n cannot be greater than 2049 for Half type.")
     if n:
         checked_scalar(n - 1, d)
-    return _finish(rng_of(generator).permutation(n).astype(d.np), requires_grad, out)
+    rng = rng_of(generator)
+
+    def sample(shape):  # under vmap "different", one permutation per row
+        if len(shape) == 1:
+            return rng.permutation(n).astype(d.np)
+        return rng.permuted(np.broadcast_to(np.arange(n), shape), axis=-1).astype(d.np)
+    return _finish_drawn(sample, (n,), requires_grad, out)
 
 
 def _check_std(std):
@@ -510,7 +539,8 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
         _check_std(std)
         shape = _shape("normal", (size,))
         d = _float_only(_dtype(dtype, out, get_default_dtype()), "normal_kernel_cpu")
-        return _finish(_random.normal(rng, shape, d, mean, std), requires_grad, out)
+        return _finish_drawn(lambda s: _random.normal(rng, s, d, mean, std), shape,
+                             requires_grad, out)
     if size is not None or dtype is not None:
         raise TypeError("normal(): 'size' and 'dtype' are only accepted with a number mean and "
                         "std")
@@ -539,16 +569,30 @@ def _bernoulli_draw(rng, probs, shape, d):
     return (rng.random(shape) < probs).astype(d.np)
 
 
+_SAME_BATCHED_MSG = ("Vmap does not currently support same randomness with a batched tensor "
+                     "input. Please file an issue with functorch")
+
+
+def _bernoulli_mapped(input, rng, out):
+    """bernoulli(input) with `input` a transform's wrapper: uniform draws compared with it."""
+    if any(level.randomness == "same" for level in levels_mapping(input)):
+        raise RuntimeError(_SAME_BATCHED_MSG)
+    u = draw(lambda s: wrap(rng.random(s)), input._data.shape)
+    return finish_out((u < input).to(input.dtype), out)
+
+
 def bernoulli(input, p=None, *, generator=None, out=None):
     """0/1 draws shaped and typed like `input`, with probabilities `input` (or the number `p`)."""
     check_tensor("bernoulli", input)
     d = input.dtype
+    rng = rng_of(generator)
     if p is None:
         if d.category < dt.FLOAT:
             raise not_implemented("bernoulli_tensor_cpu_p_", d)
+        if LEVELS and hasattr(input, "_level"):  # a wrapper's probabilities: in lamina ops
+            return _bernoulli_mapped(input, rng, out)
         p = input._data
-    arr = _bernoulli_draw(rng_of(generator), p, input._data.shape, d)
-    return _finish(arr, out=out)
+    return _finish_drawn(lambda s: _bernoulli_draw(rng, p, s, d), input._data.shape, out=out)
 
 
 def multinomial(input, num_samples, replacement=False, *, generator=None, out=None):
@@ -607,20 +651,29 @@ def zero_(self):
     return copy_(self, 0)
 
 
+def _fill_drawn(self, sample):
+    """An in-place initialiser's write of `sample(shape)` (an array); under vmap drawn as its
+    randomness mode says, "different" only into a mapped self (torch.func's rule)."""
+    shape = self._data.shape
+    if not LEVELS:
+        return write_inplace(self, wrap(sample(shape)))
+    return write_inplace(self, draw(lambda s: wrap(sample(s)), shape, into=self))
+
+
 def uniform_(self, from_=0, to=1, *, generator=None):
     d = _float_only(self.dtype, "check_uniform_bounds")
     if from_ > to:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found "
                            f"from={_fmt(from_)} > to={_fmt(to)}")
-    arr = _random.uniform(rng_of(generator), self._data.shape, d, from_, to)
-    return write_inplace(self, wrap(arr))
+    rng = rng_of(generator)
+    return _fill_drawn(self, lambda s: _random.uniform(rng, s, d, from_, to))
 
 
 def normal_(self, mean=0, std=1, *, generator=None):
     d = _float_only(self.dtype, "normal_kernel_cpu")
     _check_std(std)
-    return write_inplace(self, wrap(_random.normal(rng_of(generator), self._data.shape, d, mean,
-                                                   std)))
+    rng = rng_of(generator)
+    return _fill_drawn(self, lambda s: _random.normal(rng, s, d, mean, std))
 
 
 def random_(self, from_=None, to=None, *, generator=None):
@@ -632,20 +685,18 @@ def random_(self, from_=None, to=None, *, generator=None):
     rng = rng_of(generator)
     if from_ is None and to is None:
         top = 1 << (np.finfo(d.np).nmant + 1) if d.category == dt.FLOAT else RANGES[d][1]
-        arr = _random.integers(rng, 0, top, self._data.shape, d)
-    else:
-        if to is None:
-            from_, to = 0, from_
-        arr = _random_ints(rng, _int_arg("random_", "from", from_), _int_arg("random_", "to", to),
-                           self._data.shape, d)
-    return write_inplace(self, wrap(arr))
+        return _fill_drawn(self, lambda s: _random.integers(rng, 0, top, s, d))
+    if to is None:
+        from_, to = 0, from_
+    low, high = _int_arg("random_", "from", from_), _int_arg("random_", "to", to)
+    return _fill_drawn(self, lambda s: _random_ints(rng, low, high, s, d))
 
 
 def bernoulli_(self, p=0.5, *, generator=None):
     if isinstance(p, TensorBase):
         p = p.expand(self._data.shape)._data
-    arr = _bernoulli_draw(rng_of(generator), p, self._data.shape, self.dtype)
-    return write_inplace(self, wrap(arr))
+    rng = rng_of(generator)
+    return _fill_drawn(self, lambda s: _bernoulli_draw(rng, p, s, self.dtype))
 
 
 def exponential_(self, lambd=1.0, *, generator=None):
@@ -656,8 +707,8 @@ def exponential_(self, lambd=1.0, *, generator=None):
                            f"{torch_type_name(d)}")
     if not lambd > 0:
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={_fmt(lambd)}")
-    arr = _random.exponential(rng_of(generator), self._data.shape, d, lambd)
-    return write_inplace(self, wrap(arr))
+    rng = rng_of(generator)
+    return _fill_drawn(self, lambda s: _random.exponential(rng, s, d, lambd))
 
 
 __all__ = [

@@ -4,7 +4,9 @@ Every in-place op is its out-of-place primitive followed by a checked write into
 storage (`write_inplace`), so each op's rules are declared once and autograd can treat every
 mutation the same way. The write bumps the storage's version counter, shared by all its views.
 A write that touches the autograd graph goes through the registered tape, which gives the
-target (or, for a view, its base) the grad_fn of what was written.
+target (or, for a view, its base) the grad_fn of what was written. Under transforms the write
+goes to the innermost level (`Level.write`), which writes its wrappers' values at the level
+below; `_eager_write` is the bottom of that chain.
 """
 
 import warnings
@@ -14,6 +16,7 @@ import numpy as np
 from .._core import dtype as dt
 from .._core._tensor import TensorBase, dtype_of, get_tape, is_grad_enabled
 from ._checks import broadcast_error, torch_type_name
+from .primitive import LEVELS
 
 _OVERLAP_MSG = ("unsupported operation: more than one element of the written-to tensor refers to "
                 "a single memory location. Please clone() the tensor before performing the "
@@ -42,6 +45,25 @@ def _tracked_write(target, result, raw):
         raw()
 
 
+def _eager_write(target, src):
+    """The write with no transform level: `src` a Tensor, an array or a number."""
+    if isinstance(src, TensorBase):
+        data = src._data
+        if data.dtype.kind == "c" and target._data.dtype.kind != "c":
+            data = data.real  # copy_ warned at its call; the imaginary part is discarded
+        _tracked_write(target, src, lambda: _write(target, data))
+    else:
+        _tracked_write(target, None, lambda: _write(target, src))
+
+
+def _store(target, src):
+    """Write `src` into `target`: through the innermost transform level, if any."""
+    if LEVELS:
+        LEVELS[-1].write(target, src, _eager_write)
+    else:
+        _eager_write(target, src)
+
+
 def copy_(self, src, non_blocking=False):
     """Copy `src` (broadcast to self's shape, cast to self's dtype) into self's storage."""
     data = src._data if isinstance(src, TensorBase) else src
@@ -52,6 +74,9 @@ def copy_(self, src, non_blocking=False):
         warnings.warn("Casting complex values to real discards the imaginary part",
                       UserWarning, stacklevel=2)
         data = data.real
+    if LEVELS:
+        LEVELS[-1].write(self, src, _eager_write)
+        return self
     _tracked_write(self, src if isinstance(src, TensorBase) else None, lambda: _write(self, data))
     return self
 
@@ -66,6 +91,9 @@ def write_inplace(self, result):
     if r.shape != s.shape:
         raise RuntimeError(f"output with shape {list(s.shape)} doesn't match the broadcast shape "
                            f"{list(r.shape)}")
+    if LEVELS:
+        LEVELS[-1].write(self, result, _eager_write)
+        return self
     _tracked_write(self, result, lambda: _write(self, r))
     return self
 
@@ -94,7 +122,7 @@ def write_out(out, result, stacklevel=3):
                 "reuse an out tensor t by resizing it, inplace, to zero elements with "
                 "t.resize_(0).", UserWarning, stacklevel=stacklevel)
         out._data = np.empty(r.shape, dtype=out._data.dtype)
-    _write(out, r)
+    _store(out, result)
     return out
 
 

@@ -60,6 +60,8 @@ class Level:
     """
 
     index = None
+    size = None        # a vmap level's batch size
+    randomness = None  # a vmap level's mode for random ops: "error", "different" or "same"
 
     def __enter__(self):
         self.index = len(LEVELS)
@@ -79,3 +81,73 @@ class Level:
 
     def process(self, prim, args, params):
         raise NotImplementedError
+
+    def write(self, target, src, eager):
+        """Write `src` (a Tensor, an array or a number, already checked against target's shape
+        and dtype) into `target`'s storage in place. A level whose wrapper `target` is writes
+        its values at the level below; this default hands the write down unchanged. `eager`
+        is the write with no level left (lamina._ops.mutation's)."""
+        self.lower_write(target, src, eager)
+
+    def lower_write(self, target, src, eager):
+        """Run the write at the level below this one."""
+        if self.index == 0:
+            eager(target, src)
+        else:
+            LEVELS[self.index - 1].write(target, src, eager)
+
+
+RANDOM_ERROR_MSG = ("vmap: called random operation while in randomness error mode. Please either "
+                    "use the 'same' or 'different' randomness flags on vmap or perform the "
+                    "randomness operation out of vmap")
+RANDOM_INPLACE_MSG = ("vmap: Cannot ask for different inplace randomness on an unbatched tensor. "
+                      "This will appear like same randomness. If this is necessary for your "
+                      "usage, please file an issue with functorch.")
+
+
+def _maps(x, level):
+    """Whether `x` carries `level`'s batch: it or a value it wraps is that level's wrapper."""
+    while hasattr(x, "_level"):
+        if x._level is level:
+            return True
+        x = x._value
+    return False
+
+
+def random_levels(into=None):
+    """The vmap levels that map a random op's draw: random ops take shapes, not wrapped values,
+    so they ask the stack. Raises torch.func's error under a level in "error" mode; returns the
+    levels in "different" mode, outermost first ("same" draws once, unmapped). `into` is the
+    target of an in-place draw, which must be mapped by every "different" level."""
+    levels = []
+    for level in LEVELS:
+        if level.randomness is None or level.randomness == "same":
+            continue
+        if level.randomness == "error":
+            raise RuntimeError(RANDOM_ERROR_MSG)
+        if into is not None and not _maps(into, level):
+            raise RuntimeError(RANDOM_INPLACE_MSG)
+        levels.append(level)
+    return levels
+
+
+def mapped(make, shape, levels):
+    """`make(shape)` (a Tensor) as a value mapped by each vmap level of `levels` (outermost
+    first): one tensor shaped (*their sizes, *shape), wrapped by each."""
+    if not levels:
+        return make(tuple(shape))
+    out = make(tuple(level.size for level in levels) + tuple(shape))
+    for level in levels:  # the outermost level's wrapper is the innermost value
+        out = level.wrap(out, 0)
+    return out
+
+
+def draw(sample, shape, into=None):
+    """`sample(shape)` for a random op: eagerly as is; under vmap, as `random_levels` says."""
+    return mapped(sample, shape, random_levels(into) if LEVELS else ())
+
+
+def levels_mapping(x):
+    """The vmap levels that map `x`, outermost first: a tensor made "like" x (Tensor.new_*)
+    is mapped by them too, as in torch.func."""
+    return [level for level in LEVELS if level.size is not None and _maps(x, level)]

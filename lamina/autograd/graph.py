@@ -455,29 +455,37 @@ class Tape:
     @staticmethod
     def write(target, result, raw):
         """Run `raw()` (the write of `result` into `target`) and make target's grad_fn say so."""
-        base = target._base
-        root = base if base is not None else target
-        result_grad = result is not None and result._requires_grad
-        if not (result_grad or root._requires_grad or target._requires_grad):
-            raw()
-            return
-        if root._requires_grad and root.grad_fn is None:
-            raise RuntimeError(f"{'a view of ' if base is not None else ''}a leaf Variable that "
-                               "requires grad is being used in an in-place operation.")
-        if result_grad and result._data.shape != target._data.shape:  # copy_ broadcasts
-            result = expand_p(result, shape=target._data.shape)
-        if result_grad:
-            _snapshot_saved(result.grad_fn, target)
-        if base is None:
-            raw()
-            if result_grad:
-                target.grad_fn, target._output_nr = result.grad_fn, result._output_nr
-                target._requires_grad = True
-            else:  # overwritten by a constant: still in the graph, with a zero gradient
-                target.grad_fn, target._output_nr = CopyBackwards(target), 0
-            return
-        node = CopySlices(base, result, _view_chain(target))
+        record_write(target, result, raw, _snapshot_saved)
+
+
+def record_write(target, result, raw, snapshot):
+    """Run `raw()`, the write of `result` (a Tensor or None for a constant) into `target`, and
+    give target (or, for a view, its base) the grad_fn of what was written. `snapshot(node,
+    target)` keeps target's old values for a node that saved them. Shared by the tape and by
+    func's reverse level, whose wrappers carry grad_fns and view bases as tensors do."""
+    base = target._base
+    root = base if base is not None else target
+    result_grad = result is not None and result._requires_grad
+    if not (result_grad or root._requires_grad or target._requires_grad):
         raw()
-        base.grad_fn, base._output_nr, base._requires_grad = node, 0, True
-        base.__dict__["_copied_into"] = True
-        _regenerate(target)
+        return
+    if root._requires_grad and root.grad_fn is None:
+        raise RuntimeError(f"{'a view of ' if base is not None else ''}a leaf Variable that "
+                           "requires grad is being used in an in-place operation.")
+    if result_grad and result._data.shape != target._data.shape:  # copy_ broadcasts
+        result = expand_p(result, shape=target._data.shape)
+    if result_grad:
+        snapshot(result.grad_fn, target)
+    if base is None:
+        raw()
+        if result_grad:
+            target.grad_fn, target._output_nr = result.grad_fn, result._output_nr
+            target._requires_grad = True
+        else:  # overwritten by a constant: still in the graph, with a zero gradient
+            target.grad_fn, target._output_nr = CopyBackwards(target), 0
+        return
+    node = CopySlices(base, result, _view_chain(target))
+    raw()
+    base.grad_fn, base._output_nr, base._requires_grad = node, 0, True
+    base.__dict__["_copied_into"] = True
+    _regenerate(target)

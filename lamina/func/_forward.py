@@ -3,6 +3,7 @@ carries its tangent; a primitive meeting one runs on the primals and pushes the 
 its JVP rule `jvp(tangents, out, *primals, **params)` (tangents: one per input, None where the
 input has none), written in lamina ops so that the rule itself can be transformed. LINEAR
 primitives apply themselves to the tangents; NONDIFF ones give outputs without tangent.
+An in-place write into a dual value writes its primal and its tangent (`ForwardLevel.write`).
 """
 
 import numpy as np
@@ -10,7 +11,7 @@ import numpy as np
 from .._ops.creation import zeros_like
 from .._ops.primitive import LINEAR, NONDIFF, Level
 from . import _pytree
-from ._wrapper import LevelTensor, is_at, make
+from ._wrapper import CAPTURED_MSG, LevelTensor, is_at, make
 
 
 class Dual(LevelTensor):
@@ -74,6 +75,18 @@ class ForwardLevel(Level):
         else:
             tangent = rule(tuple(tangents), out, *primals, **params)
         return self._wrap_out(out, tangent)
+
+    def write(self, target, src, eager):
+        dual = is_at(src, self)
+        if not is_at(target, self):
+            if dual:
+                raise RuntimeError(CAPTURED_MSG.format("jvp"))
+            return self.lower_write(target, src, eager)
+        # The tangent is written in place too (PyTorch's forward AD does the same), so that
+        # views of the target, whose tangents view its tangent, see it; a constant written
+        # carries a zero tangent.
+        self.lower_write(target._value, src._value if dual else src, eager)
+        self.lower_write(target._tangent, src._tangent if dual else 0, eager)
 
 
 def _unwrap(level, out):

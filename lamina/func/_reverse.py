@@ -5,6 +5,8 @@ nodes and run by the same engine as lamina.autograd's tape (the eager base of th
 but the nodes hold the wrapped values of the level below. So the VJP rules run on those values
 (batched ones under an outer vmap, dual ones under an outer jvp), which is what makes
 vmap(grad(f)), jvp(grad(f)) and grad(grad(f)) correct, each level differentiating once.
+The wrappers of view primitives record their base and view op as tensors do, so an in-place
+write (`GradLevel.write`) enters the graph as autograd's tape records it (CopySlices).
 """
 
 import numpy as np
@@ -13,12 +15,13 @@ from .._core._tensor import wrap
 from .._ops import _rules
 from .._ops.creation import ones_like, zeros_like
 from .._ops.primitive import NONDIFF, Level
+from .._ops.shape import clone
 from ..autograd import engine
-from ..autograd.graph import _node_class, edge
+from ..autograd.graph import _node_class, _version, edge, record_write
 from . import _pytree
 from ._forward import jvp
 from ._vmap import vmap
-from ._wrapper import LevelTensor, is_at, make
+from ._wrapper import CAPTURED_MSG, LevelTensor, is_at, make
 
 
 class GradTracked(LevelTensor):
@@ -54,6 +57,28 @@ def _level_node_class(prim):
     return cls
 
 
+def _storage(t):
+    """The plain tensor owning the storage behind `t`, through the wrappers of every level."""
+    while isinstance(t, LevelTensor):
+        t = t._value
+    return t if t._base is None else t._base
+
+
+def _snapshot_values(node, target):
+    """Before target's value is overwritten: a node of this level that saved a value sharing
+    its storage keeps a copy, as the tape's _snapshot_saved does for tensors."""
+    if not isinstance(node, _LevelNode) or node._freed:
+        return
+    root = _storage(target._value)
+    args = list(node._args)
+    for i in node._versions:
+        a = args[i]
+        if _storage(a) is root:
+            args[i] = clone(a)
+            node._versions[i] = _version(args[i])
+    node._args = tuple(args)
+
+
 class GradLevel(Level):
     def leaf(self, value):
         t = make(GradTracked, value, self, value._data.shape)
@@ -83,10 +108,29 @@ class GradLevel(Level):
         node._args = values
         if node._outs is not None:
             node._outs = outs
+        view_of = args[0] if prim.view and is_at(args[0], self) else None
         for i, w in enumerate(wrapped):
             if isinstance(w, GradTracked):
                 w._requires_grad, w.grad_fn, w._output_nr = True, node, i
+                if view_of is not None:  # what autograd.graph replays after a write
+                    w._base = view_of if view_of._base is None else view_of._base
+                    w._vc = view_of._shared_version()
+                    w._view_op = (prim, args, params, None if single else i)
+                    w.__dict__["_grad_version"] = w._version
         return wrapped[0] if single else wrapped
+
+    def write(self, target, src, eager):
+        tracked = is_at(src, self)
+        if not is_at(target, self):
+            if tracked:
+                raise RuntimeError(CAPTURED_MSG.format("grad"))
+            return self.lower_write(target, src, eager)
+
+        def raw():
+            self.lower_write(target._value, src._value if tracked else src, eager)
+            target._bump_version()  # views of the target regenerate their grad_fn
+
+        record_write(target, src if tracked else None, raw, _snapshot_values)
 
 
 def _grads(level, outputs, cts, inputs):

@@ -3,15 +3,26 @@ the mapped dim (`_bdim`); a primitive meeting one runs once on the whole batch t
 rule: `batch(bdims, *values, **params) -> (out, out_bdims)`, written in lamina ops. The ELEMENTWISE
 marker needs no function: the mapped dims go to the front and broadcasting does the rest. A
 primitive without a rule falls back to a Python loop over the batch, and warns, naming it.
+An in-place write into a batched value writes the physical value (`BatchLevel.write`); random
+ops ask the level for its `randomness` (lamina._ops.primitive.draw).
 """
 
 import warnings
+
+import numpy as np
 
 from .._ops import _batching
 from .._ops.joining import cat, stack
 from .._ops.primitive import ELEMENTWISE, Level
 from . import _pytree
 from ._wrapper import LevelTensor, is_at, make
+
+INPLACE_MSG = (
+    "vmap: inplace arithmetic(self, *extra_args) is not possible because there exists a Tensor "
+    "`other` in extra_args that has more elements than `self`. This happened due to `other` "
+    "being vmapped over but `self` not being vmapped over in a vmap. Please try to use "
+    "out-of-place operators instead of inplace arithmetic. If said operator is being called "
+    "inside the PyTorch framework, please file a bug report instead.")
 
 
 class Batched(LevelTensor):
@@ -80,6 +91,27 @@ class BatchLevel(Level):
         if isinstance(out, tuple) and not isinstance(out_bdims, tuple):
             out_bdims = (out_bdims,) * len(out)
         return self._wrap_out(out, out_bdims)
+
+    def write(self, target, src, eager):
+        mapped = is_at(src, self)
+        if not is_at(target, self):
+            if mapped:  # each batch element would write its own value into the one target
+                raise RuntimeError(INPLACE_MSG)
+            return self.lower_write(target, src, eager)
+        # `src` broadcasts to target's logical shape: pad it to target's logical rank with its
+        # mapped dim (or a size-1 one) at the target's, so it broadcasts to the physical value.
+        rank, bdim = target._data.ndim, target._bdim
+        if mapped:
+            v = _batching.to_front(src._value, src._bdim)
+            shape = v._data.shape
+            v = v.reshape(shape[:1] + (1,) * (rank - len(shape) + 1) + shape[1:])
+            src = v.movedim(0, bdim) if bdim else v
+        elif hasattr(src, "_data") or isinstance(src, np.ndarray):
+            shape = np.shape(src)
+            shape = (1,) * (rank - len(shape)) + shape
+            shape = shape[:bdim] + (1,) + shape[bdim:]
+            src = src.reshape(shape)
+        self.lower_write(target._value, src, eager)
 
 
 def _call_repr(func, in_dims, out_dims):
