@@ -11,7 +11,7 @@ import numpy as np
 from .._ops.creation import zeros_like
 from .._ops.primitive import LINEAR, NONDIFF, Level
 from . import _pytree
-from ._wrapper import CAPTURED_MSG, LevelTensor, is_at, make
+from ._wrapper import CAPTURED_MSG, LevelTensor, is_at, make, unwrap
 
 
 class Dual(LevelTensor):
@@ -51,15 +51,7 @@ class ForwardLevel(Level):
         return self.wrap(out, tangent)
 
     def process(self, prim, args, params):
-        primals, tangents, mine = [], [], False
-        for a in args:
-            if is_at(a, self):
-                primals.append(a._value)
-                tangents.append(a._tangent)
-                mine = True
-            else:
-                primals.append(a)
-                tangents.append(None)
+        primals, tangents, mine = unwrap(self, args, "_tangent")
         if not mine:
             return self.lower(prim, args, params)
         out = self.lower(prim, tuple(primals), params)

@@ -21,7 +21,7 @@ from ..autograd.graph import _node_class, _version, edge, record_write
 from . import _pytree
 from ._forward import jvp
 from ._vmap import vmap
-from ._wrapper import CAPTURED_MSG, LevelTensor, is_at, make
+from ._wrapper import CAPTURED_MSG, LevelTensor, is_at, make, unwrap
 
 
 class GradTracked(LevelTensor):
@@ -86,13 +86,7 @@ class GradLevel(Level):
         return t
 
     def process(self, prim, args, params):
-        values, mine = [], False
-        for a in args:
-            if is_at(a, self):
-                values.append(a._value)
-                mine = True
-            else:
-                values.append(a)
+        values, _, mine = unwrap(self, args)
         if not mine:
             return self.lower(prim, args, params)
         values = tuple(values)

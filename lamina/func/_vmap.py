@@ -15,7 +15,7 @@ from .._ops import _batching
 from .._ops.joining import cat, stack
 from .._ops.primitive import ELEMENTWISE, Level
 from . import _pytree
-from ._wrapper import LevelTensor, is_at, make
+from ._wrapper import LevelTensor, is_at, make, unwrap
 
 INPLACE_MSG = (
     "vmap: inplace arithmetic(self, *extra_args) is not possible because there exists a Tensor "
@@ -70,15 +70,7 @@ class BatchLevel(Level):
         return self.wrap(out, bdims)
 
     def process(self, prim, args, params):
-        values, bdims, mine = [], [], False
-        for a in args:
-            if is_at(a, self):
-                values.append(a._value)
-                bdims.append(a._bdim)
-                mine = True
-            else:
-                values.append(a)
-                bdims.append(None)
+        values, bdims, mine = unwrap(self, args, "_bdim")
         if not mine:
             return self.lower(prim, args, params)
         rule = prim.batch

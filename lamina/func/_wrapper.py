@@ -92,6 +92,22 @@ def make(cls, value, level, shape):
     return t
 
 
+def unwrap(level, args, attr=None):
+    """(values, extras, mine): `args` with `level`'s wrappers replaced by the values they wrap,
+    each such wrapper's attribute `attr` (None for every other argument, or when attr is None),
+    and whether any argument was `level`'s: the first step of every level's `process`."""
+    values, extras, mine = [], [], False
+    for a in args:
+        if isinstance(a, LevelTensor) and a._level is level:
+            values.append(a._value)
+            extras.append(None if attr is None else getattr(a, attr))
+            mine = True
+        else:
+            values.append(a)
+            extras.append(None)
+    return values, extras, mine
+
+
 def is_at(x, level):
     """Whether `x` is a wrapper of `level`."""
     return isinstance(x, LevelTensor) and x._level is level
