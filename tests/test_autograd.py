@@ -144,3 +144,48 @@ def _random_like(a, rng):
     if a.dtype.kind == "c":
         t = t + 1j * rng.standard_normal(a.shape)
     return np.asarray(t).astype(a.dtype)  # a 0-dim array plus a scalar is a scalar
+
+
+def _first_leaf_function(info, sample):
+    """The op as a function of its first floating argument alone (the others fixed), returning
+    its floating outputs: what jacfwd, jacrev and hessian take."""
+    fn, leaves = _as_function(info, sample)
+    if not leaves or leaves[0].numel() > 12:
+        return None, None
+    rest = [x.detach() for x in leaves[1:]]
+    return (lambda x: _float_outputs(fn(x, *rest))), leaves[0].detach()
+
+
+def _small_function(info, dtype):
+    """The first-argument function of the op's first sample whose argument has 2..12 elements
+    (else 1), or skip."""
+    found = None
+    for sample in _samples(info, dtype):
+        f, x = _first_leaf_function(info, sample)
+        if f is not None and (found is None or x.numel() > 1 >= found[1].numel()):
+            found = (f, x, sample)
+    if found is None:
+        pytest.skip("no floating argument small enough")
+    return found
+
+
+@pytest.mark.parametrize("info,dtype", [c for c in _cases("fwgrad") if "float64" in c.id])
+def test_jacfwd_matches_jacrev(info, dtype):
+    f, x, sample = _small_function(info, dtype)
+    if any(o.is_complex() for o in f(x)):
+        pytest.skip("a real input's complex output: reverse mode keeps only the real part")
+    for a, b in zip(lm.func.jacfwd(f)(x), lm.func.jacrev(f)(x)):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-9, atol=1e-11,
+                                   err_msg=f"{info.name}[{sample.name}]")
+
+
+@pytest.mark.parametrize("info,dtype", [c for c in _cases("fwgrad")
+                                        if "float64" in c.id and c.values[0].gradgrad])
+def test_hessian_is_symmetric(info, dtype):
+    f, x, sample = _small_function(info, dtype)
+
+    def scalar(x):
+        return sum((o.real if o.is_complex() else o).sum() for o in f(x))
+
+    h = lm.func.hessian(scalar)(x).numpy().reshape(x.numel(), x.numel())
+    np.testing.assert_allclose(h, h.T, rtol=1e-7, atol=1e-9, err_msg=f"{info.name}[{sample.name}]")

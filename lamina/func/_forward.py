@@ -81,15 +81,18 @@ class ForwardLevel(Level):
         self.lower_write(target._tangent, src._tangent if dual else 0, eager)
 
 
-def _unwrap(level, out):
+def _unwrap(level, out, strict=False):
     """(primal, tangent) trees of a function's output at `level`; zero tangents where an output
-    does not depend on the inputs."""
+    does not depend on the inputs (an error with `strict`, as torch.func's jvp)."""
     leaves, spec = _pytree.flatten(out)
     primals, tangents = [], []
     for o in leaves:
         if is_at(o, level):
             primals.append(o._value)
             tangents.append(o._tangent)
+        elif strict:
+            raise RuntimeError("jvp(f, primals, tangents, strict=True): The output of f is "
+                               "independent of the inputs. This is not allowed with strict=True.")
         else:
             primals.append(o)
             tangents.append(zeros_like(o) if hasattr(o, "_data") else None)
@@ -116,7 +119,7 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
         out = func(*_pytree.unflatten(duals, spec))
         if has_aux:
             out, aux = out
-        primal_out, tangent_out = _unwrap(level, out)
+        primal_out, tangent_out = _unwrap(level, out, strict)
         if has_aux:
             aux = _pytree.tree_map(lambda x: x._value if is_at(x, level) else x, aux)
     return (primal_out, tangent_out, aux) if has_aux else (primal_out, tangent_out)

@@ -133,7 +133,7 @@ def _grads(level, outputs, cts, inputs):
     roots, grads = [], []
     for o, ct in zip(outputs, cts):
         if is_at(o, level) and o._requires_grad:
-            roots.append((o.grad_fn, o._output_nr))
+            roots.append(edge(o))  # the AccumulateGrad of an input returned as is
             grads.append(ct)
     targets = [edge(x) for x in inputs]
     captured = engine.run(roots, grads, retain_graph=True, create_graph=True,
