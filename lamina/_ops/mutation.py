@@ -33,35 +33,36 @@ def _write(target, src):
     target._bump_version()
 
 
-def _tracked_write(target, result, raw):
-    """Run `raw()`, the write of `result` (a Tensor or None) into `target`, through autograd's
-    tape when it touches the graph."""
+def _tracked_write(target, src, data):
+    """Write `data` (the array of `src`, a Tensor or not, made fit for target's dtype) into
+    `target`, through autograd's tape when the write touches the graph."""
+    result = src if isinstance(src, TensorBase) else None
     tape = get_tape()
     if tape is not None and is_grad_enabled() and (
             target._requires_grad or (result is not None and result._requires_grad)
             or (target._base is not None and target._base._requires_grad)):
-        tape.write(target, result, raw)
+        tape.write(target, result, lambda: _write(target, data))
     else:
-        raw()
+        _write(target, data)
 
 
 def _eager_write(target, src):
     """The write with no transform level: `src` a Tensor, an array or a number."""
+    data = src
     if isinstance(src, TensorBase):
         data = src._data
         if data.dtype.kind == "c" and target._data.dtype.kind != "c":
             data = data.real  # copy_ warned at its call; the imaginary part is discarded
-        _tracked_write(target, src, lambda: _write(target, data))
-    else:
-        _tracked_write(target, None, lambda: _write(target, src))
+    _tracked_write(target, src, data)
 
 
-def _store(target, src):
-    """Write `src` into `target`: through the innermost transform level, if any."""
+def _store(target, src, data):
+    """Write `src` into `target` (`data`: its array, already made fit for target's dtype):
+    through the innermost transform level if any, else through the tape."""
     if LEVELS:
         LEVELS[-1].write(target, src, _eager_write)
     else:
-        _eager_write(target, src)
+        _tracked_write(target, src, data)
 
 
 def copy_(self, src, non_blocking=False):
@@ -74,10 +75,7 @@ def copy_(self, src, non_blocking=False):
         warnings.warn("Casting complex values to real discards the imaginary part",
                       UserWarning, stacklevel=2)
         data = data.real
-    if LEVELS:
-        LEVELS[-1].write(self, src, _eager_write)
-        return self
-    _tracked_write(self, src if isinstance(src, TensorBase) else None, lambda: _write(self, data))
+    _store(self, src, data)
     return self
 
 
@@ -91,10 +89,7 @@ def write_inplace(self, result):
     if r.shape != s.shape:
         raise RuntimeError(f"output with shape {list(s.shape)} doesn't match the broadcast shape "
                            f"{list(r.shape)}")
-    if LEVELS:
-        LEVELS[-1].write(self, result, _eager_write)
-        return self
-    _tracked_write(self, result, lambda: _write(self, r))
+    _store(self, result, r)
     return self
 
 
@@ -122,7 +117,7 @@ def write_out(out, result, stacklevel=3):
                 "reuse an out tensor t by resizing it, inplace, to zero elements with "
                 "t.resize_(0).", UserWarning, stacklevel=stacklevel)
         out._data = np.empty(r.shape, dtype=out._data.dtype)
-    _store(out, result)
+    _store(out, result, r)
     return out
 
 
