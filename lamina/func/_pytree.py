@@ -1,8 +1,5 @@
 """Nested tuples, lists and dicts of tensors (torch.func's pytrees): flatten to leaves and back."""
 
-from .._core._tensor import TensorBase
-
-
 def flatten(tree):
     """(leaves, spec): every non-container leaf in order, and what `unflatten` needs."""
     leaves = []
@@ -52,6 +49,3 @@ def broadcast_prefix(prefix, tree, what):
                          f"got {len(prefix)} dims for the structure {flatten(tree)[1]}")
     return [d for p, t in zip(prefix, tree) for d in broadcast_prefix(p, t, what)]
 
-
-def tensors_only(leaves):
-    return [x for x in leaves if isinstance(x, TensorBase)]

@@ -152,6 +152,16 @@ def _argnums_tuple(argnums, nargs, name):
     return tuple(n % nargs for n in nums)
 
 
+def _of_argnums(func, args, nums):
+    """`func` as a function of its arguments at positions `nums` alone, the others fixed."""
+    def f_of(*xs):
+        full = list(args)
+        for n, x in zip(nums, xs):
+            full[n] = x
+        return func(*full)
+    return f_of
+
+
 def grad_and_value(func, argnums=0, has_aux=False):
     """torch.func.grad_and_value: (gradient, value) of a function returning a scalar."""
     def wrapper(*args, **kwargs):
@@ -243,12 +253,7 @@ def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None, _preallocate_and_
     """torch.func.jacrev: the Jacobian by vmap over reverse-mode VJPs of the basis."""
     def wrapper(*args):
         nums = _argnums_tuple(argnums, len(args), "jacrev(f)(*args)")
-
-        def f_of(*xs):
-            full = list(args)
-            for n, x in zip(nums, xs):
-                full[n] = x
-            return func(*full)
+        f_of = _of_argnums(func, args, nums)
 
         res = vjp(f_of, *[args[n] for n in nums], has_aux=has_aux)
         out, vjp_fn = res[0], res[1]
@@ -272,12 +277,7 @@ def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):
     def wrapper(*args):
         nums = _argnums_tuple(argnums, len(args), "jacfwd(f)(*args)")
         primals = tuple(args[n] for n in nums)
-
-        def f_of(*xs):
-            full = list(args)
-            for n, x in zip(nums, xs):
-                full[n] = x
-            return func(*full)
+        f_of = _of_argnums(func, args, nums)
 
         columns = []
         for i, x in enumerate(primals):
