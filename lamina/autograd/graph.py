@@ -179,7 +179,7 @@ def edge(t):
         return (t.grad_fn, t._output_nr)
     if t._requires_grad:
         return (accumulator(t), 0)
-    return (None, 0)
+    return _NO_EDGE
 
 
 _NO_EDGE = (None, 0)
@@ -376,7 +376,7 @@ class CopySlices(Node):
 
     def __init__(self, base, result, chain):
         if result is None:
-            super().__init__((edge(base), (None, 0)), (_meta(base), None))
+            super().__init__((edge(base), _NO_EDGE), (_meta(base), None))
         else:
             super().__init__((edge(base), edge(result)), (_meta(base), _meta(result)))
         self._chain = chain
