@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import lamina as lm
-from opdb import ALL_OPS
+from opdb import ALL_OPS, arrays_in
 
 MAX_SIZE = 24      # elements per array argument: gradcheck costs one backward per output element
 MAX_SAMPLES = 4    # per op and dtype
@@ -22,16 +22,8 @@ def _cases(flag):
                 yield pytest.param(info, dtype, id=f"{info.name}-{dtype}", marks=marks)
 
 
-def _arrays(x):
-    if isinstance(x, np.ndarray):
-        yield x
-    elif isinstance(x, (list, tuple)):
-        for e in x:
-            yield from _arrays(e)
-
-
 def _small(sample):
-    arrays = list(_arrays(sample.args)) + list(_arrays(tuple(sample.kwargs.values())))
+    arrays = list(arrays_in(sample.args)) + list(arrays_in(tuple(sample.kwargs.values())))
     return all(a.size <= MAX_SIZE and (a.dtype.kind not in "fc" or np.isfinite(a).all())
                for a in arrays)
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import lamina as lm
-from opdb import ALL_OPS
+from opdb import ALL_OPS, arrays_in
 
 BATCH = 3
 MAX_SIZE = 64
@@ -26,19 +26,11 @@ def _cases():
                         break
 
 
-def _arrays(x):
-    if isinstance(x, np.ndarray):
-        yield x
-    elif isinstance(x, (list, tuple)):
-        for e in x:
-            yield from _arrays(e)
-
-
 def _samples(info, dtype):
     rng = np.random.default_rng(0)
     picked = [s for s in info.samples(dtype, rng)
-              if all(a.size <= MAX_SIZE for a in _arrays(s.args))
-              and not any(isinstance(a, np.ndarray) for a in _arrays(tuple(s.kwargs.values())))]
+              if all(a.size <= MAX_SIZE for a in arrays_in(s.args))
+              and not any(isinstance(a, np.ndarray) for a in arrays_in(tuple(s.kwargs.values())))]
     return picked[:3]
 
 
@@ -65,7 +57,7 @@ def _in_dims(x, dims):
     int (or None) for an array, a list or tuple for a list or tuple holding arrays."""
     if isinstance(x, np.ndarray):
         return next(dims)
-    if isinstance(x, (list, tuple)) and any(True for _ in _arrays(x)):
+    if isinstance(x, (list, tuple)) and any(True for _ in arrays_in(x)):
         return type(x)(_in_dims(e, dims) for e in x)
     return None
 
@@ -100,7 +92,7 @@ def _as_numpy(out):
 def test_vmap_matches_loop(info, dtype):
     for sample in _samples(info, dtype):
         args = list(sample.args)
-        for dims in _dims_variants(sum(1 for _ in _arrays(tuple(args)))):
+        for dims in _dims_variants(sum(1 for _ in arrays_in(tuple(args)))):
             leaf_dims = iter(dims)
             in_dims = tuple(_in_dims(a, leaf_dims) for a in args)
             batched = [_to_lamina(_map(lambda x, d: x if d is None else _stacked(

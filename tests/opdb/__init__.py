@@ -93,6 +93,15 @@ def hermitian_part(A, upper=False):
     return (A + A.mH) * 0.5
 
 
+def arrays_in(x):
+    """The NumPy arrays of a sample argument, looking into lists and tuples (cat's tensors)."""
+    if isinstance(x, np.ndarray):
+        yield x
+    elif isinstance(x, (list, tuple)):
+        for e in x:
+            yield from arrays_in(e)
+
+
 def make_array(shape, dtype, rng, *, low=None, high=None):
     """Random values of a dtype name; floats in [-3, 3) by default, integers in a small range."""
     return np.asarray(_draw(shape, np.dtype(dtype), rng, low, high))
