@@ -66,26 +66,22 @@ def _numerical_jacobian(func, inputs, x, eps):
 def _analytical_jacobians(func, inputs, wrt):
     with enable_grad():
         outs = _differentiable_outputs(func, inputs)
-    # By position, not identity: a function may return the same tensor twice (add's VJP gives
-    # its cotangent to both operands), and each occurrence is its own output.
-    live = [i for i, o in enumerate(outs) if o._requires_grad]
+    # Every output requires grad (_differentiable_outputs). Cotangents go by position, not
+    # identity: a function may return the same tensor twice (add's VJP gives its cotangent to
+    # both operands), and each occurrence is its own output.
     rows = []
     for i, o in enumerate(outs):
         parts = (1.0, 1j) if o._data.dtype.kind == "c" else (1.0,)
         for part in parts:
             for k in range(o._data.size):
-                if not o._requires_grad:
-                    rows.append([np.zeros(_real_size(x)) for x in wrt])
-                    continue
                 cts = []
-                for j in live:
-                    ct = np.zeros(outs[j]._data.shape, dtype=outs[j]._data.dtype)
+                for j, p in enumerate(outs):
+                    ct = np.zeros(p._data.shape, dtype=p._data.dtype)
                     if j == i:
                         ct[np.unravel_index(k, ct.shape)] = part
                     cts.append(wrap(ct))
                 with enable_grad():
-                    gs = _grad([outs[j] for j in live], wrt, cts, retain_graph=True,
-                               allow_unused=True)
+                    gs = _grad(outs, wrt, cts, retain_graph=True, allow_unused=True)
                 rows.append([np.zeros(_real_size(x)) if g is None else _real_vector(g._data)
                              for x, g in zip(wrt, gs)])
     return [np.stack([r[j] for r in rows]) if rows else np.zeros((0, _real_size(x)))
