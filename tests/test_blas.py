@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import lamina as lm
-from lamina._core import _blas, _threads
+from lamina._core import _blas, _pool, _threads
 from opdb import SENTINEL
 
 
@@ -53,6 +53,65 @@ def test_threaded_equals_serial(threads, dtype, shapes):
     expected = _wide(a) @ b
     tol = 1e-4 if dtype in ("float32", "complex64") else 1e-10
     np.testing.assert_allclose(serial, expected.astype(dtype), rtol=tol, atol=tol * 10)
+
+
+@pytest.fixture(params=_blas.simd_levels())
+def simd_level(request):
+    """Each instruction-set level of the tiny-matrix kernels that this CPU can run."""
+    before = _blas.set_simd_level(request.param)
+    yield request.param
+    _blas.set_simd_level(before)
+
+
+# Square sizes with a kernel of their own (2, 3, 4, 8, 16), their neighbours (the general
+# loops or BLAS), row strides past the width (a slice of wider matrices) and broadcast batches.
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("n", [2, 3, 4, 5, 8, 9, 16, 17])
+def test_square_kernels_every_level(simd_level, dtype, n):
+    a, b = _arrays((7, n, n + 3), (3, 1, n, n + 2), dtype)
+    va, vb = a[..., :n], b[..., :n]
+    got = _blas.matmul(va, vb)
+    tol = 1e-5 if dtype == "float32" else 1e-13
+    np.testing.assert_allclose(got, (_wide(va) @ _wide(vb)).astype(dtype), rtol=tol,
+                               atol=tol * n)
+
+
+# Results of 16 MiB and more take non-temporal stores and the output pool, on every thread
+# count; the pool hands a freed block to the next result without corrupting either.
+@pytest.mark.parametrize("dtype, n", [("float64", 16), ("float32", 8)])
+def test_large_square_batches(threads, simd_level, dtype, n):
+    batch = (17 << 20) // (n * n * np.dtype(dtype).itemsize) + 3
+    a, b = _arrays((batch, n, n), (batch, n, n), dtype)
+    expected = (_wide(a) @ _wide(b)).astype(dtype)
+    tol = 1e-5 if dtype == "float32" else 1e-13
+    for count in (1, 2, 3):
+        lm.set_num_threads(count)
+        first = _blas.matmul(a, b)
+        del first
+        got = _blas.matmul(a, b)
+        np.testing.assert_allclose(got, expected, rtol=tol, atol=tol * n)
+
+
+def test_output_pool_reuses_and_bounds_its_blocks():
+    _pool.release()
+    a = np.ones((1 << 19, 2, 2))                   # a 16 MiB result: pooled
+    out = _blas.matmul(a, a)
+    address, nbytes = out.ctypes.data, out.nbytes
+    assert _pool.stats() == (0, 0)
+    del out
+    assert _pool.stats() == (1, nbytes)
+    again = _blas.matmul(a, a)
+    assert again.ctypes.data == address and _pool.stats() == (0, 0)
+    np.testing.assert_array_equal(again, np.full(again.shape, 2.0))
+    small = _blas.matmul(a[:1000], a[:1000])       # below the bound: not pooled
+    del small
+    assert _pool.stats() == (0, 0)
+    kept = [_blas.matmul(a, a) for _ in range(10)]
+    del kept
+    assert _pool.stats() == (8, 8 * nbytes)        # at most 8 blocks are kept
+    _pool.release()
+    assert _pool.stats() == (0, 0)
+    np.testing.assert_array_equal(again, np.full(again.shape, 2.0))
 
 
 def test_blas_thread_count_restored(threads):

@@ -29,6 +29,20 @@ from ._batch cimport (
     run_range, seek)
 from ._lapack cimport c64, c128
 from ._lapack cimport lapack_t as blas_t
+from ._pool cimport empty
+
+
+cdef extern from "_simd.h" nogil:
+    ctypedef void (*lm_square_f)(const float*, const float*, float*, Py_ssize_t, Py_ssize_t)
+    ctypedef void (*lm_square_d)(const double*, const double*, double*, Py_ssize_t, Py_ssize_t)
+    int LM_BASE, LM_AVX2, LM_AVX512
+    int lm_level_cap
+    int lm_cpu_level()
+    int lm_level()
+    int lm_square_slot(Py_ssize_t n)
+    lm_square_f lm_square_float(int slot, int level, int stream)
+    lm_square_d lm_square_double(int slot, int level, int stream)
+    void lm_fence()
 
 import numpy as np
 
@@ -50,11 +64,6 @@ cdef enum:
 cdef enum:
     TINY = 8
     TINY_WORK = 216
-    # Square real products of 8x8 and 16x16 with unit column strides run the loops with the
-    # size as a constant (unrolled, vectorised over a row of B) rather than a BLAS call. Measured
-    # with 2 threads, medians: 20000x16x16 float32 6.8 ms vs 12.1 ms through sgemm (torch 10-18,
-    # NumPy 13-15); float64 21 vs 22 ms (dgemm); 50000x8x8 float32 4.2 ms, float64 7.2 ms.
-    SQUARE_MAX = 16
 
 # A batch whose total multiply-adds (batch * m * n * k) are below PARALLEL_WORK stays on one
 # thread. Waking a pool thread and joining it costs ~25-40 us here (a SimpleQueue hand-off each
@@ -79,6 +88,7 @@ cdef struct Plan:
     Py_ssize_t ars, acs, brs, bcs             # matrix strides in elements
     int amode, bmode, lda, ldb
     bint tiny
+    void* square                              # an lm_square_f/_d kernel, or NULL
 
 
 cdef int _layout(Py_ssize_t rows, Py_ssize_t cols, Py_ssize_t rs, Py_ssize_t cs,
@@ -106,7 +116,7 @@ cdef inline void _tiny(const blas_t* a, const blas_t* b, blas_t* c, int m, int n
                        Py_ssize_t bcs) noexcept nogil:
     # Row i of C accumulates A[i, l] * B[l, :] in registers: with n and the strides constant
     # at the call site (see _tiny_any) the inner loop vectorises over a row of B.
-    cdef blas_t acc[SQUARE_MAX]
+    cdef blas_t acc[TINY]
     cdef blas_t x
     cdef int i, j, l
     for i in range(m):
@@ -121,8 +131,9 @@ cdef inline void _tiny(const blas_t* a, const blas_t* b, blas_t* c, int m, int n
 
 
 cdef inline void _tiny_any(const blas_t* a, const blas_t* b, blas_t* c, Plan* p) noexcept nogil:
-    # Square products with unit column strides get their size as a constant, so the compiler
-    # unrolls them; everything else runs the same loops with runtime sizes.
+    # Small complex squares with unit column strides get their size as a constant, so the
+    # compiler unrolls them (real squares take the _simd.h kernels); everything else runs the
+    # same loops with runtime sizes.
     cdef int n = p.n
     if p.acs == 1 and p.bcs == 1 and p.m == n and p.k == n:
         if n == 2:
@@ -131,10 +142,6 @@ cdef inline void _tiny_any(const blas_t* a, const blas_t* b, blas_t* c, Plan* p)
             _tiny(a, b, c, 3, 3, 3, p.ars, 1, p.brs, 1)
         elif n == 4:
             _tiny(a, b, c, 4, 4, 4, p.ars, 1, p.brs, 1)
-        elif n == 8:
-            _tiny(a, b, c, 8, 8, 8, p.ars, 1, p.brs, 1)
-        elif n == 16:
-            _tiny(a, b, c, 16, 16, 16, p.ars, 1, p.brs, 1)
         else:
             _tiny(a, b, c, n, n, n, p.ars, 1, p.brs, 1)
     elif p.bcs == 1:
@@ -235,13 +242,19 @@ cdef void _run(blas_t* tag, void* plan, Py_ssize_t lo, Py_ssize_t hi,
     seek(&p.dims, &at, lo, &oa, &ob)
     for i in range(lo, hi):
         c = <blas_t*>(p.c + i * p.c_step)
-        if p.tiny:
+        if blas_t is float and p.square != NULL:
+            (<lm_square_f>p.square)(<float*>(p.a + oa), <float*>(p.b + ob), c, p.ars, p.brs)
+        elif blas_t is double and p.square != NULL:
+            (<lm_square_d>p.square)(<double*>(p.a + oa), <double*>(p.b + ob), c, p.ars, p.brs)
+        elif p.tiny:
             _tiny_any(<blas_t*>(p.a + oa), <blas_t*>(p.b + ob), c, p)
         elif p.k == 0:
             memset(c, 0, p.c_step)
         else:
             _product(<blas_t*>(p.a + oa), <blas_t*>(p.b + ob), c, p, <blas_t*>scratch)
         advance(&p.dims, &at, &oa, &ob)
+    if p.square != NULL:
+        lm_fence()          # non-temporal stores are visible to the joining thread after it
 
 
 cdef Loops _LOOPS = Loops(_run[float], _run[double], _run[c64], _run[c128])
@@ -254,6 +267,45 @@ cdef class _Job:
 
     def run(self, Py_ssize_t t):
         run_range(&self.p, &self.p.split, t)
+
+
+# Square real products of n = 2, 3, 4, 8, 16 with unit column strides take the _simd.h kernels
+# built for the CPU's instruction set rather than a BLAS call or the loops above. A result of at
+# least STREAM_BYTES is written with non-temporal stores (see _simd.h). Measured with 2 threads
+# on an AVX-512 host (output pool on), medians: 20000x16x16 float64 7.3 ms at the baseline
+# level, 4.9 AVX2, 3.1 AVX-512 (NumPy 13.0; the loops of _tiny before this 15); 50000x8x8
+# float64 2.8 / 1.6 / 1.8 (NumPy 5.1).
+cdef Py_ssize_t STREAM_BYTES = 8 << 20
+
+cdef void* _square_kernel(int typenum, Py_ssize_t m, Py_ssize_t n, Py_ssize_t k, Py_ssize_t acs,
+                          Py_ssize_t bcs, char* c, Py_ssize_t nbytes) noexcept:
+    cdef int slot = lm_square_slot(n)
+    cdef int stream = nbytes >= STREAM_BYTES and <size_t>c % 16 == 0
+    if slot < 0 or m != n or k != n or acs != 1 or bcs != 1:
+        return NULL
+    if typenum == cnp.NPY_FLOAT32:
+        return <void*>lm_square_float(slot, lm_level(), stream)
+    if typenum == cnp.NPY_FLOAT64:
+        return <void*>lm_square_double(slot, lm_level(), stream)
+    return NULL
+
+
+_LEVELS = {"base": LM_BASE, "avx2": LM_AVX2, "avx512": LM_AVX512}
+
+
+def simd_levels():
+    """The instruction-set levels of the tiny-matrix kernels this CPU can run, lowest first."""
+    cpu = lm_cpu_level()
+    return [name for name, level in _LEVELS.items() if level <= cpu]
+
+
+def set_simd_level(name):
+    """Cap the kernels' instruction-set level (tests run each level the CPU has); returns the
+    previous cap's name."""
+    global lm_level_cap
+    previous = next(k for k, v in _LEVELS.items() if v == lm_level_cap)
+    lm_level_cap = _LEVELS[name]
+    return previous
 
 
 def _shapes(a, b):
@@ -290,7 +342,7 @@ def matmul(cnp.ndarray a, cnp.ndarray b):
     if nb < 0:
         raise ValueError(f"matmul kernel: batch dims of {_shapes(a, b)} do not broadcast")
     shape[nb], shape[nb + 1] = m, n
-    cdef cnp.ndarray out = cnp.PyArray_SimpleNew(nb + 2, shape, typenum)
+    cdef cnp.ndarray out = empty(nb + 2, shape, typenum)
     if cnp.PyArray_SIZE(out) == 0:
         return out
     cdef Py_ssize_t nbatch = cnp.PyArray_SIZE(out) // (m * n)
@@ -300,9 +352,9 @@ def matmul(cnp.ndarray a, cnp.ndarray b):
     p.c_step = m * n * item
     p.ars, p.acs = ast[nda - 2] // item, ast[nda - 1] // item
     p.brs, p.bcs = bst[ndb - 2] // item, bst[ndb - 1] // item
-    p.tiny = ((m <= TINY and n <= TINY and k <= TINY and m * n * k <= TINY_WORK)
-              or (m == n == k and (n == 8 or n == 16) and p.acs == 1 and p.bcs == 1
-                  and typenum in (cnp.NPY_FLOAT32, cnp.NPY_FLOAT64)))
+    p.square = _square_kernel(typenum, m, n, k, p.acs, p.bcs, p.c, cnp.PyArray_NBYTES(out))
+    p.tiny = p.square != NULL or (m <= TINY and n <= TINY and k <= TINY
+                                  and m * n * k <= TINY_WORK)
     p.amode = _layout(m, k, p.ars, p.acs, &p.lda)
     p.bmode = _layout(k, n, p.brs, p.bcs, &p.ldb)
     cdef Py_ssize_t scratch = 0

@@ -117,11 +117,15 @@ class _Pool:
     def _work(self, inbox):
         while True:
             fn, arg = inbox.get()
+            err = None
             try:
                 fn(arg)
-                self.done.put(None)
             except BaseException as e:  # handed to the caller, which re-raises it
-                self.done.put(e)
+                err = e
+            # Dropped before the caller resumes: held until the next task, the call's arrays
+            # (inputs and result) would outlive their last user.
+            fn = arg = None
+            self.done.put(err)
 
 
 _pool = None

@@ -1,0 +1,3 @@
+cimport numpy as cnp
+
+cdef cnp.ndarray empty(int nd, cnp.npy_intp* shape, int typenum)
