@@ -1,10 +1,10 @@
 """Batched matrix products: lamina vs NumPy (and PyTorch, JAX when installed), against the floor.
 
 Every library multiplies the same inputs in one process. The floor of a product is what this
-machine cannot beat: its bytes (A, B and C once each) over the measured copy bandwidth, or its
-flops (2 n^3 per matrix) over the measured GEMM peak, whichever is larger. Both are measured at
-the start of the run, so a table shows how far each library is from the hardware, not only from
-the others.
+machine cannot beat: its bytes (A, B and C once each) over the copy bandwidth measured at that
+working-set size, or its flops (2 n^3 per matrix) over the measured GEMM peak, whichever is
+larger. Both are measured at the start and the end of the run, so a table shows how far each
+library is from the hardware, not only from the others.
 """
 
 import threads_env  # noqa: F401  (before numpy: see threads_env.py)
@@ -64,11 +64,14 @@ def _callables(op, a, b):
     return calls
 
 
-def floor_of(batch, n, dtype, bandwidth, peak):
+def bytes_of(batch, n, dtype):
+    """What one product moves: A, B and C once each."""
+    return 3 * batch * n * n * np.dtype(dtype).itemsize
+
+
+def floor_of(batch, n, dtype, floors):
     """(seconds, 'mem' or 'flop'): the larger of the memory and the compute floor."""
-    mem = 3 * batch * n * n * np.dtype(dtype).itemsize / bandwidth
-    flop = 2 * batch * n**3 / peak[dtype]
-    return (mem, "mem") if mem >= flop else (flop, "flop")
+    return floors.of(bytes_of(batch, n, dtype), 2 * batch * n**3, dtype)
 
 
 def run_case(op, batch, n, dtype, quick=False):
@@ -98,7 +101,7 @@ def run(quick=False, sizes=None, dtypes=DTYPES, ops=OPS):
     return rows
 
 
-def plot(rows, path, bandwidth, peak):
+def plot(rows, path, floors):
     """Time against batch size and against matrix size, log-log, one line per library and
     dtype, the floor dashed; one row of panels per op."""
     try:
@@ -117,8 +120,7 @@ def plot(rows, path, bandwidth, peak):
         for dtype in dict.fromkeys(r["dtype"] for r in rows):
             sel = [r for r in rows if r["op"] == op and r["dtype"] == dtype]
             series = {lib: [r["times"].get(lib) for r in sel] for lib in LIBS}
-            series["floor"] = [floor_of(r["batch"], r["n"], dtype, bandwidth, peak)[0]
-                               for r in sel]
+            series["floor"] = [floor_of(r["batch"], r["n"], dtype, floors)[0] for r in sel]
             for ax, key in zip(ax_row, ("batch", "n"), strict=True):
                 x = [r[key] for r in sel]
                 for lib, ys in series.items():
@@ -154,20 +156,18 @@ def main(argv=None):
               + ("" if "lamina" in applied else " (lamina has no set_num_threads yet)"))
     if not hasattr(lm, "bmm"):
         print("lamina has no bmm yet: its bmm cells are skipped")
-    # Floors before and after the cases, the better of each kept: a floor measured while a
-    # neighbour loaded this shared machine would flatter every library.
-    bandwidth, peak = measure_floors(args.quick)
+    # Floors before and after the cases, the better of each kept.
+    cases = QUICK_CASES if args.quick else CASES
+    working_sets = [bytes_of(*cases[name], dtype) for name in args.sizes or cases
+                    for dtype in args.dtypes]
+    floors = measure_floors(working_sets, args.quick)
     rows = run(args.quick, args.sizes, args.dtypes, args.ops)
-    bandwidth_after, peak_after = measure_floors(args.quick)
-    bandwidth = max(bandwidth, bandwidth_after)
-    peak = {dtype: max(peak[dtype], peak_after[dtype]) for dtype in peak}
-    print(f"Floors: copy bandwidth {bandwidth / 1e9:.1f} GB/s, GEMM peak "
-          f"{peak['float64'] / 1e9:.0f} GFLOP/s (float64), {peak['float32'] / 1e9:.0f} GFLOP/s "
-          f"(float32); floor = max(bytes / bandwidth, flops / peak)")
+    floors = floors.best(measure_floors(working_sets, args.quick))
+    print(f"Floors: {floors.describe()}")
     print("Batched matrix products, median ms per call (multiple of the floor)")
     print(format_table([dict(r, label=r["op"], floor=floor_of(r["batch"], r["n"], r["dtype"],
-                                                              bandwidth, peak)) for r in rows]))
-    plot(rows, args.plot, bandwidth, peak)
+                                                              floors)) for r in rows]))
+    plot(rows, args.plot, floors)
 
 
 if __name__ == "__main__":

@@ -1,9 +1,10 @@
 """Batched factorizations and solves: lamina vs NumPy (and PyTorch, JAX when installed).
 
 Every library runs the same inputs in one process, interleaved round by round. Each case also
-shows its floor: the bytes it must read and write over the measured copy bandwidth, or its flops
-over the measured GEMM peak, whichever is larger (LAPACK routines run below GEMM speed, so for
-large matrices the floor is optimistic; for tiny ones the memory floor is what counts).
+shows its floor: the bytes it must read and write over the copy bandwidth measured at that size,
+or its flops over the measured GEMM peak, whichever is larger (LAPACK routines run below GEMM
+speed, so for large matrices the floor is optimistic; for tiny ones the memory floor is what
+counts).
 """
 
 import threads_env  # noqa: F401  (before numpy: see threads_env.py)
@@ -123,13 +124,15 @@ def run_case(op, batch, n, k, dtype, quick=False):
     return time_interleaved(calls, correct, quick, label=label)
 
 
-def floor_of(op, batch, n, k, dtype, bandwidth, peak):
+def bytes_of(op, batch, n, k, dtype):
+    """What one call must read and write."""
+    written = OPS[op][2]
+    return batch * (n * n + n * k + written(n, k)) * np.dtype(dtype).itemsize
+
+
+def floor_of(op, batch, n, k, dtype, floors):
     """(seconds, 'mem' or 'flop'): the larger of the memory and the compute floor."""
-    _, flops, written = OPS[op]
-    words = batch * (n * n + n * k + written(n, k))
-    mem = words * np.dtype(dtype).itemsize / bandwidth
-    flop = batch * flops(n, k) / peak[dtype]
-    return (mem, "mem") if mem >= flop else (flop, "flop")
+    return floors.of(bytes_of(op, batch, n, k, dtype), batch * OPS[op][1](n, k), dtype)
 
 
 def main(argv=None):
@@ -145,25 +148,21 @@ def main(argv=None):
     missing = [op for op in args.ops if not hasattr(lm.linalg, op)]
     if missing:
         print(f"lamina.linalg lacks {', '.join(missing)} yet: those cells are skipped")
-    bandwidth, peak = measure_floors(args.quick)
+    cases = [_quick(case) if args.quick else case for case in CASES]
+    cases = [case for case in cases if case[0] in args.ops]
+    working_sets = [bytes_of(*case, dtype) for case in cases for dtype in args.dtypes]
+    floors = measure_floors(working_sets, args.quick)
     rows = []
-    for case in CASES:
-        op, batch, n, k = _quick(case) if args.quick else case
-        if op not in args.ops:
-            continue
+    for op, batch, n, k in cases:
         for dtype in args.dtypes:
             rows.append({"op": op, "dtype": dtype, "batch": batch, "n": n, "k": k,
                          "times": run_case(op, batch, n, k, dtype, args.quick)})
-    bandwidth_after, peak_after = measure_floors(args.quick)
-    bandwidth = max(bandwidth, bandwidth_after)
-    peak = {dtype: max(peak[dtype], peak_after[dtype]) for dtype in peak}
-    print(f"Floors: copy bandwidth {bandwidth / 1e9:.1f} GB/s, GEMM peak "
-          f"{peak['float64'] / 1e9:.0f} GFLOP/s (float64), {peak['float32'] / 1e9:.0f} GFLOP/s "
-          f"(float32); floor = max(bytes / bandwidth, flops / peak)")
+    floors = floors.best(measure_floors(working_sets, args.quick))
+    print(f"Floors: {floors.describe()}")
     print("Batched linear algebra, median ms per call (multiple of the floor)")
     print(format_table([dict(r, label=r["op"] + (f" (k={r['k']})" if r["k"] else ""),
                              floor=floor_of(r["op"], r["batch"], r["n"], r["k"], r["dtype"],
-                                            bandwidth, peak)) for r in rows]))
+                                            floors)) for r in rows]))
 
 
 if __name__ == "__main__":

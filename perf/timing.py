@@ -8,6 +8,7 @@ import argparse
 import math
 import statistics
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import scipy.linalg.blas
@@ -85,17 +86,59 @@ def time_interleaved(calls, correct, quick=False, label=""):
     return results
 
 
-def measure_floors(quick=False):
-    """Copy bandwidth (bytes/s) and GEMM peak (flop/s per dtype) of this machine, best of a few.
+class Floors:
+    """The machine's floors: copy bandwidth at each working-set size a table needs (bytes/s)
+    and GEMM peak per dtype (flop/s)."""
 
-    Bandwidth: np.copyto of 128 MB (64 MB with --quick), counting bytes read plus written.
-    Peak: scipy's ?gemm on a large square matrix with all of OpenBLAS's threads; the best run
-    is the peak, since any slower run was disturbed.
-    """
-    size = (8 if quick else 16) * 2**20
-    src, dst = np.ones(size), np.empty(size)
-    np.copyto(dst, src)
-    bandwidth = 2 * src.nbytes / min(time_once(lambda: np.copyto(dst, src), 1) for _ in range(7))
+    def __init__(self, bandwidth, peak):
+        self.bandwidth, self.peak = bandwidth, peak
+
+    def best(self, other):
+        """The better of two measurements of each floor: a floor measured while a neighbour
+        loaded this shared machine would flatter every library."""
+        return Floors({k: max(v, other.bandwidth[k]) for k, v in self.bandwidth.items()},
+                      {k: max(v, other.peak[k]) for k, v in self.peak.items()})
+
+    def of(self, nbytes, flops, dtype):
+        """(seconds, 'mem' or 'flop'): the larger of moving `nbytes` and computing `flops`."""
+        mem = nbytes / self.bandwidth[nbytes]
+        flop = flops / self.peak[dtype]
+        return (mem, "mem") if mem >= flop else (flop, "flop")
+
+    def describe(self):
+        rates = sorted(self.bandwidth.items())
+        return (f"copy bandwidth {rates[0][1] / 1e9:.0f}-{rates[-1][1] / 1e9:.0f} GB/s "
+                f"(working sets {rates[0][0] / 1e6:.0f}-{rates[-1][0] / 1e6:.0f} MB), GEMM peak "
+                f"{self.peak['float64'] / 1e9:.0f} GFLOP/s (float64), "
+                f"{self.peak['float32'] / 1e9:.0f} GFLOP/s (float32); "
+                f"floor = max(bytes / bandwidth at that size, flops / peak)")
+
+
+def _copy_rate(nbytes, threads):
+    """Bytes read plus written per second by a copy whose source and destination together
+    span `nbytes`, split over `threads` threads (np.copyto releases the GIL), best of 7.
+
+    Measured at each case's own working set because the caches decide: a 38 MB batch stays in
+    a large L3 from one call to the next while a 256 MB copy streams from memory; and over
+    lamina's thread count because one core alone does not saturate memory."""
+    half = max(1, nbytes // 16)
+    src, dst = np.ones(half), np.empty(half)
+    bounds = np.linspace(0, half, threads + 1).astype(int)
+    parts = [(dst[lo:hi], src[lo:hi]) for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
+    with ThreadPoolExecutor(threads) as pool:
+        def copy():
+            list(pool.map(lambda p: np.copyto(*p), parts))
+
+        copy()
+        return 2 * src.nbytes / min(time_once(copy, 1) for _ in range(7))
+
+
+def measure_floors(working_sets, quick=False):
+    """Floors of this machine: copy bandwidth at each of `working_sets` (bytes), over lamina's
+    thread count, and GEMM peak (scipy's ?gemm on a large square matrix with all of OpenBLAS's
+    threads), each the best of a few runs, since any slower run was disturbed."""
+    threads = lm.get_num_threads()
+    bandwidth = {nbytes: _copy_rate(nbytes, threads) for nbytes in set(working_sets)}
     n = 1024 if quick else 2048
     peak = {}
     for dtype, gemm in (("float64", scipy.linalg.blas.dgemm), ("float32", scipy.linalg.blas.sgemm)):
@@ -103,7 +146,7 @@ def measure_floors(quick=False):
         gemm(1.0, a, a)
         best = min(time_once(lambda gemm=gemm, a=a: gemm(1.0, a, a), 1) for _ in range(3))
         peak[dtype] = 2 * n**3 / best
-    return bandwidth, peak
+    return Floors(bandwidth, peak)
 
 
 def set_threads(n):
