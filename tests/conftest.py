@@ -1,7 +1,10 @@
 import os
 import sys
 
+import pytest
 from hypothesis import settings
+
+from lamina._core import _cpu
 
 # The op table is a package of the test tree, imported as `opdb`.
 sys.path.insert(0, os.path.dirname(__file__))
@@ -11,3 +14,11 @@ sys.path.insert(0, os.path.dirname(__file__))
 settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
+
+
+@pytest.fixture(params=_cpu.simd_levels())
+def simd_level(request):
+    """Each instruction-set level of the _simd*.h kernels that this CPU can run."""
+    before = _cpu.set_simd_level(request.param)
+    yield request.param
+    _cpu.set_simd_level(before)

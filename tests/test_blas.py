@@ -55,14 +55,6 @@ def test_threaded_equals_serial(threads, dtype, shapes):
     np.testing.assert_allclose(serial, expected.astype(dtype), rtol=tol, atol=tol * 10)
 
 
-@pytest.fixture(params=_blas.simd_levels())
-def simd_level(request):
-    """Each instruction-set level of the tiny-matrix kernels that this CPU can run."""
-    before = _blas.set_simd_level(request.param)
-    yield request.param
-    _blas.set_simd_level(before)
-
-
 # Square sizes with a kernel of their own (2, 3, 4, 8, 16), their neighbours (the general
 # loops or BLAS), row strides past the width (a slice of wider matrices) and broadcast batches.
 @pytest.mark.parametrize("dtype", ["float32", "float64"])

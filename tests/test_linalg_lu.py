@@ -125,6 +125,50 @@ def test_threads_match_serial(n):
         np.testing.assert_allclose(threaded, serial, rtol=1e-13, atol=1e-13)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n", list(range(2, 18)))
+def test_lane_kernels_every_level(simd_level, dtype, n):
+    """det and slogdet of real n <= 16 factor several matrices per vector (_simd_lu.h): batches
+    that leave a short last group, transposed and broadcast (zero-stride) inputs, singular,
+    non-finite and huge/tiny entries, each thread count; against NumPy in float64."""
+    rng = np.random.default_rng(n)
+    A = rng.standard_normal((37, n, n))
+    A[3] = 0                                       # every pivot zero
+    A[5, :, 1] = A[5, :, 0]                        # a zero pivot partway
+    A[7, 0, 0] = np.nan
+    A[8, 1, 1] = np.inf
+    A[9] *= 1e-30                                  # pivots below float32's smallest normal
+    A[10] *= 1e25
+    tol = 1e-4 if dtype == np.float32 else 1e-12
+    saved = lm.get_num_threads()
+    try:
+        for threads in (1, 2, 3):
+            lm.set_num_threads(threads)
+            for X in (A, A.swapaxes(-1, -2)):
+                X = X.astype(dtype)
+                with np.errstate(all="ignore"):
+                    ref = np.linalg.det(X.astype(np.float64))
+                    ref_sign, ref_logabs = np.linalg.slogdet(X.astype(np.float64))
+                det = lm.linalg.det(lm.from_numpy(X)).numpy()
+                finite = np.isfinite(ref) & (np.abs(ref) < np.finfo(dtype).max)
+                np.testing.assert_allclose(det[finite], ref[finite], rtol=tol * 100,
+                                           atol=tol * np.abs(ref[finite]).max())
+                assert det[3] == 0 and np.isnan(det[7]) == np.isnan(ref[7])
+                sign, logabs = (x.numpy() for x in lm.linalg.slogdet(lm.from_numpy(X)))
+                ok = np.isfinite(ref_logabs)
+                ok[5] = False                      # singular: log of rounding noise
+                np.testing.assert_allclose(logabs[ok], ref_logabs[ok], rtol=tol, atol=tol * n)
+                np.testing.assert_array_equal(sign[ok & (ref_sign != 0)],
+                                              ref_sign[ok & (ref_sign != 0)])
+                assert sign[3] == 0 and logabs[3] == -np.inf
+    finally:
+        lm.set_num_threads(saved)
+    one = A[11].astype(dtype)
+    broadcast = lm.from_numpy(one).expand(5, n, n)     # zero batch stride
+    np.testing.assert_allclose(lm.linalg.det(broadcast).numpy(),
+                               np.full(5, np.linalg.det(one.astype(np.float64))), rtol=tol * 100)
+
+
 @pytest.mark.parametrize("n", [3, 40])
 def test_ex_info(n):
     """info holds getrf's first zero pivot (1-based) per batch element; *_ex never raise unless

@@ -29,16 +29,13 @@ from ._batch cimport (
     run_range, seek)
 from ._lapack cimport c64, c128
 from ._lapack cimport lapack_t as blas_t
+from ._cpu cimport simd_level
 from ._pool cimport empty
 
 
-cdef extern from "_simd.h" nogil:
+cdef extern from "_simd_gemm.h" nogil:
     ctypedef void (*lm_square_f)(const float*, const float*, float*, Py_ssize_t, Py_ssize_t)
     ctypedef void (*lm_square_d)(const double*, const double*, double*, Py_ssize_t, Py_ssize_t)
-    int LM_BASE, LM_AVX2, LM_AVX512
-    int lm_level_cap
-    int lm_cpu_level()
-    int lm_level()
     int lm_square_slot(Py_ssize_t n)
     lm_square_f lm_square_float(int slot, int level, int stream)
     lm_square_d lm_square_double(int slot, int level, int stream)
@@ -132,7 +129,7 @@ cdef inline void _tiny(const blas_t* a, const blas_t* b, blas_t* c, int m, int n
 
 cdef inline void _tiny_any(const blas_t* a, const blas_t* b, blas_t* c, Plan* p) noexcept nogil:
     # Small complex squares with unit column strides get their size as a constant, so the
-    # compiler unrolls them (real squares take the _simd.h kernels); everything else runs the
+    # compiler unrolls them (real squares take the _simd_gemm.h kernels); everything else runs the
     # same loops with runtime sizes.
     cdef int n = p.n
     if p.acs == 1 and p.bcs == 1 and p.m == n and p.k == n:
@@ -269,10 +266,10 @@ cdef class _Job:
         run_range(&self.p, &self.p.split, t)
 
 
-# Square real products of n = 2, 3, 4, 8, 16 with unit column strides take the _simd.h kernels
-# built for the CPU's instruction set rather than a BLAS call or the loops above. A result of at
-# least STREAM_BYTES is written with non-temporal stores (see _simd.h). Measured with 2 threads
-# on an AVX-512 host (output pool on), medians: 20000x16x16 float64 7.3 ms at the baseline
+# Square real products of n = 2, 3, 4, 8, 16 with unit column strides take the _simd_gemm.h
+# kernels built for the CPU's instruction set rather than a BLAS call or the loops above. A
+# result of at least STREAM_BYTES is written with non-temporal stores (see _simd_gemm.h).
+# Measured with 2 threads on an AVX-512 host (output pool on), medians: 20000x16x16 float64 7.3 ms at the baseline
 # level, 4.9 AVX2, 3.1 AVX-512 (NumPy 13.0; the loops of _tiny before this 15); 50000x8x8
 # float64 2.8 / 1.6 / 1.8 (NumPy 5.1).
 cdef Py_ssize_t STREAM_BYTES = 8 << 20
@@ -284,28 +281,10 @@ cdef void* _square_kernel(int typenum, Py_ssize_t m, Py_ssize_t n, Py_ssize_t k,
     if slot < 0 or m != n or k != n or acs != 1 or bcs != 1:
         return NULL
     if typenum == cnp.NPY_FLOAT32:
-        return <void*>lm_square_float(slot, lm_level(), stream)
+        return <void*>lm_square_float(slot, simd_level(), stream)
     if typenum == cnp.NPY_FLOAT64:
-        return <void*>lm_square_double(slot, lm_level(), stream)
+        return <void*>lm_square_double(slot, simd_level(), stream)
     return NULL
-
-
-_LEVELS = {"base": LM_BASE, "avx2": LM_AVX2, "avx512": LM_AVX512}
-
-
-def simd_levels():
-    """The instruction-set levels of the tiny-matrix kernels this CPU can run, lowest first."""
-    cpu = lm_cpu_level()
-    return [name for name, level in _LEVELS.items() if level <= cpu]
-
-
-def set_simd_level(name):
-    """Cap the kernels' instruction-set level (tests run each level the CPU has); returns the
-    previous cap's name."""
-    global lm_level_cap
-    previous = next(k for k, v in _LEVELS.items() if v == lm_level_cap)
-    lm_level_cap = _LEVELS[name]
-    return previous
 
 
 def _shapes(a, b):

@@ -36,7 +36,19 @@ from scipy.linalg.cython_lapack cimport (
     cgetrf, cgetri, cgetrs, dgetrf, dgetri, dgetrs, sgetrf, sgetri, sgetrs, zgetrf, zgetri,
     zgetrs)
 
+from ._cpu cimport simd_level
 from ._lapack cimport c64, c128, lapack_t
+
+
+cdef extern from "_simd_lu.h" nogil:
+    ctypedef void (*lm_lu_f)(int, const float* const*, Py_ssize_t, Py_ssize_t, float*, int*)
+    ctypedef void (*lm_lu_d)(int, const double* const*, Py_ssize_t, Py_ssize_t, double*, int*)
+    enum:
+        LM_LU_MAX
+        LM_LANES_MAX
+    int LM_AVX2
+    lm_lu_f lm_lu_float(int n, int level, int* lanes)
+    lm_lu_d lm_lu_double(int n, int level, int* lanes)
 
 import numpy as np
 
@@ -155,6 +167,8 @@ cdef struct Plan:
     char trans                          # lu_solve: 'N', 'T' or 'C'
     bint conj                           # lu_solve: conjugate B on entry and X on exit
     bint tiny
+    void* lanes_kernel                  # det/slogdet: an lm_lu_f/_d of _simd_lu.h, or NULL
+    int lanes                           # its matrices per call
     bint lu_direct                      # lu_solve: LAPACK reads the LU where it lies
     char* scratch                       # per thread: scratch_step bytes
     Py_ssize_t scratch_step
@@ -430,25 +444,31 @@ cdef inline void _conj_inplace(lapack_t* x, Py_ssize_t count) noexcept nogil:
             x[i] = x[i].conjugate()
 
 
-cdef inline void _det_from_lu(lapack_t* lu, int n, int lda, const int* piv, int base,
-                              int kind, lapack_t* out, void* out2) noexcept nogil:
-    """det, or (sign, log|det|), from an LU factor: the product of U's diagonal and the
-    permutation's parity. piv holds `base`-based indices (0: ours, 1: LAPACK's)."""
+cdef inline bint _odd(const int* piv, int n, int base) noexcept nogil:
+    """Whether the row swaps of `base`-based pivots (0: ours, 1: LAPACK's) are odd."""
     cdef int j
     cdef bint odd = False
-    cdef lapack_t d, prod = 1
-    cdef double mag, mant = 1
-    cdef int e, ex = 0
     for j in range(n):
         if piv[j] - base != j:
             odd = not odd
+    return odd
+
+
+cdef inline void _det_from_diag(const lapack_t* diag, Py_ssize_t step, int n, bint odd,
+                                int kind, lapack_t* out, void* out2) noexcept nogil:
+    """det, or (sign, log|det|), from an LU factor: the product of U's diagonal (n entries
+    `step` apart) and the permutation's parity."""
+    cdef int j
+    cdef lapack_t d, prod = 1
+    cdef double mag, mant = 1
+    cdef int e, ex = 0
     if kind == DET:
         for j in range(n):
-            prod = prod * lu[j + j * lda]
+            prod = prod * diag[j * step]
         out[0] = -prod if odd else prod
         return
     for j in range(n):
-        d = lu[j + j * lda]
+        d = diag[j * step]
         mag = _abs(d)
         # log|det| as one log of a running product, renormalised by frexp (exact) when it
         # leaves [2^-500, 2^500]; 0, inf and NaN land there too and carry through to the log
@@ -555,7 +575,7 @@ cdef inline void _one_tiny(lapack_t* tag, tiny_n* nt, Plan* p, Py_ssize_t i, Py_
         return
     info = _getrf_tiny(nt, w, n, n, n, piv)
     if p.kind == DET or p.kind == SLOGDET:
-        _det_from_lu(w, n, n, piv, 0, p.kind, out, p.out2 + i * p.out2_step)
+        _det_from_diag(w, n + 1, n, _odd(piv, n, 0), p.kind, out, p.out2 + i * p.out2_step)
         return
     p.info[i] = info
     if p.kind == SOLVE:
@@ -618,21 +638,81 @@ cdef inline void _one_lapack(lapack_t* tag, Plan* p, Py_ssize_t i, Py_ssize_t oa
     else:
         _load(nx, a, p.a.rs, p.a.cs, scratch, n, n, n)
         _getrf(n, n, scratch, n, piv, &info)
-        _det_from_lu(scratch, n, n, piv, 1, p.kind, out, p.out2 + i * p.out2_step)
+        _det_from_diag(scratch, n + 1, n, _odd(piv, n, 1), p.kind, out,
+                       p.out2 + i * p.out2_step)
+
+
+cdef inline void _seek(Plan* p, Py_ssize_t i, Py_ssize_t* idx, Py_ssize_t* oa, Py_ssize_t* ob,
+                       Py_ssize_t* op) noexcept nogil:
+    """The batch index of matrix i (C order over the batch dims) and its operands' offsets."""
+    cdef int d
+    oa[0] = ob[0] = op[0] = 0
+    for d in range(p.ndim - 1, -1, -1):
+        idx[d] = i % p.shape[d]
+        i = i // p.shape[d]
+        oa[0] += idx[d] * p.a.strides[d]
+        ob[0] += idx[d] * p.b.strides[d]
+        op[0] += idx[d] * p.piv.strides[d]
+
+
+cdef inline void _advance(Plan* p, Py_ssize_t* idx, Py_ssize_t* oa, Py_ssize_t* ob,
+                          Py_ssize_t* op) noexcept nogil:
+    """The next batch index, odometer style."""
+    cdef int d = p.ndim - 1
+    while d >= 0:
+        idx[d] += 1
+        oa[0] += p.a.strides[d]
+        ob[0] += p.b.strides[d]
+        op[0] += p.piv.strides[d]
+        if idx[d] < p.shape[d]:
+            break
+        oa[0] -= p.a.strides[d] * p.shape[d]
+        ob[0] -= p.b.strides[d] * p.shape[d]
+        op[0] -= p.piv.strides[d] * p.shape[d]
+        idx[d] = 0
+        d -= 1
+
+
+cdef void _run_lanes(lapack_t* tag, Plan* p, Py_ssize_t lo, Py_ssize_t hi) noexcept nogil:
+    """det or slogdet of matrices lo..hi-1, `p.lanes` at a time through the _simd_lu.h kernel;
+    a short last group repeats its last matrix in the spare lanes, so every matrix goes through
+    the same instructions whatever the batch's split across threads."""
+    cdef Py_ssize_t idx[MAXDIM]
+    cdef Py_ssize_t i, oa, ob, op
+    cdef const lapack_t* mats[LM_LANES_MAX]
+    cdef lapack_t diag[LM_LANES_MAX * LM_LU_MAX]
+    cdef int odd[LM_LANES_MAX]
+    cdef int b, lanes = p.lanes, count
+    _seek(p, lo, idx, &oa, &ob, &op)
+    i = lo
+    while i < hi:
+        count = <int>min(lanes, hi - i)
+        for b in range(lanes):
+            mats[b] = <const lapack_t*>(p.a.data + oa)
+            if b + 1 < count:
+                _advance(p, idx, &oa, &ob, &op)
+        if lapack_t is float:
+            (<lm_lu_f>p.lanes_kernel)(p.n, mats, p.a.rs, p.a.cs, diag, odd)
+        elif lapack_t is double:
+            (<lm_lu_d>p.lanes_kernel)(p.n, mats, p.a.rs, p.a.cs, diag, odd)
+        for b in range(count):
+            _det_from_diag(diag + b, lanes, p.n, odd[b], p.kind,
+                           <lapack_t*>(p.out + (i + b) * p.out_step),
+                           p.out2 + (i + b) * p.out2_step)
+        _advance(p, idx, &oa, &ob, &op)
+        i += count
 
 
 cdef void _run(lapack_t* tag, Plan* p, Py_ssize_t lo, Py_ssize_t hi,
                lapack_t* scratch) noexcept nogil:
     """Matrices lo..hi-1 of the batch (C order over the batch dims)."""
     cdef Py_ssize_t idx[MAXDIM]
-    cdef Py_ssize_t i, rest = lo, oa = 0, ob = 0, op = 0
-    cdef int d, n = p.n
-    for d in range(p.ndim - 1, -1, -1):
-        idx[d] = rest % p.shape[d]
-        rest = rest // p.shape[d]
-        oa += idx[d] * p.a.strides[d]
-        ob += idx[d] * p.b.strides[d]
-        op += idx[d] * p.piv.strides[d]
+    cdef Py_ssize_t i, oa, ob, op
+    cdef int n = p.n
+    if (lapack_t is float or lapack_t is double) and p.lanes_kernel != NULL:
+        _run_lanes(tag, p, lo, hi)
+        return
+    _seek(p, lo, idx, &oa, &ob, &op)
     for i in range(lo, hi):
         if not p.tiny:
             _one_lapack(tag, p, i, oa, ob, op, scratch)
@@ -646,19 +726,7 @@ cdef void _run(lapack_t* tag, Plan* p, Py_ssize_t lo, Py_ssize_t hi,
             _one_tiny(tag, <_N2*>NULL, p, i, oa, ob, op)
         else:
             _one_tiny(tag, <_N1*>NULL, p, i, oa, ob, op)
-        d = p.ndim - 1
-        while d >= 0:                   # the next batch index, odometer style
-            idx[d] += 1
-            oa += p.a.strides[d]
-            ob += p.b.strides[d]
-            op += p.piv.strides[d]
-            if idx[d] < p.shape[d]:
-                break
-            oa -= p.a.strides[d] * p.shape[d]
-            ob -= p.b.strides[d] * p.shape[d]
-            op -= p.piv.strides[d] * p.shape[d]
-            idx[d] = 0
-            d -= 1
+        _advance(p, idx, &oa, &ob, &op)
 
 
 cdef class _Job:
@@ -745,6 +813,12 @@ cdef _Job _plan(int kind, cnp.ndarray a, cnp.ndarray b, cnp.ndarray piv, int k):
             raise ValueError("lu kernel: pivots must be int32 with unit stride")
         _operand(&p.piv, piv, batch, 4, False)
     p.tiny = m <= TINY and n <= TINY
+    p.lanes_kernel = NULL
+    if (kind == DET or kind == SLOGDET) and 2 <= n <= LM_LU_MAX and simd_level() >= LM_AVX2:
+        if p.typenum == cnp.NPY_FLOAT32:
+            p.lanes_kernel = <void*>lm_lu_float(n, simd_level(), &p.lanes)
+        elif p.typenum == cnp.NPY_FLOAT64:
+            p.lanes_kernel = <void*>lm_lu_double(n, simd_level(), &p.lanes)
     p.lu_direct = (p.a.rs == 1 and p.a.cs >= max(1, n) and p.a.cs <= INT_MAX)
     p.trans, p.conj = b'N', False
     p.lwork = 0
