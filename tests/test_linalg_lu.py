@@ -169,8 +169,37 @@ def test_lane_kernels_every_level(simd_level, dtype, n):
                                np.full(5, np.linalg.det(one.astype(np.float64))), rtol=tol * 100)
 
 
-@pytest.mark.parametrize("n", [3, 40])
-def test_ex_info(n):
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n", [2, 3, 4, 5, 8, 13, 16, 17])
+def test_lane_solve_and_inverse_every_level(simd_level, dtype, n):
+    """solve and inv of real n <= 16 through the lanes kernel (_simd_lu.h): a short last group,
+    1, 3 and 11 right-hand sides (past one block of 8), B transposed and broadcast, A
+    transposed, each thread count; residuals against float64 NumPy."""
+    rng = np.random.default_rng(n)
+    A = (rng.standard_normal((29, n, n)) + n * np.eye(n)).astype(dtype)
+    tol = 1e-3 if dtype == np.float32 else 1e-11
+    saved = lm.get_num_threads()
+    try:
+        for threads in (1, 2, 3):
+            lm.set_num_threads(threads)
+            for X in (A, A.swapaxes(-1, -2)):
+                wide = X.astype(np.float64)
+                for k in (1, 3, 11):
+                    B = rng.standard_normal((29, k, n)).astype(dtype).swapaxes(-1, -2)
+                    got = lm.linalg.solve(lm.from_numpy(X), lm.from_numpy(B)).numpy()
+                    np.testing.assert_allclose(got, np.linalg.solve(wide, B), rtol=tol,
+                                               atol=tol)
+                one = lm.from_numpy(B[0]).expand(29, n, k)         # zero batch stride
+                np.testing.assert_allclose(lm.linalg.solve(lm.from_numpy(X), one).numpy(),
+                                           np.linalg.solve(wide, B[:1]), rtol=tol, atol=tol)
+                np.testing.assert_allclose(lm.linalg.inv(lm.from_numpy(X)).numpy(),
+                                           np.linalg.inv(wide), rtol=tol, atol=tol)
+    finally:
+        lm.set_num_threads(saved)
+
+
+@pytest.mark.parametrize("n", [3, 4, 16, 40])
+def test_ex_info(simd_level, n):
     """info holds getrf's first zero pivot (1-based) per batch element; *_ex never raise unless
     asked, and the raising variants name the first bad element."""
     A = np.stack([np.eye(n)] * 5)

@@ -1,5 +1,5 @@
-/* LU factorisation of W tiny real matrices at once, one per vector lane, for det and slogdet;
- * built per x86 instruction-set level (_simd.h).
+/* LU factorisation of W tiny real matrices at once, one per vector lane, then det, slogdet,
+ * solve or inverse from it; built per x86 instruction-set level (_simd.h).
  *
  * Why: one n x n LU with partial pivoting is a chain of dependent steps (a pivot search, a
  * division, a rank-1 update), so a matrix at a time leaves the vector units idle: 4x4 float64
@@ -8,14 +8,19 @@
  * is done with compares and selects, never branches.
  *
  * Each lane computes what ?getf2 computes (lamina's scalar _getrf_tiny): the first entry of
- * largest |a| in the column is the pivot; a zero pivot skips the swap and the scaling; the
- * multipliers are a * (1 / pivot), or a / pivot when |pivot| < the type's smallest normal.
- * The FMA levels fuse the rank-1 update's multiply-add, so their last bits can differ from the
- * scalar loops and the baseline level.
+ * largest |a| in the column is the pivot; a zero pivot skips the swap and the scaling and sets
+ * info (the first one, 1-based); the multipliers are a * (1 / pivot), or a / pivot when |pivot|
+ * < the type's smallest normal. The right-hand sides then go through ?getrs's steps: the row
+ * swaps in order, L's forward substitution, U's back substitution by columns, dividing by the
+ * pivot (a singular U gives inf/NaN, as LAPACK). The FMA levels fuse the multiply-adds, so
+ * their last bits can differ from the scalar loops and the baseline level.
  *
- * lm_lu_T(n, mats, rs, cs, diag, odd) factors the W matrices at mats[0..W-1] (element (i, j) at
- * mats[b][i * rs + j * cs]; lanes may repeat a matrix) and writes U's diagonal, diag[j * W + b],
- * and the parity of the row swaps, odd[b]. n <= LM_LU_MAX.
+ * NAME(n, mats, rs, cs, k, rhs, brs, bcs, outs, diag, odd, info) factors the W matrices at
+ * mats[0..W-1] (element (i, j) at mats[b][i * rs + j * cs]; lanes may repeat a matrix), writes
+ * info[b], and where `diag` is given U's diagonal (diag[j * W + b]) and the parity of the row
+ * swaps (odd[b]). With k > 0 it solves A X = B for the n x k B at rhs[b] (element (i, j) at
+ * rhs[b][i * brs + j * bcs]), or B = I when rhs is NULL (the inverse, k = n), and writes X
+ * column-major: outs[b][j * n + i] = X[i, j]. n <= LM_LU_MAX.
  */
 #ifndef LAMINA_SIMD_LU_H
 #define LAMINA_SIMD_LU_H
@@ -31,73 +36,122 @@
 /* Lane-wise select of x where the mask m is set (all ones), else y (C has no vector ?:). */
 #define LM_SEL(V, M, m, x, y) ((V)(((M)(x) & (m)) | ((M)(y) & ~(m))))
 
+#define LM_RB 8                          /* right-hand sides per block */
+
 /* V: vector of W elements of T; M: the integer vector of the same shape (compare results);
  * TINY_T: the smallest normal T. N: a constant size, or `n` for the runtime-size kernel, whose
  * arrays are DIM x DIM. */
 #define LM_LU(T, V, M, W, N, DIM, NAME, ATTR, TINY_T)                                           \
-    ATTR static void NAME(int n, const T *const *mats, ptrdiff_t rs, ptrdiff_t cs, T *diag,     \
-                          int *odd)                                                             \
+    ATTR static void NAME(int n, const T *const *mats, ptrdiff_t rs, ptrdiff_t cs, int k,       \
+                          const T *const *rhs, ptrdiff_t brs, ptrdiff_t bcs, T *const *outs,    \
+                          T *diag, int *odd, int *info)                                         \
     {                                                                                           \
         (void)n;                                                                                \
         V a[DIM][DIM];                                                                          \
-        M flips = (M){0};                                                                       \
+        M piv[DIM];                                                                             \
+        M flips = (M){0}, first = (M){0};                                                       \
         const V one = (V){0} + 1;                                                               \
         for (int i = 0; i < N; i++)                                                             \
             for (int j = 0; j < N; j++)                                                         \
                 for (int b = 0; b < W; b++)                                                     \
                     a[i][j][b] = mats[b][i * rs + j * cs];                                      \
-        for (int k = 0; k < N; k++) {                                                           \
-            V best = LM_SEL(V, M, a[k][k] < 0, -a[k][k], a[k][k]);                              \
-            M p = (M){0} + k;                                                                   \
-            for (int i = k + 1; i < N; i++) {                                                   \
-                V v = LM_SEL(V, M, a[i][k] < 0, -a[i][k], a[i][k]);                             \
+        for (int s = 0; s < N; s++) {                                                           \
+            V best = LM_SEL(V, M, a[s][s] < 0, -a[s][s], a[s][s]);                              \
+            M p = (M){0} + s;                                                                   \
+            for (int i = s + 1; i < N; i++) {                                                   \
+                V v = LM_SEL(V, M, a[i][s] < 0, -a[i][s], a[i][s]);                             \
                 M more = v > best;                                                              \
                 best = LM_SEL(V, M, more, v, best);                                             \
                 p = (more & ((M){0} + i)) | (~more & p);                                        \
             }                                                                                   \
-            flips ^= p != k;                                                                    \
-            for (int i = k + 1; i < N; i++) {                                                   \
+            piv[s] = p;                                                                         \
+            flips ^= p != s;                                                                    \
+            for (int i = s + 1; i < N; i++) {                                                   \
                 M swap = p == i;                                                                \
                 for (int j = 0; j < N; j++) {                                                   \
-                    V top = a[k][j];                                                            \
-                    a[k][j] = LM_SEL(V, M, swap, a[i][j], top);                                 \
+                    V top = a[s][j];                                                            \
+                    a[s][j] = LM_SEL(V, M, swap, a[i][j], top);                                 \
                     a[i][j] = LM_SEL(V, M, swap, top, a[i][j]);                                 \
                 }                                                                               \
             }                                                                                   \
-            V t = a[k][k];                                                                      \
+            V t = a[s][s];                                                                      \
             M zero = t == 0;                                                                    \
             M small = LM_SEL(V, M, t < 0, -t, t) < TINY_T;                                      \
+            M now = zero & (first == 0);                                                        \
+            first = (now & ((M){0} + s + 1)) | (~now & first);                                 \
             V safe = LM_SEL(V, M, zero, one, t);                                                \
             V r = one / safe;                                                                   \
-            for (int i = k + 1; i < N; i++) {                                                   \
-                V l = LM_SEL(V, M, small, a[i][k] / safe, a[i][k] * r);                         \
-                a[i][k] = LM_SEL(V, M, zero, a[i][k], l);                                       \
+            for (int i = s + 1; i < N; i++) {                                                   \
+                V l = LM_SEL(V, M, small, a[i][s] / safe, a[i][s] * r);                         \
+                a[i][s] = LM_SEL(V, M, zero, a[i][s], l);                                       \
             }                                                                                   \
-            for (int j = k + 1; j < N; j++)                                                     \
-                for (int i = k + 1; i < N; i++)                                                 \
-                    a[i][j] = a[i][j] - a[i][k] * a[k][j];                                      \
+            for (int j = s + 1; j < N; j++)                                                     \
+                for (int i = s + 1; i < N; i++)                                                 \
+                    a[i][j] = a[i][j] - a[i][s] * a[s][j];                                      \
         }                                                                                       \
-        for (int j = 0; j < N; j++)                                                             \
-            for (int b = 0; b < W; b++)                                                         \
-                diag[j * W + b] = a[j][j][b];                                                   \
         for (int b = 0; b < W; b++)                                                             \
-            odd[b] = flips[b] != 0;                                                             \
+            info[b] = (int)first[b];                                                            \
+        if (diag) {                                                                             \
+            for (int j = 0; j < N; j++)                                                         \
+                for (int b = 0; b < W; b++)                                                     \
+                    diag[j * W + b] = a[j][j][b];                                               \
+            for (int b = 0; b < W; b++)                                                         \
+                odd[b] = flips[b] != 0;                                                         \
+        }                                                                                       \
+        for (int c0 = 0; c0 < k; c0 += LM_RB) {                                                 \
+            int cols = k - c0 < LM_RB ? k - c0 : LM_RB;                                         \
+            V x[DIM][LM_RB];                                                                    \
+            for (int i = 0; i < N; i++)                                                         \
+                for (int j = 0; j < cols; j++)                                                  \
+                    if (rhs)                                                                    \
+                        for (int b = 0; b < W; b++)                                             \
+                            x[i][j][b] = rhs[b][i * brs + (c0 + j) * bcs];                      \
+                    else                                                                        \
+                        x[i][j] = (V){0} + (T)(i == c0 + j);                                    \
+            for (int s2 = 0; s2 < N; s2++)                                                      \
+                for (int i = s2 + 1; i < N; i++) {                                              \
+                    M swap = piv[s2] == i;                                                      \
+                    for (int j = 0; j < cols; j++) {                                            \
+                        V top = x[s2][j];                                                       \
+                        x[s2][j] = LM_SEL(V, M, swap, x[i][j], top);                            \
+                        x[i][j] = LM_SEL(V, M, swap, top, x[i][j]);                             \
+                    }                                                                           \
+                }                                                                               \
+            for (int s2 = 0; s2 < N; s2++)                                                      \
+                for (int i = s2 + 1; i < N; i++)                                                \
+                    for (int j = 0; j < cols; j++)                                              \
+                        x[i][j] = x[i][j] - a[i][s2] * x[s2][j];                                \
+            for (int s2 = N - 1; s2 >= 0; s2--)                                                 \
+                for (int j = 0; j < cols; j++) {                                                \
+                    x[s2][j] = x[s2][j] / a[s2][s2];                                            \
+                    for (int i = 0; i < s2; i++)                                                \
+                        x[i][j] = x[i][j] - x[s2][j] * a[i][s2];                                \
+                }                                                                               \
+            for (int j = 0; j < cols; j++)                                                      \
+                for (int i = 0; i < N; i++)                                                     \
+                    for (int b = 0; b < W; b++)                                                 \
+                        outs[b][(c0 + j) * N + i] = x[i][j][b];                                 \
+        }                                                                                       \
     }
 
-typedef void (*lm_lu_f)(int, const float *const *, ptrdiff_t, ptrdiff_t, float *, int *);
-typedef void (*lm_lu_d)(int, const double *const *, ptrdiff_t, ptrdiff_t, double *, int *);
+typedef void (*lm_lu_f)(int, const float *const *, ptrdiff_t, ptrdiff_t, int,
+                        const float *const *, ptrdiff_t, ptrdiff_t, float *const *, float *,
+                        int *, int *);
+typedef void (*lm_lu_d)(int, const double *const *, ptrdiff_t, ptrdiff_t, int,
+                        const double *const *, ptrdiff_t, ptrdiff_t, double *const *, double *,
+                        int *, int *);
 
 /* One level's kernels: constant n = 2, 3, 4 and any n <= LM_LU_MAX, each precision; the lane
  * counts of the level (WF floats, WD doubles) and its tables (slot n - 2 for n <= 4, else 3). */
 #define LM_LU_LEVEL(SUFFIX, ATTR, VF, MF, WF, VD, MD, WD)                                       \
-    LM_LU(float, VF, MF, WF, 2, 2, lm_luf2_##SUFFIX, ATTR, FLT_MIN)                                \
-    LM_LU(float, VF, MF, WF, 3, 3, lm_luf3_##SUFFIX, ATTR, FLT_MIN)                                \
-    LM_LU(float, VF, MF, WF, 4, 4, lm_luf4_##SUFFIX, ATTR, FLT_MIN)                                \
-    LM_LU(float, VF, MF, WF, n, LM_LU_MAX, lm_lufn_##SUFFIX, ATTR, FLT_MIN)                                \
-    LM_LU(double, VD, MD, WD, 2, 2, lm_lud2_##SUFFIX, ATTR, DBL_MIN)                               \
-    LM_LU(double, VD, MD, WD, 3, 3, lm_lud3_##SUFFIX, ATTR, DBL_MIN)                               \
-    LM_LU(double, VD, MD, WD, 4, 4, lm_lud4_##SUFFIX, ATTR, DBL_MIN)                               \
-    LM_LU(double, VD, MD, WD, n, LM_LU_MAX, lm_ludn_##SUFFIX, ATTR, DBL_MIN)                               \
+    LM_LU(float, VF, MF, WF, 2, 2, lm_luf2_##SUFFIX, ATTR, FLT_MIN)                             \
+    LM_LU(float, VF, MF, WF, 3, 3, lm_luf3_##SUFFIX, ATTR, FLT_MIN)                             \
+    LM_LU(float, VF, MF, WF, 4, 4, lm_luf4_##SUFFIX, ATTR, FLT_MIN)                             \
+    LM_LU(float, VF, MF, WF, n, LM_LU_MAX, lm_lufn_##SUFFIX, ATTR, FLT_MIN)                     \
+    LM_LU(double, VD, MD, WD, 2, 2, lm_lud2_##SUFFIX, ATTR, DBL_MIN)                            \
+    LM_LU(double, VD, MD, WD, 3, 3, lm_lud3_##SUFFIX, ATTR, DBL_MIN)                            \
+    LM_LU(double, VD, MD, WD, 4, 4, lm_lud4_##SUFFIX, ATTR, DBL_MIN)                            \
+    LM_LU(double, VD, MD, WD, n, LM_LU_MAX, lm_ludn_##SUFFIX, ATTR, DBL_MIN)                    \
     static const lm_lu_f lm_luf_##SUFFIX[4] = {lm_luf2_##SUFFIX, lm_luf3_##SUFFIX,              \
                                                lm_luf4_##SUFFIX, lm_lufn_##SUFFIX};             \
     static const lm_lu_d lm_lud_##SUFFIX[4] = {lm_lud2_##SUFFIX, lm_lud3_##SUFFIX,              \
