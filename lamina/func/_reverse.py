@@ -187,6 +187,9 @@ def grad_and_value(func, argnums=0, has_aux=False):
                     f"grad_and_value(f)(*args): Expected f(*args) to return a scalar Tensor, "
                     f"got tensor with {out._data.ndim} dims. Maybe you wanted to use the vjp or "
                     "jacrev APIs instead?")
+            if out._data.dtype.kind == "c":  # the implicit cotangent 1 is real (autograd's)
+                raise RuntimeError(f"grad can be implicitly created only for real scalar "
+                                   f"outputs but got {out.dtype}")
             value = out._value if is_at(out, level) else out
             flat = [x for n in nums for x in leaves[n][0] if is_at(x, level)]
             gs = iter(_grads(level, [out], [ones_like(value)], flat))
@@ -243,6 +246,15 @@ def vjp(func, *primals, has_aux=False):
     return (result, vjp_fn, aux) if has_aux else (result, vjp_fn)
 
 
+def _error_if_complex(name, tree, inputs):
+    """torch.func's check that jacrev and jacfwd differentiate real functions of real inputs:
+    a complex value's Jacobian is not one matrix (it would need the conjugate's too)."""
+    for i, x in enumerate(_pytree.flatten(tree)[0]):
+        if hasattr(x, "_data") and x._data.dtype.kind == "c":
+            raise RuntimeError(f"{name}: Expected all {'inputs' if inputs else 'outputs'} to be "
+                               f"real but received complex tensor at flattened input idx: {i}")
+
+
 def _basis(x):
     """The standard basis of x's space: eye(n) shaped (n, *x.shape), in x's dtype."""
     n = x._data.size
@@ -252,12 +264,14 @@ def _basis(x):
 def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None, _preallocate_and_copy=False):
     """torch.func.jacrev: the Jacobian by vmap over reverse-mode VJPs of the basis."""
     def wrapper(*args):
+        _error_if_complex("jacrev", args, True)
         nums = _argnums_tuple(argnums, len(args), "jacrev(f)(*args)")
         f_of = _of_argnums(func, args, nums)
 
         res = vjp(f_of, *[args[n] for n in nums], has_aux=has_aux)
         out, vjp_fn = res[0], res[1]
         o_leaves, o_spec = _pytree.flatten(out)
+        _error_if_complex("jacrev", o_leaves, False)
         per_output = []
         for k, o in enumerate(o_leaves):
             def pull(ct, k=k):
@@ -275,6 +289,7 @@ def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None, _preallocate_and_
 def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):
     """torch.func.jacfwd: the Jacobian by vmap over forward-mode JVPs of the basis."""
     def wrapper(*args):
+        _error_if_complex("jacfwd", args, True)
         nums = _argnums_tuple(argnums, len(args), "jacfwd(f)(*args)")
         primals = tuple(args[n] for n in nums)
         f_of = _of_argnums(func, args, nums)
@@ -283,7 +298,9 @@ def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):
         for i, x in enumerate(primals):
             def push(t, i=i):
                 ts = tuple(t if j == i else zeros_like(p) for j, p in enumerate(primals))
-                return jvp(f_of, primals, ts, has_aux=has_aux)[1]
+                out = jvp(f_of, primals, ts, has_aux=has_aux)
+                _error_if_complex("jacfwd", out[0], False)
+                return out[1]
             cols = vmap(push, randomness=randomness)(_basis(x))
             columns.append(_pytree.tree_map(
                 lambda c, x=x: c.movedim(0, -1).reshape(c._data.shape[1:] + x._data.shape),
