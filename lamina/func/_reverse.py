@@ -14,14 +14,15 @@ import numpy as np
 from .._core._tensor import wrap
 from .._ops import _rules
 from .._ops.creation import ones_like, zeros_like
-from .._ops.primitive import NONDIFF, Level
+from .._ops.primitive import NONDIFF
 from .._ops.shape import clone
 from ..autograd import engine
 from ..autograd.graph import _node_class, _version, edge, record_write
 from . import _pytree
 from ._forward import jvp
+from ._lift import LiftingLevel
 from ._vmap import vmap
-from ._wrapper import CAPTURED_MSG, LevelTensor, is_at, make, unwrap
+from ._wrapper import LevelTensor, is_at, make, unwrap
 
 
 class GradTracked(LevelTensor):
@@ -58,10 +59,11 @@ def _level_node_class(prim):
 
 
 def _storage(t):
-    """The plain tensor owning the storage behind `t`, through the wrappers of every level."""
+    """The version counter of the storage behind `t`, through the wrappers of every level: one
+    per storage, shared by its views and by the alias a lifted tensor's wrapper holds."""
     while isinstance(t, LevelTensor):
         t = t._value
-    return t if t._base is None else t._base
+    return t._shared_version()
 
 
 def _snapshot_values(node, target):
@@ -71,21 +73,30 @@ def _snapshot_values(node, target):
         return
     root = _storage(target._value)
     args = list(node._args)
-    for i in node._versions:
-        a = args[i]
-        if _storage(a) is root:
-            args[i] = clone(a)
-            node._versions[i] = _version(args[i])
+    level = target._level
+    lifted, level.lifted = level.lifted, None  # the copies are values below, as they are
+    try:
+        for i in node._versions:
+            a = args[i]
+            if _storage(a) is root:
+                args[i] = clone(a)
+                node._versions[i] = _version(args[i])
+    finally:
+        level.lifted = lifted
     node._args = tuple(args)
 
 
-class GradLevel(Level):
+class GradLevel(LiftingLevel):
+    name = "grad"
+
     def leaf(self, value):
         t = make(GradTracked, value, self, value._data.shape)
         t._requires_grad = True
         return t
 
     def process(self, prim, args, params):
+        if self.lifted:
+            args = self.resolve_all(args)
         values, _, mine = unwrap(self, args)
         if not mine:
             return self.lower(prim, args, params)
@@ -113,12 +124,19 @@ class GradLevel(Level):
                     w.__dict__["_grad_version"] = w._version
         return wrapped[0] if single else wrapped
 
+    def _wrap_base(self, value, src):
+        return make(GradTracked, value, self, value._data.shape)
+
     def write(self, target, src, eager):
+        if self.lifted:
+            target, src = self.resolve(target), self.resolve(src)
         tracked = is_at(src, self)
         if not is_at(target, self):
-            if tracked:
-                raise RuntimeError(CAPTURED_MSG.format("grad"))
-            return self.lower_write(target, src, eager)
+            if not tracked:
+                return self.lower_write(target, src, eager)
+            if target._data.dtype.kind not in "fc":  # an integer target carries no gradient
+                return self.lower_write(target, src._value, eager)
+            target = self.lift(target, src)
 
         def raw():
             self.lower_write(target._value, src._value if tracked else src, eager)
@@ -179,6 +197,7 @@ def grad_and_value(func, argnums=0, has_aux=False):
                     raise RuntimeError("grad_and_value(f)(*args): output of function f should "
                                        "be a tuple: (output, aux) if has_aux is True")
                 out, aux = out
+            out = level.resolve(out)
             if not hasattr(out, "_data"):
                 raise RuntimeError(f"grad_and_value(f)(*args): Expected f(*args) to return a "
                                    f"Tensor, got {type(out).__name__}")
@@ -192,6 +211,7 @@ def grad_and_value(func, argnums=0, has_aux=False):
                                    f"outputs but got {out.dtype}")
             value = out._value if is_at(out, level) else out
             flat = [x for n in nums for x in leaves[n][0] if is_at(x, level)]
+            level.lifted = None  # what runs now is the level's own backward, on values below
             gs = iter(_grads(level, [out], [ones_like(value)], flat))
             result = []
             for n in nums:
@@ -225,6 +245,7 @@ def vjp(func, *primals, has_aux=False):
             out, aux = out
             aux = _pytree.tree_map(lambda x: x._value if is_at(x, level) else x, aux)
         o_leaves, o_spec = _pytree.flatten(out)
+        o_leaves = [level.resolve(o) for o in o_leaves]
         values = [o._value if is_at(o, level) else o for o in o_leaves]
     leaves = [w for w in wrapped if isinstance(w, LevelTensor)]
 
