@@ -67,9 +67,6 @@ def test_vmap_integer_target_and_out():
     x = lm.zeros(3, 2, dtype=lm.int64)
     vmap(lambda a, b: a.add_(b))(x, lm.arange(6).reshape(3, 2))
     _close(x, np.arange(6).reshape(3, 2))
-    out = lm.zeros(3, 2)
-    vmap(lambda a, o: lm.sin(a, out=o))(_t(3, 2).abs(), out)
-    assert np.all(out.numpy() > 0)
 
 
 def test_vmap_refuses_a_mapped_value_written_into_an_unmapped_target():
@@ -337,6 +334,50 @@ def test_eager_copy_of_a_leaf_reaches_the_leaf():
     y.copy_(x)
     (y * y).sum().backward()
     _close(x.grad, [2.0, 4.0, 6.0])
+
+
+# -- out= under the transforms: refused when the transform tracks the result or out ------------
+
+OUT_ERRORS = {
+    "grad": (lambda f, x: grad(lambda v: f(v).sum())(x), RuntimeError,
+             "^add\\(\\): functions with out=... arguments don't support automatic "
+             "differentiation, but one of the arguments requires grad.$"),
+    "jvp": (lambda f, x: jvp(f, (x,), (x,)), NotImplementedError,
+            "^Trying to use forward AD with add_out that does not support it because it is an "
+            "out= function$"),
+    "vmap": (lambda f, x: vmap(f)(x[None]), RuntimeError,
+             "^Batching rule not implemented for aten::add.out; the fallback path doesn't work on "
+             "out= or view ops.$"),
+}
+
+
+@pytest.mark.parametrize("out_shape", [(0,), (3,), (2,)])
+@pytest.mark.parametrize("name", sorted(OUT_ERRORS))
+def test_out_of_a_tracked_value_is_refused(name, out_shape):
+    run, error, msg = OUT_ERRORS[name]
+    out = lm.zeros(out_shape)
+    with pytest.raises(error, match=msg):
+        run(lambda v: lm.add(v, 1, out=out), _t(3).float())
+    with pytest.raises(error, match=msg):   # a tracked out, constant inputs
+        run(lambda v: lm.add(lm.ones(3), 1, out=v * 1), _t(3).float())
+    assert out.shape == out_shape
+
+
+@pytest.mark.parametrize("name", sorted(OUT_ERRORS))
+def test_out_of_constants_is_written_and_resized_under_the_transforms(name):
+    run = OUT_ERRORS[name][0]
+    outs = {}
+
+    def f(v):
+        for shape in [(0,), (3,), (2,)]:
+            outs[shape] = lm.full(shape, 9.0)
+            lm.add(lm.ones(3), 1, out=outs[shape])
+        return v * outs[(2,)]
+
+    with pytest.warns(UserWarning, match="An output with one or more elements was resized"):
+        run(f, _t(3).float())
+    for o in outs.values():
+        _close(o, [2.0, 2.0, 2.0])
 
 
 # -- randomness -----------------------------------------------------------------------------------

@@ -60,7 +60,9 @@ class ForwardLevel(LiftingLevel):
             args = self.resolve_all(args)
         primals, tangents, mine = unwrap(self, args, "_tangent")
         if not mine:
-            return self.lower(prim, args, params)
+            out = self.lower(prim, args, params)
+            self.prim = prim  # a constant op: named if it writes a tracked out=
+            return out
         out = self.lower(prim, tuple(primals), params)
         rule = prim.jvp
         if rule is NONDIFF:
@@ -77,6 +79,7 @@ class ForwardLevel(LiftingLevel):
                 tangent = rule(tuple(tangents), out, *primals, **params)
         finally:
             self.lifted = lifted
+        self.prim = prim  # after the rule's own calls: the op an out= refusal names
         return self._wrap_out(out, tangent)
 
     def _wrap_base(self, value, src):
@@ -86,6 +89,13 @@ class ForwardLevel(LiftingLevel):
         tangent = mapped(lambda shape: wrap(np.zeros(shape, dtype)), value._data.shape,
                          levels_mapping(src._tangent))
         return self.wrap(value, tangent)
+
+    def out_error(self, result, out):
+        if self.tracks(result) or self.tracks(out):
+            name = self.prim.name if self.prim is not None else "out"
+            return NotImplementedError(f"Trying to use forward AD with {name}_out that does not "
+                                       "support it because it is an out= function")
+        return None
 
     def write(self, target, src, eager):
         if self.lifted:

@@ -14,7 +14,7 @@ that alias and its views, which the map does not know, so their arithmetic stays
 """
 
 from .._core._tensor import TensorBase
-from .._ops.primitive import Level
+from .._ops.primitive import Level, _maps
 from ._wrapper import LevelTensor, is_at
 
 REPLAY_MSG = ("{}: an in-place operation gave a tracked value to a Tensor, and this Tensor "
@@ -34,10 +34,15 @@ def _alias(base):
 class LiftingLevel(Level):
     name = None
     lifted = None  # id(value below) -> (value, its wrapper); None until a write lifts one
+    prim = None    # the last primitive the level saw, named by an out= refusal (`out_error`)
 
     def __exit__(self, *exc):
         self.lifted = None  # the lifted tensors are the user's again
         return super().__exit__(*exc)
+
+    def tracks(self, x):
+        """Whether `x` carries this level's tracking, itself or in a value it wraps."""
+        return _maps(self.resolve(x), self)
 
     def _wrap_base(self, value, src):
         """A wrapper of this level around `value` (the lifted base), tracking nothing yet;

@@ -14,6 +14,7 @@ import numpy as np
 from .._core._tensor import wrap
 from .._ops import _rules
 from .._ops.creation import ones_like, zeros_like
+from .._ops.mutation import OUT_GRAD_MSG
 from .._ops.primitive import NONDIFF
 from .._ops.shape import clone
 from ..autograd import engine
@@ -99,7 +100,9 @@ class GradLevel(LiftingLevel):
             args = self.resolve_all(args)
         values, _, mine = unwrap(self, args)
         if not mine:
-            return self.lower(prim, args, params)
+            out = self.lower(prim, args, params)
+            self.prim = prim  # a constant op: named if it writes a tracked out=
+            return out
         values = tuple(values)
         out = self.lower(prim, values, params)
         if prim.vjp is NONDIFF:
@@ -126,6 +129,12 @@ class GradLevel(LiftingLevel):
 
     def _wrap_base(self, value, src):
         return make(GradTracked, value, self, value._data.shape)
+
+    def out_error(self, result, out):
+        if self.tracks(result) or self.tracks(out):
+            prim = getattr(result.grad_fn, "prim", None) if is_at(result, self) else self.prim
+            return RuntimeError(OUT_GRAD_MSG.format(prim.name if prim else "out"))
+        return None
 
     def write(self, target, src, eager):
         if self.lifted:
