@@ -190,3 +190,34 @@ def test_grad_errors():
         grad(lambda x: x * 2)(t64([1.0, 2.0]))
     with pytest.raises(RuntimeError, match="Expected primals and tangents to have the same"):
         jvp(lambda x: x, (t64([1.0]),), (t64([1.0]), t64([2.0])))
+
+
+def test_complex_values_refused_by_jacobians_as_torch_func():
+    x, z = t64([1.0, 2.0, 3.0]), lm.tensor(np.array([1 + 1j, 2 - 1j]))
+
+    def to_complex(v):
+        return v * (1 + 2j)
+
+    for name, jac in (("jacrev", jacrev), ("jacfwd", jacfwd)):
+        with pytest.raises(RuntimeError, match=f"^{name}: Expected all outputs to be real but "
+                                               "received complex tensor at flattened input idx: 0"):
+            jac(to_complex)(x)
+        with pytest.raises(RuntimeError, match="outputs to be real .* idx: 1$"):
+            jac(lambda v: {"b": v * 1, "a": to_complex(v)})(x)  # flattened in insertion order
+        with pytest.raises(RuntimeError, match=f"^{name}: Expected all inputs to be real but "
+                                               "received complex tensor at flattened input idx: 0"):
+            jac(lambda v: v.abs())(z)
+        with pytest.raises(RuntimeError, match="inputs to be real .* idx: 1$"):  # every argument
+            jac(lambda v, w: v.sum() * w.abs(), argnums=0)(x, z)
+    with pytest.raises(RuntimeError, match="^grad can be implicitly created only for real scalar "
+                                           "outputs but got lamina.complex128$"):
+        grad(lambda v: to_complex(v).sum())(x)
+
+
+def test_vjp_of_a_complex_output_takes_a_complex_cotangent():
+    # vjp stays allowed (torch.func's too): the real input's cotangent is Re(conj(J)^T ct)
+    x = t64([1.0, 2.0, 3.0])
+    ct = np.array([1 + 1j, 2 - 3j, -1j])
+    out, vjp_fn = vjp(lambda v: v * (1 + 2j), x)
+    np.testing.assert_allclose(out.numpy(), x.numpy() * (1 + 2j))
+    np.testing.assert_allclose(vjp_fn(lm.tensor(ct))[0].numpy(), (np.conj(1 + 2j) * ct).real)

@@ -18,6 +18,8 @@ from .._core._tensor import TensorBase, dtype_of, get_tape, is_grad_enabled
 from ._checks import broadcast_error, torch_type_name
 from .primitive import LEVELS
 
+OUT_GRAD_MSG = ("{}(): functions with out=... arguments don't support automatic differentiation, "
+                "but one of the arguments requires grad.")
 _OVERLAP_MSG = ("unsupported operation: more than one element of the written-to tensor refers to "
                 "a single memory location. Please clone() the tensor before performing the "
                 "operation.")
@@ -98,10 +100,16 @@ def write_out(out, result, stacklevel=3):
     `stacklevel` points the warning at the user's call: 3 when the public op calls this."""
     if not isinstance(out, TensorBase):
         raise TypeError(f"argument 'out' must be Tensor, not {type(out).__name__}")
+    # torch.func has no rule for out= variants: the innermost transform level that tracks the
+    # result or `out` refuses the call in its own words; constants go through (resized as below).
+    if LEVELS:
+        for level in reversed(LEVELS):
+            error = level.out_error(result, out)
+            if error is not None:
+                raise error
     if (result._requires_grad or out._requires_grad) and is_grad_enabled():
-        name = result.grad_fn.prim.name if hasattr(result.grad_fn, "prim") else "out"
-        raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic "
-                           "differentiation, but one of the arguments requires grad.")
+        raise RuntimeError(OUT_GRAD_MSG.format(
+            result.grad_fn.prim.name if hasattr(result.grad_fn, "prim") else "out"))
     r = result._data
     rd, od = dtype_of(r), dtype_of(out._data)
     if not dt.can_cast(rd, od):

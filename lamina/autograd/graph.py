@@ -472,7 +472,9 @@ def record_write(target, result, raw, snapshot):
     if root._requires_grad and root.grad_fn is None:
         raise RuntimeError(f"{'a view of ' if base is not None else ''}a leaf Variable that "
                            "requires grad is being used in an in-place operation.")
-    if result_grad and result._data.shape != target._data.shape:  # copy_ broadcasts
+    # copy_ broadcasts; and a leaf written as is needs a node of its own, or the target would
+    # take the leaf's place (grad_fn None) and gradient would stop at it.
+    if result_grad and (result._data.shape != target._data.shape or result.grad_fn is None):
         result = expand_p(result, shape=target._data.shape)
     if result_grad:
         snapshot(result.grad_fn, target)

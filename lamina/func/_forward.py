@@ -3,15 +3,18 @@ carries its tangent; a primitive meeting one runs on the primals and pushes the 
 its JVP rule `jvp(tangents, out, *primals, **params)` (tangents: one per input, None where the
 input has none), written in lamina ops so that the rule itself can be transformed. LINEAR
 primitives apply themselves to the tangents; NONDIFF ones give outputs without tangent.
-An in-place write into a dual value writes its primal and its tangent (`ForwardLevel.write`).
+An in-place write into a dual value writes its primal and its tangent (`ForwardLevel.write`);
+one of a dual value into a plain tensor lifts that tensor (func/_lift.py) with a zero tangent.
 """
 
 import numpy as np
 
+from .._core._tensor import wrap
 from .._ops.creation import zeros_like
-from .._ops.primitive import LINEAR, NONDIFF, Level
+from .._ops.primitive import LINEAR, NONDIFF, levels_mapping, mapped
 from . import _pytree
-from ._wrapper import CAPTURED_MSG, LevelTensor, is_at, make, unwrap
+from ._lift import LiftingLevel
+from ._wrapper import LevelTensor, is_at, make, unwrap
 
 
 class Dual(LevelTensor):
@@ -37,7 +40,9 @@ def _constant_tangent(p):
     return p
 
 
-class ForwardLevel(Level):
+class ForwardLevel(LiftingLevel):
+    name = "jvp"
+
     def wrap(self, primal, tangent):
         t = make(Dual, primal, self, primal._data.shape)
         t._tangent = tangent
@@ -51,29 +56,57 @@ class ForwardLevel(Level):
         return self.wrap(out, tangent)
 
     def process(self, prim, args, params):
+        if self.lifted:
+            args = self.resolve_all(args)
         primals, tangents, mine = unwrap(self, args, "_tangent")
         if not mine:
-            return self.lower(prim, args, params)
+            out = self.lower(prim, args, params)
+            self.prim = prim  # a constant op: named if it writes a tracked out=
+            return out
         out = self.lower(prim, tuple(primals), params)
         rule = prim.jvp
         if rule is NONDIFF:
             return out
-        if rule is LINEAR:
-            tangent = prim(*[t if t is not None else _constant_tangent(p)
-                             for p, t in zip(primals, tangents)], **params)
-        elif rule is None:
+        if rule is None:
             raise NotImplementedError(
                 f"jvp: the forward-mode derivative of '{prim.name}' is not implemented")
-        else:
-            tangent = rule(tuple(tangents), out, *primals, **params)
+        lifted, self.lifted = self.lifted, None  # the rule reads values below as they are
+        try:
+            if rule is LINEAR:
+                tangent = prim(*[t if t is not None else _constant_tangent(p)
+                                 for p, t in zip(primals, tangents)], **params)
+            else:
+                tangent = rule(tuple(tangents), out, *primals, **params)
+        finally:
+            self.lifted = lifted
+        self.prim = prim  # after the rule's own calls: the op an out= refusal names
         return self._wrap_out(out, tangent)
 
+    def _wrap_base(self, value, src):
+        # The tangent is mapped by the vmap levels that map the written tangent (jacfwd's
+        # basis), so that tangent can be written into it in place.
+        dtype = value._data.dtype
+        tangent = mapped(lambda shape: wrap(np.zeros(shape, dtype)), value._data.shape,
+                         levels_mapping(src._tangent))
+        return self.wrap(value, tangent)
+
+    def out_error(self, result, out):
+        if self.tracks(result) or self.tracks(out):
+            name = self.prim.name if self.prim is not None else "out"
+            return NotImplementedError(f"Trying to use forward AD with {name}_out that does not "
+                                       "support it because it is an out= function")
+        return None
+
     def write(self, target, src, eager):
+        if self.lifted:
+            target, src = self.resolve(target), self.resolve(src)
         dual = is_at(src, self)
         if not is_at(target, self):
-            if dual:
-                raise RuntimeError(CAPTURED_MSG.format("jvp"))
-            return self.lower_write(target, src, eager)
+            if not dual:
+                return self.lower_write(target, src, eager)
+            if target._data.dtype.kind not in "fc":  # an integer target keeps no tangent
+                return self.lower_write(target, src._value, eager)
+            target = self.lift(target, src)
         # The tangent is written in place too (PyTorch's forward AD does the same), so that
         # views of the target, whose tangents view its tangent, see it; a constant written
         # carries a zero tangent.
@@ -87,6 +120,7 @@ def _unwrap(level, out, strict=False):
     leaves, spec = _pytree.flatten(out)
     primals, tangents = [], []
     for o in leaves:
+        o = level.resolve(o)
         if is_at(o, level):
             primals.append(o._value)
             tangents.append(o._tangent)

@@ -14,14 +14,16 @@ import numpy as np
 from .._core._tensor import wrap
 from .._ops import _rules
 from .._ops.creation import ones_like, zeros_like
-from .._ops.primitive import NONDIFF, Level
+from .._ops.mutation import OUT_GRAD_MSG
+from .._ops.primitive import NONDIFF
 from .._ops.shape import clone
 from ..autograd import engine
 from ..autograd.graph import _node_class, _version, edge, record_write
 from . import _pytree
 from ._forward import jvp
+from ._lift import LiftingLevel
 from ._vmap import vmap
-from ._wrapper import CAPTURED_MSG, LevelTensor, is_at, make, unwrap
+from ._wrapper import LevelTensor, is_at, make, unwrap
 
 
 class GradTracked(LevelTensor):
@@ -58,10 +60,11 @@ def _level_node_class(prim):
 
 
 def _storage(t):
-    """The plain tensor owning the storage behind `t`, through the wrappers of every level."""
+    """The version counter of the storage behind `t`, through the wrappers of every level: one
+    per storage, shared by its views and by the alias a lifted tensor's wrapper holds."""
     while isinstance(t, LevelTensor):
         t = t._value
-    return t if t._base is None else t._base
+    return t._shared_version()
 
 
 def _snapshot_values(node, target):
@@ -71,24 +74,35 @@ def _snapshot_values(node, target):
         return
     root = _storage(target._value)
     args = list(node._args)
-    for i in node._versions:
-        a = args[i]
-        if _storage(a) is root:
-            args[i] = clone(a)
-            node._versions[i] = _version(args[i])
+    level = target._level
+    lifted, level.lifted = level.lifted, None  # the copies are values below, as they are
+    try:
+        for i in node._versions:
+            a = args[i]
+            if _storage(a) is root:
+                args[i] = clone(a)
+                node._versions[i] = _version(args[i])
+    finally:
+        level.lifted = lifted
     node._args = tuple(args)
 
 
-class GradLevel(Level):
+class GradLevel(LiftingLevel):
+    name = "grad"
+
     def leaf(self, value):
         t = make(GradTracked, value, self, value._data.shape)
         t._requires_grad = True
         return t
 
     def process(self, prim, args, params):
+        if self.lifted:
+            args = self.resolve_all(args)
         values, _, mine = unwrap(self, args)
         if not mine:
-            return self.lower(prim, args, params)
+            out = self.lower(prim, args, params)
+            self.prim = prim  # a constant op: named if it writes a tracked out=
+            return out
         values = tuple(values)
         out = self.lower(prim, values, params)
         if prim.vjp is NONDIFF:
@@ -113,12 +127,25 @@ class GradLevel(Level):
                     w.__dict__["_grad_version"] = w._version
         return wrapped[0] if single else wrapped
 
+    def _wrap_base(self, value, src):
+        return make(GradTracked, value, self, value._data.shape)
+
+    def out_error(self, result, out):
+        if self.tracks(result) or self.tracks(out):
+            prim = getattr(result.grad_fn, "prim", None) if is_at(result, self) else self.prim
+            return RuntimeError(OUT_GRAD_MSG.format(prim.name if prim else "out"))
+        return None
+
     def write(self, target, src, eager):
+        if self.lifted:
+            target, src = self.resolve(target), self.resolve(src)
         tracked = is_at(src, self)
         if not is_at(target, self):
-            if tracked:
-                raise RuntimeError(CAPTURED_MSG.format("grad"))
-            return self.lower_write(target, src, eager)
+            if not tracked:
+                return self.lower_write(target, src, eager)
+            if target._data.dtype.kind not in "fc":  # an integer target carries no gradient
+                return self.lower_write(target, src._value, eager)
+            target = self.lift(target, src)
 
         def raw():
             self.lower_write(target._value, src._value if tracked else src, eager)
@@ -179,6 +206,7 @@ def grad_and_value(func, argnums=0, has_aux=False):
                     raise RuntimeError("grad_and_value(f)(*args): output of function f should "
                                        "be a tuple: (output, aux) if has_aux is True")
                 out, aux = out
+            out = level.resolve(out)
             if not hasattr(out, "_data"):
                 raise RuntimeError(f"grad_and_value(f)(*args): Expected f(*args) to return a "
                                    f"Tensor, got {type(out).__name__}")
@@ -187,8 +215,12 @@ def grad_and_value(func, argnums=0, has_aux=False):
                     f"grad_and_value(f)(*args): Expected f(*args) to return a scalar Tensor, "
                     f"got tensor with {out._data.ndim} dims. Maybe you wanted to use the vjp or "
                     "jacrev APIs instead?")
+            if out._data.dtype.kind == "c":  # the implicit cotangent 1 is real (autograd's)
+                raise RuntimeError(f"grad can be implicitly created only for real scalar "
+                                   f"outputs but got {out.dtype}")
             value = out._value if is_at(out, level) else out
             flat = [x for n in nums for x in leaves[n][0] if is_at(x, level)]
+            level.lifted = None  # what runs now is the level's own backward, on values below
             gs = iter(_grads(level, [out], [ones_like(value)], flat))
             result = []
             for n in nums:
@@ -222,6 +254,7 @@ def vjp(func, *primals, has_aux=False):
             out, aux = out
             aux = _pytree.tree_map(lambda x: x._value if is_at(x, level) else x, aux)
         o_leaves, o_spec = _pytree.flatten(out)
+        o_leaves = [level.resolve(o) for o in o_leaves]
         values = [o._value if is_at(o, level) else o for o in o_leaves]
     leaves = [w for w in wrapped if isinstance(w, LevelTensor)]
 
@@ -243,6 +276,15 @@ def vjp(func, *primals, has_aux=False):
     return (result, vjp_fn, aux) if has_aux else (result, vjp_fn)
 
 
+def _error_if_complex(name, tree, inputs):
+    """torch.func's check that jacrev and jacfwd differentiate real functions of real inputs:
+    a complex value's Jacobian is not one matrix (it would need the conjugate's too)."""
+    for i, x in enumerate(_pytree.flatten(tree)[0]):
+        if hasattr(x, "_data") and x._data.dtype.kind == "c":
+            raise RuntimeError(f"{name}: Expected all {'inputs' if inputs else 'outputs'} to be "
+                               f"real but received complex tensor at flattened input idx: {i}")
+
+
 def _basis(x):
     """The standard basis of x's space: eye(n) shaped (n, *x.shape), in x's dtype."""
     n = x._data.size
@@ -252,12 +294,14 @@ def _basis(x):
 def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None, _preallocate_and_copy=False):
     """torch.func.jacrev: the Jacobian by vmap over reverse-mode VJPs of the basis."""
     def wrapper(*args):
+        _error_if_complex("jacrev", args, True)
         nums = _argnums_tuple(argnums, len(args), "jacrev(f)(*args)")
         f_of = _of_argnums(func, args, nums)
 
         res = vjp(f_of, *[args[n] for n in nums], has_aux=has_aux)
         out, vjp_fn = res[0], res[1]
         o_leaves, o_spec = _pytree.flatten(out)
+        _error_if_complex("jacrev", o_leaves, False)
         per_output = []
         for k, o in enumerate(o_leaves):
             def pull(ct, k=k):
@@ -275,6 +319,7 @@ def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None, _preallocate_and_
 def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):
     """torch.func.jacfwd: the Jacobian by vmap over forward-mode JVPs of the basis."""
     def wrapper(*args):
+        _error_if_complex("jacfwd", args, True)
         nums = _argnums_tuple(argnums, len(args), "jacfwd(f)(*args)")
         primals = tuple(args[n] for n in nums)
         f_of = _of_argnums(func, args, nums)
@@ -283,7 +328,9 @@ def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):
         for i, x in enumerate(primals):
             def push(t, i=i):
                 ts = tuple(t if j == i else zeros_like(p) for j, p in enumerate(primals))
-                return jvp(f_of, primals, ts, has_aux=has_aux)[1]
+                out = jvp(f_of, primals, ts, has_aux=has_aux)
+                _error_if_complex("jacfwd", out[0], False)
+                return out[1]
             cols = vmap(push, randomness=randomness)(_basis(x))
             columns.append(_pytree.tree_map(
                 lambda c, x=x: c.movedim(0, -1).reshape(c._data.shape[1:] + x._data.shape),

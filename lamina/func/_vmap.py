@@ -13,7 +13,7 @@ import numpy as np
 
 from .._ops import _batching
 from .._ops.joining import cat, stack
-from .._ops.primitive import ELEMENTWISE, Level
+from .._ops.primitive import ELEMENTWISE, Level, _maps
 from . import _pytree
 from ._wrapper import LevelTensor, is_at, make, unwrap
 
@@ -52,6 +52,8 @@ def loop_batch(level, prim, values, bdims, params):
 
 
 class BatchLevel(Level):
+    prim = None  # the last primitive the level saw, named by an out= refusal (`out_error`)
+
     def __init__(self, size, randomness="error"):
         self.size = size
         self.randomness = randomness
@@ -72,7 +74,9 @@ class BatchLevel(Level):
     def process(self, prim, args, params):
         values, bdims, mine = unwrap(self, args, "_bdim")
         if not mine:
-            return self.lower(prim, args, params)
+            out = self.lower(prim, args, params)
+            self.prim = prim  # a constant op: named if it writes a tracked out=
+            return out
         rule = prim.batch
         if rule is ELEMENTWISE:
             out, out_bdims = _batching.elementwise(prim, bdims, values, params)
@@ -82,7 +86,15 @@ class BatchLevel(Level):
             out, out_bdims = rule(tuple(bdims), *values, **params)
         if isinstance(out, tuple) and not isinstance(out_bdims, tuple):
             out_bdims = (out_bdims,) * len(out)
+        self.prim = prim  # after the rule's own calls: the op an out= refusal names
         return self._wrap_out(out, out_bdims)
+
+    def out_error(self, result, out):
+        if _maps(result, self) or _maps(out, self):
+            name = self.prim.name if self.prim is not None else "out"
+            return RuntimeError(f"Batching rule not implemented for aten::{name}.out; the "
+                                "fallback path doesn't work on out= or view ops.")
+        return None
 
     def write(self, target, src, eager):
         mapped = is_at(src, self)

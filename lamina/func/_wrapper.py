@@ -17,14 +17,6 @@ DATA_MSG = ("vmap: It looks like you're attempting to use a Tensor in some data-
             "control flow. We don't support that yet, please shout over at "
             "https://github.com/pytorch/functorch/issues/257 .")
 
-# An in-place write of a level's wrapper into a plain tensor. PyTorch's transforms wrap every
-# tensor made inside them, so it can lift such a target; lamina's plain tensor object cannot
-# become a wrapper in place (nor can it tell one made inside the function from a captured one).
-CAPTURED_MSG = ("{}: an in-place operation wrote a value that the transform tracks into a Tensor "
-                "that it does not track (one the function created, or captured from outside "
-                "it); lamina cannot track that Tensor in place. Write into a Tensor computed "
-                "from the inputs (e.g. x.new_zeros(...) + 0 * x), or use out-of-place ops.")
-
 # NumPy functions that read only shapes and dtypes, which public ops call on `_data`.
 _METADATA_FUNCTIONS = {np.shape, np.ndim, np.size, np.result_type, np.broadcast_shapes,
                        np.can_cast, np.min_scalar_type}
