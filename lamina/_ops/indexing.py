@@ -122,7 +122,10 @@ def _classify(e):
         return "bool", e
     if isinstance(e, TensorBase):
         arr = e._data
-        if arr.ndim == 0:
+        # A 0-dim index tensor is an int, but a transform's wrapper hides its value: torch.func
+        # takes a mapped one as an index tensor (so `t[:, [0, 1], :, i]` puts the advanced dims
+        # first, unlike eager), as does lamina any wrapper.
+        if arr.ndim == 0 and not hasattr(e, "_level"):
             kind = arr.dtype.kind
             if kind == "b" or arr.dtype == np.uint8:
                 return "bool", bool(arr)
