@@ -73,3 +73,29 @@ def test_mapped_0dim_index_errors():
 def test_grad_through_an_index_computed_from_the_input():
     g = vmap(grad(lambda x: 2 * x[x.argmax()]))(lm.tensor([[1.0, 3.0, 2.0], [5.0, 0.0, 0.0]]))
     np.testing.assert_array_equal(g.numpy(), [[0, 2, 0], [2, 0, 0]])
+
+
+# -- argwhere and nonzero: torch.func loops argwhere over the batch (and warns), refuses nonzero --
+
+ARGWHERE_WARNING = "There is a performance drop because we have not yet implemented the " \
+                   "batching rule for aten::argwhere"
+
+
+def test_argwhere_with_equal_counts_per_element():
+    x = np.array([[[1.0, 0.0], [0.0, 2.0]], [[0.0, 3.0], [4.0, 0.0]], [[0.0, 0.0], [5.0, 6.0]]])
+    with pytest.warns(UserWarning, match=ARGWHERE_WARNING):
+        out = vmap(lm.argwhere)(lm.tensor(x))
+    np.testing.assert_array_equal(out.numpy(), np.stack([np.argwhere(e) for e in x]))
+    with pytest.warns(UserWarning, match=ARGWHERE_WARNING):
+        out = vmap(lambda t: t.argwhere(), in_dims=1)(lm.tensor(x.transpose(1, 0, 2)))
+    np.testing.assert_array_equal(out.numpy(), np.stack([np.argwhere(e) for e in x]))
+
+
+def test_argwhere_with_different_counts_and_nonzero():
+    x = lm.tensor([[1.0, 0.0, 2.0], [0.0, 0.0, 4.0]])
+    with pytest.warns(UserWarning, match=ARGWHERE_WARNING), \
+            pytest.raises(RuntimeError, match=r"stack expects each tensor to be equal size, but "
+                                              r"got \[2, 1\] at entry 0 and \[1, 1\] at entry 1"):
+        vmap(lm.argwhere)(x)
+    with pytest.raises(RuntimeError, match="Attempted to vmap over aten::nonzero"):
+        vmap(lm.nonzero)(lm.ones(2, 3))
