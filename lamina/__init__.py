@@ -38,6 +38,7 @@ from ._ops import (
     joining,
     mutation,
     reduction,
+    scans,
     shape,
     sorting,
     unary,
@@ -45,7 +46,7 @@ from ._ops import (
 
 # Every op family contributes its public functions (`__all__`) and its Tensor methods (`METHODS`).
 # A later family's name wins: blas's matmul replaces elementwise's NumPy stand-in.
-_FAMILIES = (creation, conversion, elementwise, unary, reduction, sorting, shape, joining,
+_FAMILIES = (creation, conversion, elementwise, unary, reduction, scans, sorting, shape, joining,
              indexing, mutation, blas, contraction)
 for _family in _FAMILIES:
     for _name in _family.__all__:

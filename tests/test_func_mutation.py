@@ -391,7 +391,7 @@ RANDOM_OPS = {
     "randn_like": lambda b: lm.randn_like(b),
     "randint_like": lambda b: lm.randint_like(b, 1000),
     "randperm": lambda b: lm.randperm(6)[:2],
-    "bernoulli_p": lambda b: lm.bernoulli(b, 0.5),
+    "bernoulli_p": lambda b: lm.bernoulli(lm.ones(2), 0.5),  # a mapped input: test_func_random
     "uniform_": lambda b: b.clone().uniform_(),
     "normal_": lambda b: b.clone().normal_(),
     "random_": lambda b: b.clone().random_(0, 1000),

@@ -278,7 +278,6 @@ def test_vmap_index_of_a_0dim_tensor():
 
 @pytest.mark.parametrize("fn,match", [
     (lambda x: lm.nonzero(x), "Attempted to vmap over aten::nonzero"),
-    (lambda x: lm.argwhere(x), "Attempted to vmap over aten::nonzero"),
     (lambda x: x.nonzero(as_tuple=True), "Attempted to vmap over aten::nonzero"),
     (lambda x: lm.masked_select(_t(np.ones(3)), x > 0), r"vmap over `mask` in "
      r"lamina.masked_select"),

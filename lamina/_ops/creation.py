@@ -1,9 +1,10 @@
 """Tensor creation: from data, filled, ranges, identity, and the random constructors.
 
 Creation makes new storage and takes no tensor input to differentiate, so these are plain
-functions over NumPy rather than primitives. The random ones draw from a `lamina.Generator`
-(lamina/_core/random.py, which also holds the sampling kernels); the in-place initialisers
-(`fill_`, `uniform_`, ...) compute their values the same way and finish with a checked write.
+functions over NumPy rather than primitives (multinomial's rows excepted, see there). The random
+ones draw from a `lamina.Generator` (lamina/_core/random.py, which also holds the sampling
+kernels); the in-place initialisers (`fill_`, `uniform_`, ...) compute their values the same way
+and finish with a checked write.
 """
 
 import math
@@ -32,6 +33,7 @@ from .._core.random import (
     seed,
     set_rng_state,
 )
+from ._batching import physical, same_batch
 from ._checks import (
     CONVERT_NAMES,
     RANGES,
@@ -43,7 +45,15 @@ from ._checks import (
     torch_type_name,
 )
 from .mutation import copy_, finish_out, write_inplace, write_out
-from .primitive import LEVELS, draw, levels_mapping, mapped
+from .primitive import (
+    LEVELS,
+    NONDIFF,
+    RANDOM_ERROR_MSG,
+    Primitive,
+    draw,
+    levels_mapping,
+    mapped,
+)
 
 # NumPy's inference from Python data is PyTorch's except for the width of floats and complex
 # numbers, which PyTorch takes from the default dtype.
@@ -545,20 +555,45 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
         raise TypeError("normal(): 'size' and 'dtype' are only accepted with a number mean and "
                         "std")
     d = _float_only((mean if mean_is_t else std).dtype, "normal_kernel_cpu")
-    m = mean._data if mean_is_t else mean
-    s = std._data if std_is_t else std
-    if std_is_t:
-        if np.any(s < 0):
-            raise RuntimeError("normal expects all elements of std >= 0.0")
-    else:
-        _check_std(s)
-    shape = broadcast_shape(np.shape(m), np.shape(s))
-    arr = (m + s * _random.normal(rng, shape, d)).astype(d.np, copy=False)
-    return _finish(arr, out=out)
+    _check_random_inputs(mean, std)
+    if not std_is_t:
+        _check_std(std)
+    elif np.any(physical(std)._data < 0):
+        raise RuntimeError("normal expects all elements of std >= 0.0")
+    # mean + std * N(0, 1) in lamina ops, so that a mapped mean or std maps the result; PyTorch
+    # gives the parameters a zero derivative, lamina none (as for every random op).
+    z = draw(lambda s: wrap(_random.normal(rng, s, d)),
+             broadcast_shape(np.shape(mean), np.shape(std)))
+    return finish_out((mean + std * z).to(d).detach(), out)
 
 
-def _bernoulli_draw(rng, probs, shape, d):
-    """0/1 draws of dtype `d` with success probabilities `probs` (a number or an array)."""
+_SAME_BATCHED_MSG = ("Vmap does not currently support same randomness with a batched tensor "
+                     "input. Please file an issue with functorch")
+_INPLACE_BERNOULLI_MSG = (
+    "vmap: inplace bernoulli(self, *extra_args) is not possible because there exists a Tensor "
+    "`other` in extra_args that has more elements than `self`. This happened due to `other` "
+    "being vmapped over but `self` not being vmapped over in a vmap. Please try to use "
+    "out-of-place operators instead of inplace bernoulli. If said operator is being called "
+    "inside the PyTorch framework, please file a bug report instead.")
+
+
+def _check_random_inputs(*inputs):
+    """torch.func's checks on a random op with tensor parameters, innermost vmap level first:
+    "error" refuses every random op; "same" refuses parameters that the level maps, since one
+    draw shared by the batch cannot follow parameters that differ along it."""
+    if not LEVELS:
+        return
+    mapping = [levels_mapping(x) for x in inputs if hasattr(x, "_level")]
+    for level in reversed(LEVELS):
+        if level.randomness == "error":
+            raise RuntimeError(RANDOM_ERROR_MSG)
+        if level.randomness == "same" and any(level in m for m in mapping):
+            raise RuntimeError(_SAME_BATCHED_MSG)
+
+
+def _check_probs(probs, d):
+    """bernoulli's checks: a real dtype `d`, probabilities `probs` (a number or an array) in
+    [0, 1]."""
     if d.category == dt.COMPLEX:
         raise not_implemented("bernoulli_tensor_cpu_self_", d)
     if isinstance(probs, np.ndarray):
@@ -566,19 +601,19 @@ def _bernoulli_draw(rng, probs, shape, d):
             raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
     elif not 0 <= probs <= 1:
         raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={_fmt(probs)}")
+
+
+def _bernoulli_draw(rng, probs, shape, d):
+    """0/1 draws of dtype `d` with success probabilities `probs` (a number or an array)."""
+    _check_probs(probs, d)
     return (rng.random(shape) < probs).astype(d.np)
 
 
-_SAME_BATCHED_MSG = ("Vmap does not currently support same randomness with a batched tensor "
-                     "input. Please file an issue with functorch")
-
-
-def _bernoulli_mapped(input, rng, out):
-    """bernoulli(input) with `input` a transform's wrapper: uniform draws compared with it."""
-    if any(level.randomness == "same" for level in levels_mapping(input)):
-        raise RuntimeError(_SAME_BATCHED_MSG)
-    u = draw(lambda s: wrap(rng.random(s)), input._data.shape)
-    return finish_out((u < input).to(input.dtype), out)
+def _bernoulli_mapped(probs, rng, shape, d, into=None):
+    """Bernoulli draws shaped `shape` with probabilities `probs`, a transform's wrapper: uniform
+    draws compared with it in lamina ops, so that the result is mapped where `probs` is."""
+    _check_probs(physical(probs)._data, d)
+    return (draw(lambda s: wrap(rng.random(s)), shape, into) < probs).to(d)
 
 
 def bernoulli(input, p=None, *, generator=None, out=None):
@@ -586,53 +621,76 @@ def bernoulli(input, p=None, *, generator=None, out=None):
     check_tensor("bernoulli", input)
     d = input.dtype
     rng = rng_of(generator)
+    if LEVELS and hasattr(input, "_level"):
+        _check_random_inputs(input)  # even when only its shape is read, as in torch.func
     if p is None:
         if d.category < dt.FLOAT:
             raise not_implemented("bernoulli_tensor_cpu_p_", d)
-        if LEVELS and hasattr(input, "_level"):  # a wrapper's probabilities: in lamina ops
-            return _bernoulli_mapped(input, rng, out)
+        if LEVELS and hasattr(input, "_level"):
+            return finish_out(_bernoulli_mapped(input, rng, input._data.shape, d), out)
         p = input._data
     return _finish_drawn(lambda s: _bernoulli_draw(rng, p, s, d), input._data.shape, out=out)
 
 
-def multinomial(input, num_samples, replacement=False, *, generator=None, out=None):
-    """Category indices drawn from each row of weights `input` (1-D or 2-D), as int64.
+# multinomial given its noise (uniforms with replacement, exponentials without) is a primitive so
+# that vmap runs its rows, which are independent, in one call: the noise comes from `draw`,
+# mapped as the randomness mode says, and the batch rule stacks it with the weights.
+def _multinomial_fwd(xp, p, noise, *, n, replacement):
+    rows = p.reshape(-1, p.shape[-1]).astype(np.float64)
+    noise = noise.reshape(rows.shape[0], noise.shape[-1])
+    if replacement:
+        cdf = xp.cumsum(rows, axis=1)
+        u = noise * cdf[:, -1:]
+        idx = xp.empty(u.shape, np.int64)
+        for i, (c, r) in enumerate(zip(cdf, u)):
+            idx[i] = xp.searchsorted(c, r, side="right")
+        xp.minimum(idx, rows.shape[1] - 1, out=idx)  # u * total may round up to the total
+    else:
+        # The largest p / E with E ~ Exp(1): the exponential-race form of sequential sampling
+        # that PyTorch uses (zero weights come last, in order).
+        with np.errstate(divide="ignore"):
+            keys = rows / noise
+        idx = xp.argsort(-keys, axis=1, kind="stable")[:, :n]
+    return idx.astype(np.int64).reshape(p.shape[:-1] + (n,))
 
-    Without replacement this takes the largest p / E with E ~ Exp(1), the exponential-race form
-    of sequential sampling that PyTorch uses (zero weights come last, in order).
-    """
+
+def _multinomial_batch(bdims, p, noise, **params):
+    return multinomial_p(*same_batch(bdims, (p, noise)), **params), 0
+
+
+multinomial_p = Primitive("multinomial", xp=_multinomial_fwd, vjp=NONDIFF, jvp=NONDIFF,
+                          batch=_multinomial_batch)
+
+
+def multinomial(input, num_samples, replacement=False, *, generator=None, out=None):
+    """Category indices drawn from each row of weights `input` (1-D or 2-D), as int64."""
     check_tensor("multinomial", input)
     d = input.dtype
     if d.category != dt.FLOAT:
         raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: "
                            f"{torch_type_name(d)}")
-    p = input._data
-    if p.ndim not in (1, 2):
+    shape = input._data.shape
+    if len(shape) not in (1, 2):
         raise RuntimeError("prob_dist must be 1 or 2 dim")
     n = _int_arg("multinomial", "num_samples", num_samples)
     if n <= 0:
         raise RuntimeError("cannot sample n_sample <= 0 samples")
-    if not replacement and n > p.shape[-1]:
+    if not replacement and n > shape[-1]:
         raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
                            "replacement")
-    rows = p.reshape(-1, p.shape[-1]).astype(np.float64)
+    _check_random_inputs(input)
+    p = physical(input)._data
+    rows = p.reshape(-1, p.shape[-1])
     if not np.all(np.isfinite(rows) & (rows >= 0)):
         raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
-    if rows.shape[0] and np.any(rows.sum(axis=1) <= 0):
+    if rows.shape[0] and np.any(rows.sum(axis=1, dtype=np.float64) <= 0):
         raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
     rng = rng_of(generator)
     if replacement:
-        cdf = np.cumsum(rows, axis=1)
-        u = rng.random((rows.shape[0], n)) * cdf[:, -1:]
-        idx = np.empty(u.shape, np.int64)
-        for i, (c, r) in enumerate(zip(cdf, u)):
-            idx[i] = np.searchsorted(c, r, side="right")
-        np.minimum(idx, rows.shape[1] - 1, out=idx)  # u * total may round up to the total
+        noise = draw(lambda s: wrap(rng.random(s)), shape[:-1] + (n,))
     else:
-        with np.errstate(divide="ignore"):
-            keys = rows / rng.standard_exponential(rows.shape)
-        idx = np.argsort(-keys, axis=1, kind="stable")[:, :n]
-    return _finish(idx.astype(np.int64).reshape(p.shape[:-1] + (n,)), out=out)
+        noise = draw(lambda s: wrap(rng.standard_exponential(s)), shape)
+    return finish_out(multinomial_p(input, noise, n=n, replacement=bool(replacement)), out)
 
 
 # -- in-place initialisers (Tensor methods) -------------------------------------------------------
@@ -693,9 +751,16 @@ def random_(self, from_=None, to=None, *, generator=None):
 
 
 def bernoulli_(self, p=0.5, *, generator=None):
-    if isinstance(p, TensorBase):
-        p = p.expand(self._data.shape)._data
     rng = rng_of(generator)
+    if isinstance(p, TensorBase):
+        p = p.expand(self._data.shape)
+        if LEVELS and hasattr(p, "_level"):
+            _check_random_inputs(p)
+            if any(level not in levels_mapping(self) for level in levels_mapping(p)):
+                raise RuntimeError(_INPLACE_BERNOULLI_MSG)
+            return write_inplace(self, _bernoulli_mapped(p, rng, self._data.shape, self.dtype,
+                                                         into=self))
+        p = p._data
     return _fill_drawn(self, lambda s: _bernoulli_draw(rng, p, s, self.dtype))
 
 

@@ -39,6 +39,7 @@ from .gather_scatter import (
     take_along_dim,
     where_p,
 )
+from .joining import stack
 from .mutation import copy_, finish_out, write_inplace
 from .primitive import NONDIFF, Primitive
 
@@ -52,6 +53,10 @@ DYNAMIC_SHAPE_MSG = (
     "vmap: We do not support batching operators that can output dynamic shape. Attempted to vmap "
     "over {}. Please file an issue at https://github.com/pytorch/pytorch/issues if you need this "
     "feature.")
+_ARGWHERE_FALLBACK_WARNING = (
+    "There is a performance drop because we have not yet implemented the batching rule for "
+    "aten::argwhere. Please file us an issue on GitHub so that we can prioritize its "
+    "implementation.")
 _MASK_NAMES = {"uint8": "unsigned char", "int8": "signed char", "int16": "short int",
                "int32": "int", "int64": "long int", "float16": "c10::Half", "float32": "float",
                "float64": "double", "complex64": "c10::complex<float>",
@@ -68,6 +73,19 @@ def _nonzero_batch(bdims, x):
 
 
 nonzero_p = Primitive("nonzero", xp=_nonzero_fwd, vjp=NONDIFF, jvp=NONDIFF, batch=_nonzero_batch)
+
+
+# argwhere is nonzero in PyTorch, but torch.func treats it apart: no batch rule, so its fallback
+# runs one call per batch element and stacks them, which works when every element has as many
+# nonzeros and fails in stack otherwise. Its own primitive so that vmap does the same (and warns
+# as torch.func does), while nonzero refuses.
+def _argwhere_batch(bdims, x):
+    warnings.warn(_ARGWHERE_FALLBACK_WARNING, UserWarning, stacklevel=4)  # the caller's line
+    return stack([argwhere_p(v) for v in x.unbind(bdims[0])]), 0
+
+
+argwhere_p = Primitive("argwhere", xp=_nonzero_fwd, vjp=NONDIFF, jvp=NONDIFF,
+                       batch=_argwhere_batch)
 
 
 def _type_name(x):
@@ -122,7 +140,10 @@ def _classify(e):
         return "bool", e
     if isinstance(e, TensorBase):
         arr = e._data
-        if arr.ndim == 0:
+        # A 0-dim index tensor is an int, but a transform's wrapper hides its value: torch.func
+        # takes a mapped one as an index tensor (so `t[:, [0, 1], :, i]` puts the advanced dims
+        # first, unlike eager), as does lamina any wrapper.
+        if arr.ndim == 0 and not hasattr(e, "_level"):
             kind = arr.dtype.kind
             if kind == "b" or arr.dtype == np.uint8:
                 return "bool", bool(arr)
@@ -492,7 +513,7 @@ def nonzero(input, *, out=None, as_tuple=False):
 
 def argwhere(input):
     """nonzero(input): the (n, ndim) indices of the nonzero elements."""
-    return nonzero_p(input)
+    return argwhere_p(input)
 
 
 __all__ = ["index_put", "masked_fill", "masked_select", "where", "nonzero", "argwhere",

@@ -27,6 +27,7 @@ from .._ops import elementwise as _elementwise
 from .._ops import indexing as _indexing
 from .._ops import joining as _joining
 from .._ops import reduction as _reduction
+from .._ops import scans as _scans
 from .._ops import shape as _shape
 from .._ops._batching import physical as _physical
 from .._ops._checks import broadcast_shape as _broadcast_shape
@@ -345,7 +346,7 @@ def _powers(x, count, dtype):
     if count <= 1:
         return ones[..., :count]
     x = x.to(dtype).unsqueeze(-1).expand(*x.shape, count - 1)
-    return _joining.cat([ones, _reduction.cumprod(x, -1)], -1)
+    return _joining.cat([ones, _scans.cumprod(x, -1)], -1)
 
 
 def vander(x, *, N=None):
