@@ -79,6 +79,51 @@ def test_tiny_loops_pivot_like_lapack(n, dtype):
         np.testing.assert_allclose(LU[i], ref_lu, atol=10 * eps * cond * np.abs(ref_lu).max())
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(20, 20), (24, 24), (31, 31), (33, 33), (47, 47), (64, 64),
+                                   (64, 40), (21, 64), (40, 23)])
+def test_vector_getrf_every_level(simd_level, dtype, shape):
+    """Real factors of 20..64 (_simd_getrf.h from AVX2, the loops or LAPACK below it): a
+    panel's worth of columns and a ragged last panel, tall and wide lu_factor, transposed
+    input; pivots as LAPACK's getrf on the same ill-conditioned matrices, the factor within
+    eps * cond of it, det/slogdet/solve/inv against float64 NumPy, info at a zero pivot."""
+    m, n = shape
+    rng = np.random.default_rng(m * n)
+    eps = np.finfo(dtype).eps
+    cond = 1e3 if dtype == np.float32 else 1e8
+    A = _ill(max(m, n), cond, rng, (6,))[:, :m, :n].astype(dtype)
+    for X in (A, A.swapaxes(-1, -2).copy().swapaxes(-1, -2)):
+        LU, piv = (x.numpy() for x in lm.linalg.lu_factor(lm.from_numpy(X)))
+        for i in range(len(X)):
+            ref_lu, ref_piv = sla.lu_factor(X[i])
+            np.testing.assert_array_equal(piv[i], ref_piv + 1)
+            np.testing.assert_allclose(LU[i], ref_lu, atol=10 * eps * cond * np.abs(ref_lu).max())
+    if m != n:
+        return
+    wide = A.astype(np.float64)
+    tol = 1e-3 if dtype == np.float32 else 1e-9
+    for X in (A, A.swapaxes(-1, -2)):
+        if dtype == np.float64:                     # float32's det of these underflows
+            np.testing.assert_allclose(lm.linalg.det(lm.from_numpy(X)).numpy(),
+                                       np.linalg.det(wide), rtol=tol * 10)
+        sign, logabs = (x.numpy() for x in lm.linalg.slogdet(lm.from_numpy(X)))
+        ref_sign, ref_logabs = np.linalg.slogdet(X.astype(np.float64))
+        np.testing.assert_array_equal(sign, ref_sign)
+        np.testing.assert_allclose(logabs, ref_logabs, atol=tol * n)
+    B = rng.standard_normal((6, n, 3)).astype(dtype)
+    got = lm.linalg.solve(lm.from_numpy(A), lm.from_numpy(B)).numpy()
+    assert _residual(wide, got.astype(np.float64), B) <= 100 * n * eps
+    inv = lm.linalg.inv(lm.from_numpy(A)).numpy()
+    eye = np.broadcast_to(np.eye(n), A.shape)
+    assert _residual(wide, inv.astype(np.float64), eye) <= 100 * n * eps
+    S = A.copy()
+    S[2, :, 5] = 0                                  # zero pivot at step 6 (1-based), no later
+    S[2, :, 7] = S[2, :, 6]                         # and a dependent column after it
+    info = lm.linalg.lu_factor_ex(lm.from_numpy(S)).info.numpy()
+    np.testing.assert_array_equal(info, [0, 0, 6, 0, 0, 0])
+    assert lm.linalg.det(lm.from_numpy(S)).numpy()[2] == 0
+
+
 def test_near_singular():
     rng = np.random.default_rng(2)
     A = rng.standard_normal((6, 4, 4))

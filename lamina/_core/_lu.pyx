@@ -54,6 +54,16 @@ cdef extern from "_simd_lu.h" nogil:
     lm_lu_f lm_lu_float(int n, int level, int* lanes)
     lm_lu_d lm_lu_double(int n, int level, int* lanes)
 
+cdef extern from "_simd_getrf.h" nogil:
+    ctypedef int (*lm_getrf_f)(int, int, const float*, Py_ssize_t, Py_ssize_t, float*,
+                               Py_ssize_t, int*)
+    ctypedef int (*lm_getrf_d)(int, int, const double*, Py_ssize_t, Py_ssize_t, double*,
+                               Py_ssize_t, int*)
+    enum:
+        LM_GETRF_MAX
+    lm_getrf_f lm_getrf_float(int level)
+    lm_getrf_d lm_getrf_double(int level)
+
 import numpy as np
 
 from . import _threads
@@ -82,9 +92,23 @@ cdef enum:
 # (OpenBLAS's fixed cost per call dominates small sizes), and the loops scale with threads where
 # LAPACK's global lock does not, so they run up to 32 (inv's 5-7% loss at 24-32 on one thread
 # is won back on two).
+#
+# Real matrices from GETRF_MIN to LM_GETRF_MAX (64) are factored by _simd_getrf.h at AVX2 and
+# up, then solved by the same loops (up to 64: inv stays on LAPACK past 32). Measured (AVX-512
+# host, float64, 200 matrices, medians, ms), loops / _simd_getrf.h / LAPACK:
+#   n    level, threads   det                 lu_factor
+#   24   AVX-512, 1       0.66 / 0.65 / 1.09  0.79 / 0.68 / 1.06
+#   32   AVX-512, 1       0.92 / 0.70 / 1.19  1.19 / 0.78 / 1.22
+#   64   AVX-512, 1       5.48 / 3.23 / 4.77  7.46 / 3.35 / 4.76
+#   64   AVX-512, 2       2.92 / 1.65 / 2.59  3.67 / 1.83 / 2.46
+#   64   AVX2, 2          2.75 / 2.21 / 2.36  3.49 / 2.31 / 2.31
+# and below ~20 the loops win (lu_factor n = 12: 1.25 / 1.84 / 2.49); the lanes kernel
+# (_simd_lu.h) takes det and solve up to 16 before either.
 cdef enum:
     TINY = 32
+    TINY_MAX = 64                       # local arrays' bound: LM_GETRF_MAX
     KB = 32                             # right-hand sides per block in _getrs_rows
+    GETRF_MIN = 20
 
 # A batch whose total work (nbatch * n^2 * (n + k)) is below PARALLEL_WORK stays on one thread:
 # waking a pool thread costs ~25-40 us here, and 2^17 is ~2000 4x4 inverses, ~100 us of loops.
@@ -172,6 +196,7 @@ cdef struct Plan:
     bint conj                           # lu_solve: conjugate B on entry and X on exit
     bint tiny
     void* lanes_kernel                  # an lm_lu_f/_d of _simd_lu.h, or NULL
+    void* getrf_kernel                  # an lm_getrf_f/_d of _simd_getrf.h, or NULL
     int lanes                           # its matrices per call
     bint lu_direct                      # lu_solve: LAPACK reads the LU where it lies
     char* scratch                       # per thread: scratch_step bytes
@@ -255,12 +280,26 @@ cdef inline int _getrf_tiny(tiny_n* nt, lapack_t* a, int m, int n, int lda,
     return info
 
 
+cdef inline int _load_factor(tiny_n* nt, Plan* p, const lapack_t* a, lapack_t* dst, int m,
+                             int n, int* piv) noexcept nogil:
+    """The strided m x n `a` (the plan's strides) copied column-major into `dst` (leading
+    dimension m) and factored there: _getrf_tiny, or the plan's vectorised equivalent
+    (_simd_getrf.h) where it has one. Returns info."""
+    if p.getrf_kernel != NULL:
+        if lapack_t is float:
+            return (<lm_getrf_f>p.getrf_kernel)(m, n, a, p.a.rs, p.a.cs, dst, m, piv)
+        elif lapack_t is double:
+            return (<lm_getrf_d>p.getrf_kernel)(m, n, a, p.a.rs, p.a.cs, dst, m, piv)
+    _load(nt, a, p.a.rs, p.a.cs, dst, m, n, m)
+    return _getrf_tiny(nt, dst, m, n, m, piv)
+
+
 cdef inline void _getrs_tiny(tiny_n* nt, lapack_t* lu, int n, const int* piv, lapack_t* b,
                              int ldb, int nrhs, char trans) noexcept nogil:
     """Solve op(A) X = B in place in the column-major `b`, from the factor of `_getrf_tiny`
     (leading dimension n). op is A ('N'), A^T ('T') or A^H ('C'). U's diagonal is inverted
     once and multiplied, as OpenBLAS's trsm kernels do."""
-    cdef lapack_t rd[TINY]
+    cdef lapack_t rd[TINY_MAX]
     cdef int j, c
     n = _size(nt, n)
     for j in range(n):
@@ -289,9 +328,9 @@ cdef inline void _getrs_rows(tiny_n* nt, const lapack_t* lu, int n, const int* p
     Many right-hand sides at once: KB columns at a time are held as the rows of a row-major
     block, so each elimination step is a row operation across those columns (contiguous, so
     vectorised). The arithmetic per entry is `_solve_n`'s, in the same order."""
-    cdef lapack_t w[TINY * KB]
-    cdef lapack_t rd[TINY]
-    cdef int r[TINY]
+    cdef lapack_t w[TINY_MAX * KB]
+    cdef lapack_t rd[TINY_MAX]
+    cdef int r[TINY_MAX]
     cdef int i, j, c, c0, kb, q
     cdef lapack_t l, s
     cdef lapack_t* wi
@@ -348,8 +387,8 @@ cdef inline void _getri_tiny(tiny_n* nt, const lapack_t* lu, int n, const int* p
     """The inverse of A = P L U into the column-major `x`: A^-1 = (LU)^-1 P^T, and P^T e_c is
     e_i where r[i] = c (r: the swaps applied to 0..n-1), so column r[i] of A^-1 is
     (LU)^-1 e_i, whose forward solve starts at row i."""
-    cdef lapack_t rd[TINY]
-    cdef int r[TINY]
+    cdef lapack_t rd[TINY_MAX]
+    cdef int r[TINY_MAX]
     cdef int i, j, c, q
     cdef lapack_t t
     cdef lapack_t* col
@@ -548,8 +587,8 @@ cdef inline void _one_tiny(lapack_t* tag, tiny_n* nt, Plan* p, Py_ssize_t i, Py_
                            Py_ssize_t ob, Py_ssize_t op) noexcept nogil:
     """Matrix i of the batch through the loops above: n x n of the tag's size, or any m x n
     (n <= TINY) with _NX."""
-    cdef lapack_t w[TINY * TINY]
-    cdef int piv[TINY]
+    cdef lapack_t w[TINY_MAX * TINY_MAX]
+    cdef int piv[TINY_MAX]
     cdef int j, m = p.m, n = _size(nt, p.n), k = p.k, info
     cdef lapack_t* out = <lapack_t*>(p.out + i * p.out_step)
     cdef const lapack_t* a = <const lapack_t*>(p.a.data + oa)
@@ -557,13 +596,12 @@ cdef inline void _one_tiny(lapack_t* tag, tiny_n* nt, Plan* p, Py_ssize_t i, Py_
     cdef const int* lpiv
     cdef _NX* any_n = NULL              # for the right-hand sides: k is not the tag's size
     if p.kind == LU:
-        _load(nt, a, p.a.rs, p.a.cs, out, m, n, m)
-        p.info[i] = _getrf_tiny(nt, out, m, n, m, piv)
+        p.info[i] = _load_factor(nt, p, a, out, m, n, piv)
         for j in range(min(m, n)):
             (<int*>(p.out2 + i * p.out2_step))[j] = piv[j] + 1
         return
-    _load(nt, a, p.a.rs, p.a.cs, w, n, n, n)
     if p.kind == LU_SOLVE:
+        _load(nt, a, p.a.rs, p.a.cs, w, n, n, n)
         lpiv = <const int*>(p.piv.data + op)
         for j in range(n):
             piv[j] = lpiv[j] - 1
@@ -577,7 +615,7 @@ cdef inline void _one_tiny(lapack_t* tag, tiny_n* nt, Plan* p, Py_ssize_t i, Py_
         if p.conj:
             _conj_inplace(out, <Py_ssize_t>n * k)
         return
-    info = _getrf_tiny(nt, w, n, n, n, piv)
+    info = _load_factor(nt, p, a, w, n, n, piv)
     if p.kind == DET or p.kind == SLOGDET:
         _det_from_diag(w, n + 1, n, _odd(piv, n, 0), p.kind, out, p.out2 + i * p.out2_step)
         return
@@ -771,6 +809,13 @@ cdef bint _use_lanes(int kind, Py_ssize_t n, int level) noexcept:
     return (kind == SOLVE and n <= 8) or (kind == INV and n <= 4)
 
 
+cdef bint _use_getrf(int kind, Py_ssize_t m, Py_ssize_t n, int level) noexcept:
+    """Whether a real m x n factor goes through _simd_getrf.h (measurements above TINY)."""
+    if level < LM_AVX2 or max(m, n) < GETRF_MIN or max(m, n) > LM_GETRF_MAX:
+        return False
+    return kind != INV or max(m, n) <= TINY
+
+
 cdef class _Job:
     """A planned call: the arrays it keeps alive and the range each thread runs."""
     cdef Plan p
@@ -855,6 +900,14 @@ cdef _Job _plan(int kind, cnp.ndarray a, cnp.ndarray b, cnp.ndarray piv, int k):
             raise ValueError("lu kernel: pivots must be int32 with unit stride")
         _operand(&p.piv, piv, batch, 4, False)
     p.tiny = m <= TINY and n <= TINY
+    p.getrf_kernel = NULL
+    if (p.typenum == cnp.NPY_FLOAT32 or p.typenum == cnp.NPY_FLOAT64) and _use_getrf(
+            kind, m, n, simd_level()):
+        p.tiny = True
+        if p.typenum == cnp.NPY_FLOAT32:
+            p.getrf_kernel = <void*>lm_getrf_float(simd_level())
+        else:
+            p.getrf_kernel = <void*>lm_getrf_double(simd_level())
     p.lanes_kernel = NULL
     if _use_lanes(kind, n, simd_level()):
         if p.typenum == cnp.NPY_FLOAT32:

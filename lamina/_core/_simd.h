@@ -15,6 +15,9 @@
 
 #define LM_UNROLL _Pragma("GCC unroll 16")
 
+/* Lane-wise select of x where the mask m is set (all ones), else y (C has no vector ?:). */
+#define LM_SEL(V, M, m, x, y) ((V)(((M)(x) & (m)) | ((M)(y) & ~(m))))
+
 typedef float lm_v4f __attribute__((vector_size(16)));
 typedef float lm_v8f __attribute__((vector_size(32)));
 typedef float lm_v16f __attribute__((vector_size(64)));

@@ -33,9 +33,6 @@
 #define LM_LU_MAX 16
 #define LM_LANES_MAX 16                 /* floats per AVX-512 register */
 
-/* Lane-wise select of x where the mask m is set (all ones), else y (C has no vector ?:). */
-#define LM_SEL(V, M, m, x, y) ((V)(((M)(x) & (m)) | ((M)(y) & ~(m))))
-
 #define LM_RB 8                          /* right-hand sides per block */
 
 /* V: vector of W elements of T; M: the integer vector of the same shape (compare results);
