@@ -122,7 +122,9 @@ def _mixed_batch(rng, n, dtype):
 @pytest.mark.parametrize("n", [1, 2, 3, 4, 5, 7, 8, 9, 12, 16])
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("upper", [False, True])
-def test_tiny_kernel_matches_lapack(n, dtype, upper):
+def test_tiny_kernel_matches_lapack(simd_level, n, dtype, upper):
+    """Each level's kernels (real n <= 4 from AVX2: _simd_chol.h, four or eight matrices a
+    call, a group with a failure redone one by one) against LAPACK."""
     a = _mixed_batch(_rng(), n, dtype)
     tiny = lm.linalg.cholesky_ex(_t(a), upper=upper)
     old = _cholesky._set_tiny_max(0)
@@ -192,6 +194,24 @@ def test_reads_only_its_triangle(n, upper):
     junk[:, idx, idx] += 5j          # LAPACK ignores a diagonal's imaginary part; so do we
     got = lm.linalg.cholesky(_t(junk), upper=upper).numpy()
     np.testing.assert_allclose(got, np.linalg.cholesky(a, upper=upper), rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("n", [2, 3, 4])
+@pytest.mark.parametrize("upper", [False, True])
+def test_lane_kernels_read_their_triangle_any_strides(simd_level, dtype, n, upper):
+    """Real n <= 4 through each level's lanes: junk in the triangle not read, the input
+    transposed (row stride 1) and not, a batch that leaves a short last group."""
+    rng = _rng()
+    a = _hpd(rng, (13,), n, dtype)
+    ref = np.linalg.cholesky(a.astype(np.float64), upper=upper)
+    mask = np.tril(np.ones((n, n), bool), -1) if upper else np.triu(np.ones((n, n), bool), 1)
+    junk = a.copy()
+    junk[:, mask] = 99
+    tol = 1e-5 if dtype == "float32" else 1e-12
+    for x in (junk, np.ascontiguousarray(junk.swapaxes(-1, -2)).swapaxes(-1, -2)):
+        got = lm.linalg.cholesky(lm.from_numpy(x), upper=upper).numpy()
+        np.testing.assert_allclose(got, ref, rtol=tol, atol=tol)
 
 
 # -- threads --------------------------------------------------------------------------------------
