@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import lamina as lm
-from lamina._core import _cholesky, _triangular
+from lamina._core import _cholesky, _cpu, _triangular
 
 DTYPES = ["float32", "float64", "complex64", "complex128"]
 
@@ -212,6 +212,36 @@ def test_lane_kernels_read_their_triangle_any_strides(simd_level, dtype, n, uppe
     for x in (junk, np.ascontiguousarray(junk.swapaxes(-1, -2)).swapaxes(-1, -2)):
         got = lm.linalg.cholesky(lm.from_numpy(x), upper=upper).numpy()
         np.testing.assert_allclose(got, ref, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("n", [17, 24, 33, 64])
+@pytest.mark.parametrize("upper", [False, True])
+def test_blocked_kernel_every_level(simd_level, dtype, n, upper):
+    """Real 17..64 (_simd_blocked.h from AVX2, LAPACK below): a ragged last panel, junk in the
+    triangle not read, transposed input; matrices that fail (a negative pivot late, NaN) give
+    LAPACK's info and factor, as at the baseline level."""
+    rng = _rng()
+    a = _hpd(rng, (5,), n, dtype)
+    a[1, n - 2, n - 2] = -1e3
+    a[3, n // 2, 0] = a[3, 0, n // 2] = np.nan
+    mask = np.tril(np.ones((n, n), bool), -1) if upper else np.triu(np.ones((n, n), bool), 1)
+    junk = a.copy()
+    junk[:, mask] = 99
+    ok = np.array([True, False, True, False, True])
+    ref = np.linalg.cholesky(a[ok].astype(np.float64), upper=upper)
+    base = _cpu.set_simd_level("base")
+    try:
+        lapack = lm.linalg.cholesky_ex(_t(junk), upper=upper)
+    finally:
+        _cpu.set_simd_level(base)
+    tol = 1e-4 if dtype == "float32" else 1e-12
+    for x in (junk, np.ascontiguousarray(junk.swapaxes(-1, -2)).swapaxes(-1, -2)):
+        L, info = lm.linalg.cholesky_ex(lm.from_numpy(x), upper=upper)
+        np.testing.assert_array_equal(info.numpy(), lapack.info.numpy())
+        assert info.numpy()[1] > 0 and info.numpy()[3] > 0
+        np.testing.assert_allclose(L.numpy()[ok], ref, rtol=tol, atol=tol)
+        np.testing.assert_array_equal(L.numpy()[~ok], lapack.L.numpy()[~ok])
 
 
 # -- threads --------------------------------------------------------------------------------------

@@ -54,13 +54,13 @@ cdef extern from "_simd_lu.h" nogil:
     lm_lu_f lm_lu_float(int n, int level, int* lanes)
     lm_lu_d lm_lu_double(int n, int level, int* lanes)
 
-cdef extern from "_simd_getrf.h" nogil:
+cdef extern from "_simd_blocked.h" nogil:
     ctypedef int (*lm_getrf_f)(int, int, const float*, Py_ssize_t, Py_ssize_t, float*,
                                Py_ssize_t, int*)
     ctypedef int (*lm_getrf_d)(int, int, const double*, Py_ssize_t, Py_ssize_t, double*,
                                Py_ssize_t, int*)
     enum:
-        LM_GETRF_MAX
+        LM_BLOCKED_MAX
     lm_getrf_f lm_getrf_float(int level)
     lm_getrf_d lm_getrf_double(int level)
 
@@ -93,9 +93,9 @@ cdef enum:
 # LAPACK's global lock does not, so they run up to 32 (inv's 5-7% loss at 24-32 on one thread
 # is won back on two).
 #
-# Real matrices from GETRF_MIN to LM_GETRF_MAX (64) are factored by _simd_getrf.h at AVX2 and
+# Real matrices from GETRF_MIN to LM_BLOCKED_MAX (64) are factored by _simd_blocked.h at AVX2 and
 # up, then solved by the same loops (up to 64: inv stays on LAPACK past 32). Measured (AVX-512
-# host, float64, 200 matrices, medians, ms), loops / _simd_getrf.h / LAPACK:
+# host, float64, 200 matrices, medians, ms), loops / _simd_blocked.h / LAPACK:
 #   n    level, threads   det                 lu_factor
 #   24   AVX-512, 1       0.66 / 0.65 / 1.09  0.79 / 0.68 / 1.06
 #   32   AVX-512, 1       0.92 / 0.70 / 1.19  1.19 / 0.78 / 1.22
@@ -106,7 +106,7 @@ cdef enum:
 # (_simd_lu.h) takes det and solve up to 16 before either.
 cdef enum:
     TINY = 32
-    TINY_MAX = 64                       # local arrays' bound: LM_GETRF_MAX
+    TINY_MAX = 64                       # local arrays' bound: LM_BLOCKED_MAX
     KB = 32                             # right-hand sides per block in _getrs_rows
     GETRF_MIN = 20
 
@@ -196,7 +196,7 @@ cdef struct Plan:
     bint conj                           # lu_solve: conjugate B on entry and X on exit
     bint tiny
     void* lanes_kernel                  # an lm_lu_f/_d of _simd_lu.h, or NULL
-    void* getrf_kernel                  # an lm_getrf_f/_d of _simd_getrf.h, or NULL
+    void* getrf_kernel                  # an lm_getrf_f/_d of _simd_blocked.h, or NULL
     int lanes                           # its matrices per call
     bint lu_direct                      # lu_solve: LAPACK reads the LU where it lies
     char* scratch                       # per thread: scratch_step bytes
@@ -284,7 +284,7 @@ cdef inline int _load_factor(tiny_n* nt, Plan* p, const lapack_t* a, lapack_t* d
                              int n, int* piv) noexcept nogil:
     """The strided m x n `a` (the plan's strides) copied column-major into `dst` (leading
     dimension m) and factored there: _getrf_tiny, or the plan's vectorised equivalent
-    (_simd_getrf.h) where it has one. Returns info."""
+    (_simd_blocked.h) where it has one. Returns info."""
     if p.getrf_kernel != NULL:
         if lapack_t is float:
             return (<lm_getrf_f>p.getrf_kernel)(m, n, a, p.a.rs, p.a.cs, dst, m, piv)
@@ -810,8 +810,8 @@ cdef bint _use_lanes(int kind, Py_ssize_t n, int level) noexcept:
 
 
 cdef bint _use_getrf(int kind, Py_ssize_t m, Py_ssize_t n, int level) noexcept:
-    """Whether a real m x n factor goes through _simd_getrf.h (measurements above TINY)."""
-    if level < LM_AVX2 or max(m, n) < GETRF_MIN or max(m, n) > LM_GETRF_MAX:
+    """Whether a real m x n factor goes through _simd_blocked.h (measurements above TINY)."""
+    if level < LM_AVX2 or max(m, n) < GETRF_MIN or max(m, n) > LM_BLOCKED_MAX:
         return False
     return kind != INV or max(m, n) <= TINY
 
