@@ -221,3 +221,106 @@ def test_vjp_of_a_complex_output_takes_a_complex_cotangent():
     out, vjp_fn = vjp(lambda v: v * (1 + 2j), x)
     np.testing.assert_allclose(out.numpy(), x.numpy() * (1 + 2j))
     np.testing.assert_allclose(vjp_fn(lm.tensor(ct))[0].numpy(), (np.conj(1 + 2j) * ct).real)
+
+
+# -- pytrees through the Jacobians -----------------------------------------------------------------
+
+@pytest.mark.parametrize("jac", [jacrev, jacfwd], ids=["jacrev", "jacfwd"])
+def test_jacobian_of_a_dict_input_is_a_dict(jac):
+    a, b = RNG.standard_normal(3), RNG.standard_normal(3)
+    j = jac(lambda d: d["a"].sin() * d["b"])({"a": t64(a), "b": t64(b)})
+    assert list(j) == ["a", "b"]
+    np.testing.assert_allclose(j["a"].numpy(), np.diag(np.cos(a) * b))
+    np.testing.assert_allclose(j["b"].numpy(), np.diag(np.sin(a)))
+
+
+@pytest.mark.parametrize("jac", [jacrev, jacfwd], ids=["jacrev", "jacfwd"])
+def test_jacobian_is_the_outputs_tree_of_the_inputs_tree(jac):
+    a, b, z = RNG.standard_normal(3), RNG.standard_normal(2), RNG.standard_normal(2)
+
+    def f(d, z):
+        return {"s": d["a"].sin() * z.sum(), "t": [d["b"] * 2]}
+
+    j = jac(f, argnums=(0, 1))({"a": t64(a), "b": t64(b)}, t64(z))
+    assert list(j) == ["s", "t"] and isinstance(j["t"], list)
+    (s_d, s_z), ((t_d, t_z),) = j["s"], j["t"]  # per output leaf, a tuple over argnums
+    np.testing.assert_allclose(s_d["a"].numpy(), np.diag(np.cos(a) * z.sum()))
+    np.testing.assert_allclose(s_d["b"].numpy(), np.zeros((3, 2)))
+    np.testing.assert_allclose(s_z.numpy(), np.repeat(np.sin(a)[:, None], 2, axis=1))
+    np.testing.assert_allclose(t_d["a"].numpy(), np.zeros((2, 3)))
+    np.testing.assert_allclose(t_d["b"].numpy(), 2 * np.eye(2))
+    np.testing.assert_allclose(t_z.numpy(), np.zeros((2, 2)))
+    # a list input and a 0-dim leaf: blocks shaped out.shape + in.shape
+    j = jac(lambda xs: (xs[0] * xs[1], xs[1] * 3))([t64(a), t64(0.5)])
+    assert isinstance(j, tuple) and isinstance(j[0], list)
+    np.testing.assert_allclose(j[0][0].numpy(), 0.5 * np.eye(3))
+    np.testing.assert_allclose(j[0][1].numpy(), a)
+    assert j[1][0].shape == (3,) and j[1][1].item() == 3.0
+
+
+@pytest.mark.parametrize("jac", [jacrev, jacfwd], ids=["jacrev", "jacfwd"])
+def test_jacobian_has_aux_returns_the_aux_tree(jac):
+    x = RNG.standard_normal(3)
+    j, aux = jac(lambda v: (v.sin(), {"k": v.cos() * 2, "n": [v]}), has_aux=True)(t64(x))
+    np.testing.assert_allclose(j.numpy(), np.diag(np.cos(x)))
+    np.testing.assert_allclose(aux["k"].numpy(), 2 * np.cos(x))
+    np.testing.assert_allclose(aux["n"][0].numpy(), x)
+    assert type(aux["k"]) is lm.Tensor
+
+
+def test_jacrev_chunks_the_joint_basis_of_several_outputs():
+    x = RNG.standard_normal(4)
+    j = jacrev(lambda v: {"s": v.sin(), "m": v.sum()}, chunk_size=3)(t64(x))
+    np.testing.assert_allclose(j["s"].numpy(), np.diag(np.cos(x)))
+    np.testing.assert_allclose(j["m"].numpy(), np.ones(4))
+
+
+def test_hessian_of_a_dict_input():
+    a, b = RNG.standard_normal(3), RNG.standard_normal(3)
+    h = hessian(lambda d: (d["a"].sin() * d["b"]).sum())({"a": t64(a), "b": t64(b)})
+    np.testing.assert_allclose(h["a"]["a"].numpy(), np.diag(-np.sin(a) * b))
+    np.testing.assert_allclose(h["a"]["b"].numpy(), np.diag(np.cos(a)))
+    np.testing.assert_allclose(h["b"]["a"].numpy(), np.diag(np.cos(a)))
+    np.testing.assert_allclose(h["b"]["b"].numpy(), np.zeros((3, 3)))
+
+
+def test_vjp_jvp_linearize_of_dicts():
+    a, b = RNG.standard_normal(3), RNG.standard_normal(2)
+    d = {"a": t64(a), "b": t64(b)}
+
+    def f(d):
+        return {"o": d["a"].sin(), "p": [d["b"] * d["a"].sum()]}
+
+    out, fn = vjp(f, d)
+    ones = {"o": t64(np.ones(3)), "p": [t64(np.ones(2))]}
+    (g,) = fn(ones)
+    np.testing.assert_allclose(g["a"].numpy(), np.cos(a) + b.sum())
+    np.testing.assert_allclose(g["b"].numpy(), np.full(2, a.sum()))
+    td = {"a": t64(np.ones(3)), "b": t64(np.ones(2))}
+    _, tangent = jvp(f, (d,), (td,))
+    np.testing.assert_allclose(tangent["o"].numpy(), np.cos(a))
+    np.testing.assert_allclose(tangent["p"][0].numpy(), a.sum() + 3 * b)
+    _, jfn = linearize(f, d)
+    np.testing.assert_allclose(jfn(td)["p"][0].numpy(), a.sum() + 3 * b)
+
+
+# -- what torch.func refuses: argnums --------------------------------------------------------------
+
+def test_argnums_checks():
+    x = t64([0.5, 1.0])
+
+    def f(a, b):
+        return (a * b).sum()
+
+    for transform in (grad, jacrev, jacfwd):
+        for argnums, msg in (
+                ([0, 1], "^argnums must be int or Tuple\\[int, \\.\\.\\.\\], got: <class 'list'>$"),
+                ((), "^argnums must be non-empty$"),
+                ((1, -1), "^argnums elements must be unique, got \\(1, 1\\)$"),
+                ((0, 3), "^Got argnum=3, but only 2 positional inputs$"),
+                (-3, "^Got argnum=-3, but only 2 positional inputs$"),
+                ((0, 1.0), "^argnum must be int, got: <class 'float'>$")):
+            with pytest.raises(RuntimeError, match=msg):
+                transform(f, argnums=argnums)(x, x)
+    with pytest.raises(ValueError, match="^jacrev: `chunk_size` should be greater than 0.$"):
+        jacrev(f, chunk_size=0)

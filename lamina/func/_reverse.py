@@ -1,4 +1,4 @@
-"""grad, grad_and_value, vjp, jacrev, jacfwd and hessian.
+"""grad, grad_and_value and vjp.
 
 Reverse mode is a level too: its wrappers carry a grad_fn at that level, recorded with the same
 nodes and run by the same engine as lamina.autograd's tape (the eager base of the machinery),
@@ -9,9 +9,6 @@ The wrappers of view primitives record their base and view op as tensors do, so 
 write (`GradLevel.write`) enters the graph as autograd's tape records it (CopySlices).
 """
 
-import numpy as np
-
-from .._core._tensor import wrap
 from .._ops import _rules
 from .._ops.creation import ones_like, zeros_like
 from .._ops.mutation import OUT_GRAD_MSG
@@ -20,9 +17,8 @@ from .._ops.shape import clone
 from ..autograd import engine
 from ..autograd.graph import _node_class, _version, edge, record_write
 from . import _pytree
-from ._forward import jvp
+from ._checks import argnums_positions
 from ._lift import LiftingLevel
-from ._vmap import vmap
 from ._wrapper import LevelTensor, is_at, make, unwrap
 
 
@@ -169,30 +165,10 @@ def _grads(level, outputs, cts, inputs):
             for x, e in zip(inputs, targets)]
 
 
-def _argnums_tuple(argnums, nargs, name):
-    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
-    if not nums:
-        raise RuntimeError(f"{name}: argnums must be non-empty")
-    for n in nums:
-        if not isinstance(n, int) or not -nargs <= n < nargs:
-            raise RuntimeError(f"Got argnums={argnums}, but only {nargs} positional inputs")
-    return tuple(n % nargs for n in nums)
-
-
-def _of_argnums(func, args, nums):
-    """`func` as a function of its arguments at positions `nums` alone, the others fixed."""
-    def f_of(*xs):
-        full = list(args)
-        for n, x in zip(nums, xs):
-            full[n] = x
-        return func(*full)
-    return f_of
-
-
 def grad_and_value(func, argnums=0, has_aux=False):
     """torch.func.grad_and_value: (gradient, value) of a function returning a scalar."""
     def wrapper(*args, **kwargs):
-        nums = _argnums_tuple(argnums, len(args), "grad_and_value(f)(*args)")
+        nums = argnums_positions(argnums, len(args))
         with GradLevel() as level:
             args = list(args)
             leaves = {}
@@ -274,81 +250,3 @@ def vjp(func, *primals, has_aux=False):
 
     result = _pytree.unflatten(values, o_spec)
     return (result, vjp_fn, aux) if has_aux else (result, vjp_fn)
-
-
-def _error_if_complex(name, tree, inputs):
-    """torch.func's check that jacrev and jacfwd differentiate real functions of real inputs:
-    a complex value's Jacobian is not one matrix (it would need the conjugate's too)."""
-    for i, x in enumerate(_pytree.flatten(tree)[0]):
-        if hasattr(x, "_data") and x._data.dtype.kind == "c":
-            raise RuntimeError(f"{name}: Expected all {'inputs' if inputs else 'outputs'} to be "
-                               f"real but received complex tensor at flattened input idx: {i}")
-
-
-def _basis(x):
-    """The standard basis of x's space: eye(n) shaped (n, *x.shape), in x's dtype."""
-    n = x._data.size
-    return wrap(np.eye(n, dtype=x._data.dtype).reshape((n,) + x._data.shape))
-
-
-def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None, _preallocate_and_copy=False):
-    """torch.func.jacrev: the Jacobian by vmap over reverse-mode VJPs of the basis."""
-    def wrapper(*args):
-        _error_if_complex("jacrev", args, True)
-        nums = _argnums_tuple(argnums, len(args), "jacrev(f)(*args)")
-        f_of = _of_argnums(func, args, nums)
-
-        res = vjp(f_of, *[args[n] for n in nums], has_aux=has_aux)
-        out, vjp_fn = res[0], res[1]
-        o_leaves, o_spec = _pytree.flatten(out)
-        _error_if_complex("jacrev", o_leaves, False)
-        per_output = []
-        for k, o in enumerate(o_leaves):
-            def pull(ct, k=k):
-                cts = [ct if j == k else zeros_like(p) for j, p in enumerate(o_leaves)]
-                return vjp_fn(_pytree.unflatten(cts, o_spec))
-            rows = vmap(pull, chunk_size=chunk_size)(_basis(o))
-            jac = tuple(r.reshape(o._data.shape + args[n]._data.shape)
-                        for r, n in zip(rows, nums))
-            per_output.append(jac[0] if isinstance(argnums, int) else jac)
-        result = _pytree.unflatten(per_output, o_spec)
-        return (result, res[2]) if has_aux else result
-    return wrapper
-
-
-def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):
-    """torch.func.jacfwd: the Jacobian by vmap over forward-mode JVPs of the basis."""
-    def wrapper(*args):
-        _error_if_complex("jacfwd", args, True)
-        nums = _argnums_tuple(argnums, len(args), "jacfwd(f)(*args)")
-        primals = tuple(args[n] for n in nums)
-        f_of = _of_argnums(func, args, nums)
-
-        columns = []
-        for i, x in enumerate(primals):
-            def push(t, i=i):
-                ts = tuple(t if j == i else zeros_like(p) for j, p in enumerate(primals))
-                out = jvp(f_of, primals, ts, has_aux=has_aux)
-                _error_if_complex("jacfwd", out[0], False)
-                return out[1]
-            cols = vmap(push, randomness=randomness)(_basis(x))
-            columns.append(_pytree.tree_map(
-                lambda c, x=x: c.movedim(0, -1).reshape(c._data.shape[1:] + x._data.shape),
-                cols))
-        if isinstance(argnums, int):
-            result = columns[0]
-        else:  # per output, a tuple over argnums
-            leaves = [_pytree.flatten(c) for c in columns]
-            spec = leaves[0][1]
-            result = _pytree.unflatten(
-                [tuple(ls[k] for ls, _ in leaves) for k in range(len(leaves[0][0]))], spec)
-        if has_aux:
-            aux = jvp(f_of, primals, tuple(zeros_like(p) for p in primals), has_aux=True)[2]
-            return result, aux
-        return result
-    return wrapper
-
-
-def hessian(func, argnums=0):
-    """torch.func.hessian: jacfwd(jacrev(func))."""
-    return jacfwd(jacrev(func, argnums), argnums)
