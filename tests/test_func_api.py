@@ -117,13 +117,13 @@ def test_grad_inside_tape():
 
 def test_argnums_and_has_aux_and_value():
     def f(a, b):
-        return (a * b).sum(), "aux"
+        return (a * b).sum(), {"b2": [b * 2]}
 
     a, b = t64([1.0, 2.0]), t64([3.0, 4.0])
     (ga, gb), aux = grad(f, argnums=(0, 1), has_aux=True)(a, b)
     np.testing.assert_allclose(ga.numpy(), [3.0, 4.0])
     np.testing.assert_allclose(gb.numpy(), [1.0, 2.0])
-    assert aux == "aux"
+    assert type(aux["b2"][0]) is lm.Tensor and aux["b2"][0].numpy().tolist() == [6.0, 8.0]
     g, v = grad_and_value(lambda a: (a * a).sum())(a)
     assert v.item() == 5.0 and g.numpy().tolist() == [2.0, 4.0]
 
@@ -304,7 +304,84 @@ def test_vjp_jvp_linearize_of_dicts():
     np.testing.assert_allclose(jfn(td)["p"][0].numpy(), a.sum() + 3 * b)
 
 
-# -- what torch.func refuses: argnums --------------------------------------------------------------
+# -- what torch.func refuses: dtypes, structures, argnums ------------------------------------------
+
+GRAD_MSG = "^only Tensors of floating point dtype can require gradients$"
+INT_OUT_MSG = ("^vjp\\(f, \\.\\.\\.\\): All outputs of f must be floating-point or complex "
+               "Tensors, got Tensor with dtype lamina.int64$")
+
+
+def _sum(v):
+    return v.sum()
+
+
+def test_integer_inputs_are_refused_as_torch_func():
+    i, x = lm.tensor([1, 2, 3]), t64([0.5, 1.0, 2.0])
+    for call in (lambda: grad(_sum)(i), lambda: grad_and_value(_sum)(lm.tensor([True])),
+                 lambda: grad(lambda d: d["x"].sum() + d["i"].sum())({"x": x, "i": i}),
+                 lambda: grad(lambda v, w: (v * w).sum(), argnums=1)(x, i),
+                 lambda: vjp(lambda v, w: v * w, x, i), lambda: jacrev(lambda v: v * 2)(i)):
+        with pytest.raises(RuntimeError, match=GRAD_MSG):
+            call()
+    for call in (lambda: jacfwd(lambda v: v * 2)(i), lambda: hessian(_sum)(i),
+                 lambda: jvp(lambda v: v * 2, (i,), (x,)), lambda: linearize(lambda v: v, i)):
+        with pytest.raises(ValueError, match="^Expected primal to be floating point or complex, "
+                                             "but got: lamina.int64$"):
+            call()
+    with pytest.raises(ValueError, match="^Expected tangent to be floating point or complex, "
+                                         "but got: lamina.bool$"):
+        jvp(lambda v: v * 2, (x,), (lm.tensor([True, False, True]),))
+    # an integer argument that is not differentiated is a constant
+    np.testing.assert_allclose(grad(lambda v, w: (v * w).sum())(x, i).numpy(), [1.0, 2.0, 3.0])
+
+
+def test_integer_outputs():
+    x = t64([0.5, 3.0, 2.0])
+    for call in (lambda: vjp(lambda v: v.long(), x), lambda: jacrev(lambda v: v.argmax())(x),
+                 lambda: jacrev(lambda v: (v.sin(), v.long()))(x),
+                 lambda: hessian(lambda v: v.sum().long())(x)):
+        with pytest.raises(RuntimeError, match=INT_OUT_MSG):
+            call()
+    # forward mode and grad let them through, with zero derivatives (torch.func's too)
+    j = jacfwd(lambda v: (v * 3).long())(x)
+    assert j.dtype == lm.int64 and j.numpy().tolist() == [[0] * 3] * 3
+    np.testing.assert_allclose(grad(lambda v: v.sum().long())(x).numpy(), np.zeros(3))
+
+
+def test_non_tensor_inputs_outputs_and_aux():
+    x = t64([0.5, 1.0])
+    thing = "^Thing passed to transform API must be Tensor, got <class 'float'>$"
+    for call in (lambda: grad(lambda d: d["a"].sum() * d["b"])({"a": x, "b": 2.0}),
+                 lambda: vjp(lambda v, c: v * c, x, 2.0), lambda: jacrev(lambda c: c * 2)(3.0)):
+        with pytest.raises(ValueError, match=thing):
+            call()
+    with pytest.raises(RuntimeError, match="^jvp\\(f, primals, tangents\\): Expected primals to "
+                                           "only contain Tensors, got <class 'float'>$"):
+        jvp(lambda v, c: v * c, (x, 2.0), (x, 1.0))
+    with pytest.raises(RuntimeError, match="Expected primals to contain at least one Tensor"):
+        jvp(lambda: x, (), ())
+    for api, call in (("vjp\\(f, \\*primals\\)", lambda f, **kw: vjp(f, x, **kw)),
+                      ("jvp\\(f, primals, tangents\\)", lambda f, **kw: jvp(f, (x,), (x,), **kw))):
+        with pytest.raises(RuntimeError, match=f"^{api}: expected f\\(\\*primals\\) to return only "
+                                               "tensors, got unsupported type <class 'float'>$"):
+            call(lambda v: (v * 2, 3.0))
+        with pytest.raises(RuntimeError, match=f"^{api}: Expected f to be a function that has "
+                                               "non-empty output \\(got output = \\[None\\]\\)$"):
+            call(lambda v: None)
+        with pytest.raises(RuntimeError, match="^Expected tensors, got unsupported type "
+                                               "<class 'str'>$"):
+            call(lambda v: (v, "aux"), has_aux=True)
+        with pytest.raises(RuntimeError, match=f"^{api}: output of function f should be a tuple: "
+                                               "\\(output, aux\\) if has_aux is True$"):
+            call(lambda v: v, has_aux=True)
+    with pytest.raises(RuntimeError, match="Expected f to be a function that has non-empty "
+                                           "output \\(got output = \\[\\]\\)"):
+        jacrev(lambda v: ())(x)
+    with pytest.raises(RuntimeError, match="^grad_and_value\\(f\\)\\(\\*args\\): Expected "
+                                           "f\\(\\*args\\) to return a Tensor, got <class "
+                                           "'tuple'>$"):
+        grad(lambda v: (v.sum(),))(x)
+
 
 def test_argnums_checks():
     x = t64([0.5, 1.0])
@@ -324,3 +401,63 @@ def test_argnums_checks():
                 transform(f, argnums=argnums)(x, x)
     with pytest.raises(ValueError, match="^jacrev: `chunk_size` should be greater than 0.$"):
         jacrev(f, chunk_size=0)
+
+
+def test_vjp_cotangent_checks():
+    x = t64([0.5, 1.0, 2.0])
+    _, fn = vjp(lambda v: {"o": v.sin(), "p": [v * 2]}, x)
+    with pytest.raises(RuntimeError, match="^Expected pytree structure of cotangents to be the "
+                                           "same as pytree structure of outputs to the function. "
+                                           "cotangents: \\(\\*, \\*\\), primal output: "
+                                           "{'o': \\*, 'p': \\[\\*\\]}$"):
+        fn((x, x))
+    with pytest.raises(TypeError, match="^gradients can be either Tensors or None, but got "
+                                        "float$"):
+        fn({"o": x, "p": [1.0]})
+    with pytest.raises(RuntimeError, match="^Mismatch in shape: grad_output\\[1\\] has a shape "
+                                           "of lamina.Size\\(\\[2\\]\\) and output\\[1\\] has a "
+                                           "shape of lamina.Size\\(\\[3\\]\\).$"):
+        fn({"o": x, "p": [t64([1.0, 1.0])]})
+    with pytest.raises(RuntimeError, match="^For complex Tensors, both grad_output and output are "
+                                           "required to have the same dtype. Mismatch in dtype: "
+                                           "grad_output\\[0\\] has a dtype of lamina.complex128 "
+                                           "and output\\[0\\] has a dtype of lamina.float64.$"):
+        fn({"o": lm.tensor(np.ones(3, complex)), "p": [x]})
+    # None stands for ones on a scalar output (autograd.grad's implicit cotangent) alone
+    _, fn = vjp(lambda v: (v.sum(), v * 2), x)
+    np.testing.assert_allclose(fn((None, x))[0].numpy(), 1 + 2 * x.numpy())
+    with pytest.raises(RuntimeError, match="^grad can be implicitly created only for scalar "
+                                           "outputs$"):
+        fn((t64(1.0), None))
+
+
+def test_jvp_and_linearize_structure_checks():
+    x, y = t64([0.5, 1.0, 2.0]), t64([1.0, 2.0])
+    with pytest.raises(RuntimeError, match="^jvp\\(f, primals, tangents\\): Expected primals to "
+                                           "be a tuple. E.g. it should be valid to call "
+                                           "f\\(\\*primals\\).$"):
+        jvp(lambda v: v, [x], [x])
+    with pytest.raises(RuntimeError) as e:
+        jvp(lambda d: d["a"], ({"a": x},), ({"b": x}, x))
+    assert str(e.value).endswith(
+        "Got primals with structure TreeSpec(tuple, None, [TreeSpec(dict, ['a'], [*])]) and "
+        "tangents with structure TreeSpec(tuple, None, [TreeSpec(dict, ['b'], [*]),\n  *])")
+    with pytest.raises(RuntimeError, match="^Trying to set a forward gradient that has a "
+                                           "different size than that of the original Tensor, "
+                                           "this is not supported. Tensor is of size \\[3\\] "
+                                           "while the given forward gradient is of size \\[2\\].$"):
+        jvp(lambda v: v, (x,), (y,))
+    _, fn = linearize(lambda a, b: a * b.sum(), x, y)
+    with pytest.raises(RuntimeError, match="^Expected the tangents TreeSpec\\(tuple, None, "
+                                           "\\[\\*\\]\\) to have the same argspec as the primals "
+                                           "TreeSpec\\(tuple, None, \\[\\*,\n  \\*\\]\\)$"):
+        fn(x)
+    with pytest.raises(RuntimeError, match="^tangent:1 with shape lamina.Size\\(\\[3\\]\\) in "
+                                           "flattened pytree doesn't match the shape "
+                                           "lamina.Size\\(\\[2\\]\\) of the corresponding "
+                                           "primal.$"):
+        fn(x, x)
+    with pytest.raises(RuntimeError, match="^tangent:1 with dtype lamina.float32 in flattened "
+                                           "pytree doesn't match the dtype lamina.float64 of the "
+                                           "corresponding primal.$"):
+        fn(x, lm.ones(2))

@@ -9,6 +9,7 @@ The wrappers of view primitives record their base and view op as tensors do, so 
 write (`GradLevel.write`) enters the graph as autograd's tape records it (CopySlices).
 """
 
+from .._core._tensor import TensorBase
 from .._ops import _rules
 from .._ops.creation import ones_like, zeros_like
 from .._ops.mutation import OUT_GRAD_MSG
@@ -17,7 +18,7 @@ from .._ops.shape import clone
 from ..autograd import engine
 from ..autograd.graph import _node_class, _version, edge, record_write
 from . import _pytree
-from ._checks import argnums_positions
+from ._checks import argnums_positions, check_outputs, split_aux, unwrap_aux
 from ._lift import LiftingLevel
 from ._wrapper import LevelTensor, is_at, make, unwrap
 
@@ -153,16 +154,30 @@ class GradLevel(LiftingLevel):
 def _grads(level, outputs, cts, inputs):
     """Gradients of `outputs` (wrappers of `level`, or constants) against `inputs` (the level's
     leaves), for cotangents `cts`; zeros for an input the outputs do not depend on."""
-    roots, grads = [], []
-    for o, ct in zip(outputs, cts):
-        if is_at(o, level) and o._requires_grad:
-            roots.append(edge(o))  # the AccumulateGrad of an input returned as is
-            grads.append(ct)
+    tracked = [(o, ct) for o, ct in zip(outputs, cts) if is_at(o, level) and o._requires_grad]
     targets = [edge(x) for x in inputs]
-    captured = engine.run(roots, grads, retain_graph=True, create_graph=True,
-                          targets=targets) if roots else {}
+    captured = {}
+    if tracked:
+        outs = [o for o, _ in tracked]
+        # autograd.grad's checks of the cotangents (None for a scalar, shapes, complex dtypes)
+        # see only the outputs that depend on the inputs: torch.func passes it those alone.
+        grads = engine._root_grads(outs, [ct for _, ct in tracked], "grad_output")
+        roots = [edge(o) for o in outs]  # the AccumulateGrad of an input returned as is
+        captured = engine.run(roots, grads, retain_graph=True, create_graph=True, targets=targets)
     return [zeros_like(x._value) if captured.get(e) is None else captured[e]
             for x, e in zip(inputs, targets)]
+
+
+def _track(level, tree):
+    """`tree` with each tensor a leaf of `level`; torch.func makes each require grad, which
+    only floating-point and complex tensors can."""
+    def track(x):
+        if not isinstance(x, TensorBase):
+            raise ValueError(f"Thing passed to transform API must be Tensor, got {type(x)}")
+        if x._data.dtype.kind not in "fc":
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        return level.leaf(x)
+    return _pytree.tree_map(track, tree)
 
 
 def grad_and_value(func, argnums=0, has_aux=False):
@@ -171,21 +186,15 @@ def grad_and_value(func, argnums=0, has_aux=False):
         nums = argnums_positions(argnums, len(args))
         with GradLevel() as level:
             args = list(args)
-            leaves = {}
             for n in nums:
-                args[n] = _pytree.tree_map(
-                    lambda x: level.leaf(x) if hasattr(x, "_data") else x, args[n])
-                leaves[n] = _pytree.flatten(args[n])
+                args[n] = _track(level, args[n])
             out = func(*args, **kwargs)
             if has_aux:
-                if not (isinstance(out, tuple) and len(out) == 2):
-                    raise RuntimeError("grad_and_value(f)(*args): output of function f should "
-                                       "be a tuple: (output, aux) if has_aux is True")
-                out, aux = out
+                out, aux = split_aux(out, "grad_and_value(f)(*args)")
             out = level.resolve(out)
-            if not hasattr(out, "_data"):
+            if not isinstance(out, TensorBase):
                 raise RuntimeError(f"grad_and_value(f)(*args): Expected f(*args) to return a "
-                                   f"Tensor, got {type(out).__name__}")
+                                   f"Tensor, got {type(out)}")
             if out._data.ndim != 0:
                 raise RuntimeError(
                     f"grad_and_value(f)(*args): Expected f(*args) to return a scalar Tensor, "
@@ -195,16 +204,15 @@ def grad_and_value(func, argnums=0, has_aux=False):
                 raise RuntimeError(f"grad can be implicitly created only for real scalar "
                                    f"outputs but got {out.dtype}")
             value = out._value if is_at(out, level) else out
-            flat = [x for n in nums for x in leaves[n][0] if is_at(x, level)]
+            specs = [_pytree.flatten(args[n]) for n in nums]
             level.lifted = None  # what runs now is the level's own backward, on values below
-            gs = iter(_grads(level, [out], [ones_like(value)], flat))
-            result = []
-            for n in nums:
-                ls, spec = leaves[n]
-                result.append(_pytree.unflatten(
-                    [next(gs) if is_at(x, level) else None for x in ls], spec))
+            gs = _grads(level, [out], [ones_like(value)], [x for ls, _ in specs for x in ls])
+            result, start = [], 0
+            for ls, spec in specs:
+                result.append(_pytree.unflatten(gs[start:start + len(ls)], spec))
+                start += len(ls)
             if has_aux:
-                aux = _pytree.tree_map(lambda x: x._value if is_at(x, level) else x, aux)
+                aux = unwrap_aux(level, aux)
         g = result[0] if isinstance(argnums, int) else tuple(result)
         return (g, (value, aux)) if has_aux else (g, value)
     return wrapper
@@ -222,31 +230,35 @@ def grad(func, argnums=0, has_aux=False):
 
 def vjp(func, *primals, has_aux=False):
     """torch.func.vjp: (func(*primals), vjp_fn), vjp_fn(cotangents) -> cotangents of primals."""
+    api = "vjp(f, *primals)"
     with GradLevel() as level:
-        p_leaves, spec = _pytree.flatten(primals)
-        wrapped = [level.leaf(x) if hasattr(x, "_data") else x for x in p_leaves]
-        out = func(*_pytree.unflatten(wrapped, spec))
+        primals = _track(level, primals)
+        out = func(*primals)
         if has_aux:
-            out, aux = out
-            aux = _pytree.tree_map(lambda x: x._value if is_at(x, level) else x, aux)
+            out, aux = split_aux(out, api)
+            aux = unwrap_aux(level, aux)
         o_leaves, o_spec = _pytree.flatten(out)
+        check_outputs(o_leaves, api)
         o_leaves = [level.resolve(o) for o in o_leaves]
+        for o in o_leaves:
+            if o._data.dtype.kind not in "fc":
+                raise RuntimeError(f"vjp(f, ...): All outputs of f must be floating-point or "
+                                   f"complex Tensors, got Tensor with dtype {o.dtype}")
         values = [o._value if is_at(o, level) else o for o in o_leaves]
-    leaves = [w for w in wrapped if isinstance(w, LevelTensor)]
+    leaves, spec = _pytree.flatten(primals)
 
-    def vjp_fn(*cotangents):
-        cts = cotangents[0] if len(cotangents) == 1 and o_spec is None else cotangents
-        c_leaves, c_spec = _pytree.flatten(cts)
-        if len(c_leaves) != len(o_leaves):
-            raise RuntimeError("Expected pytree structure of cotangents to be the same as "
-                               "pytree structure of outputs to the function")
-        for c, v in zip(c_leaves, values):
-            if c._data.shape != v._data.shape:
-                raise RuntimeError(f"Mismatch in shape: grad_output[0] has a shape of "
-                                   f"{c.shape} and output[0] has a shape of {v.shape}.")
-        gs = iter(_grads(level, o_leaves, c_leaves, leaves))
-        return _pytree.unflatten([next(gs) if isinstance(w, LevelTensor) else None
-                                  for w in wrapped], spec)
+    def vjp_fn(cotangents):
+        c_leaves, c_spec = _pytree.flatten(cotangents)
+        if c_spec != o_spec:
+            raise RuntimeError(
+                "Expected pytree structure of cotangents to be the same as pytree structure of "
+                f"outputs to the function. cotangents: {_pytree.spec_pprint(c_spec)}, primal "
+                f"output: {_pytree.spec_pprint(o_spec)}")
+        for c in c_leaves:
+            if c is not None and not isinstance(c, TensorBase):
+                raise TypeError(f"gradients can be either Tensors or None, but got "
+                                f"{type(c).__name__}")
+        return _pytree.unflatten(_grads(level, o_leaves, c_leaves, leaves), spec)
 
     result = _pytree.unflatten(values, o_spec)
     return (result, vjp_fn, aux) if has_aux else (result, vjp_fn)
