@@ -431,6 +431,20 @@ def test_vjp_cotangent_checks():
         fn((t64(1.0), None))
 
 
+def test_vjp_fn_takes_retain_graph_and_create_graph():
+    x, w = t64([0.5, 1.0]), lm.tensor([2.0, 3.0], dtype=lm.float64, requires_grad=True)
+    _, fn = vjp(lambda v: (v * w).sin(), x)
+    ct = t64([1.0, 1.0])
+    want = np.cos(x.numpy() * [2.0, 3.0]) * [2.0, 3.0]
+    assert fn(ct)[0].requires_grad  # create_graph=None follows grad mode: w's tape records
+    assert not fn(ct, create_graph=False)[0].requires_grad
+    with lm.no_grad():
+        assert not fn(ct)[0].requires_grad
+    np.testing.assert_allclose(fn(ct, retain_graph=False)[0].detach().numpy(), want)
+    with pytest.raises(RuntimeError, match="^Trying to backward through the graph a second time"):
+        fn(ct)
+
+
 def test_jvp_and_linearize_structure_checks():
     x, y = t64([0.5, 1.0, 2.0]), t64([1.0, 2.0])
     with pytest.raises(RuntimeError, match="^jvp\\(f, primals, tangents\\): Expected primals to "

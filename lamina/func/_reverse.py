@@ -9,7 +9,7 @@ The wrappers of view primitives record their base and view op as tensors do, so 
 write (`GradLevel.write`) enters the graph as autograd's tape records it (CopySlices).
 """
 
-from .._core._tensor import TensorBase
+from .._core._tensor import TensorBase, is_grad_enabled
 from .._ops import _rules
 from .._ops.creation import ones_like, zeros_like
 from .._ops.mutation import OUT_GRAD_MSG
@@ -37,7 +37,8 @@ class _LevelNode:
 
     def apply(self, grads, create_graph):
         previous = _rules.NEEDED
-        _rules.NEEDED = {id(v) for v, (n, _) in zip(self._args, self.next_functions)
+        # A node freed by vjp_fn(retain_graph=False) has no values: the tape's apply says so.
+        _rules.NEEDED = {id(v) for v, (n, _) in zip(self._args or (), self.next_functions)
                          if n is not None}
         try:
             return super().apply(grads, create_graph)
@@ -151,9 +152,10 @@ class GradLevel(LiftingLevel):
         record_write(target, src if tracked else None, raw, _snapshot_values)
 
 
-def _grads(level, outputs, cts, inputs):
+def _grads(level, outputs, cts, inputs, retain_graph=True, create_graph=True):
     """Gradients of `outputs` (wrappers of `level`, or constants) against `inputs` (the level's
-    leaves), for cotangents `cts`; zeros for an input the outputs do not depend on."""
+    leaves), for cotangents `cts`; zeros for an input the outputs do not depend on.
+    `create_graph` concerns the eager tape below alone: the rules run on the values below."""
     tracked = [(o, ct) for o, ct in zip(outputs, cts) if is_at(o, level) and o._requires_grad]
     targets = [edge(x) for x in inputs]
     captured = {}
@@ -163,7 +165,8 @@ def _grads(level, outputs, cts, inputs):
         # see only the outputs that depend on the inputs: torch.func passes it those alone.
         grads = engine._root_grads(outs, [ct for _, ct in tracked], "grad_output")
         roots = [edge(o) for o in outs]  # the AccumulateGrad of an input returned as is
-        captured = engine.run(roots, grads, retain_graph=True, create_graph=True, targets=targets)
+        captured = engine.run(roots, grads, retain_graph=retain_graph, create_graph=create_graph,
+                              targets=targets)
     return [zeros_like(x._value) if captured.get(e) is None else captured[e]
             for x, e in zip(inputs, targets)]
 
@@ -247,7 +250,7 @@ def vjp(func, *primals, has_aux=False):
         values = [o._value if is_at(o, level) else o for o in o_leaves]
     leaves, spec = _pytree.flatten(primals)
 
-    def vjp_fn(cotangents):
+    def vjp_fn(cotangents, retain_graph=True, create_graph=None):
         c_leaves, c_spec = _pytree.flatten(cotangents)
         if c_spec != o_spec:
             raise RuntimeError(
@@ -258,7 +261,10 @@ def vjp(func, *primals, has_aux=False):
             if c is not None and not isinstance(c, TensorBase):
                 raise TypeError(f"gradients can be either Tensors or None, but got "
                                 f"{type(c).__name__}")
-        return _pytree.unflatten(_grads(level, o_leaves, c_leaves, leaves), spec)
+        if create_graph is None:
+            create_graph = is_grad_enabled()
+        gs = _grads(level, o_leaves, c_leaves, leaves, retain_graph, create_graph)
+        return _pytree.unflatten(gs, spec)
 
     result = _pytree.unflatten(values, o_spec)
     return (result, vjp_fn, aux) if has_aux else (result, vjp_fn)
