@@ -302,6 +302,11 @@ def test_vjp_jvp_linearize_of_dicts():
     np.testing.assert_allclose(tangent["p"][0].numpy(), a.sum() + 3 * b)
     _, jfn = linearize(f, d)
     np.testing.assert_allclose(jfn(td)["p"][0].numpy(), a.sum() + 3 * b)
+    # linearize's jvp_fn differentiates the tensor outputs and passes the others through
+    _, jfn = linearize(lambda v: {"t": v * 2, "c": 3.0}, t64(a))
+    out = jfn(t64(np.ones(3)))
+    assert out["c"] == 3.0
+    np.testing.assert_allclose(out["t"].numpy(), np.full(3, 2.0))
 
 
 # -- what torch.func refuses: dtypes, structures, argnums ------------------------------------------

@@ -192,9 +192,13 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
 def linearize(func, *primals):
     """torch.func.linearize: (func(*primals), jvp_fn) where jvp_fn(*tangents) is the JVP."""
     out = func(*primals)
+    o_leaves, o_spec = _pytree.flatten(out)
     p_leaves, spec = _pytree.flatten(primals)
     for p in p_leaves:
         _check_primal(p)
+
+    def tensor_outputs(*xs):
+        return [o for o in _pytree.flatten(func(*xs))[0] if isinstance(o, TensorBase)]
 
     def jvp_fn(*tangents):
         t_leaves, t_spec = _pytree.flatten(tangents)
@@ -208,6 +212,9 @@ def linearize(func, *primals):
                         f"tangent:{i} with {what} {getattr(t, what)} in flattened pytree "
                         f"doesn't match the {what} {getattr(p, what)} of the corresponding "
                         "primal.")
-        return jvp(func, primals, tangents)[1]
+        # torch.func differentiates the tensor outputs alone; the others come back as f gave them
+        ts = iter(jvp(tensor_outputs, primals, tangents)[1])
+        return _pytree.unflatten([next(ts) if isinstance(o, TensorBase) else o for o in o_leaves],
+                                 o_spec)
 
     return out, jvp_fn
