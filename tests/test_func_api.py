@@ -1,5 +1,6 @@
 """lamina.func: torch.func's quick-start examples, the compositions issue 7 names, pytrees,
-argnums/has_aux, and the errors. Expected values come from NumPy or from calculus by hand."""
+argnums/has_aux, and the errors. Expected values come from NumPy or from calculus by hand; one
+test compares the errors with torch.func's and skips without PyTorch."""
 
 import numpy as np
 import pytest
@@ -480,3 +481,52 @@ def test_jvp_and_linearize_structure_checks():
                                            "pytree doesn't match the dtype lamina.float64 of the "
                                            "corresponding primal.$"):
         fn(x, lm.ones(2))
+
+
+# Each call raises in both libraries; the exception type and message must agree (torch. read as
+# lamina.). The hand-written tests above hold the expected messages without PyTorch.
+FUNC_ERRORS = {
+    "grad of an int input": lambda L, x: L.func.grad(_sum)(x.long()),
+    "grad of a float leaf": lambda L, x: L.func.grad(lambda d: d["a"].sum())({"a": x, "b": 1.0}),
+    "grad returning a tuple": lambda L, x: L.func.grad(lambda v: (v.sum(),))(x),
+    "grad argnums list": lambda L, x: L.func.grad(lambda a, b: (a * b).sum(), [0, 1])(x, x),
+    "grad argnums unique": lambda L, x: L.func.grad(lambda a, b: (a * b).sum(), (1, -1))(x, x),
+    "grad argnums range": lambda L, x: L.func.grad(_sum, (0, 2))(x),
+    "vjp of an int output": lambda L, x: L.func.vjp(lambda v: v.long(), x),
+    "vjp of a float output": lambda L, x: L.func.vjp(lambda v: (v, 1.0), x),
+    "vjp of no output": lambda L, x: L.func.vjp(lambda v: {}, x),
+    "vjp aux str": lambda L, x: L.func.vjp(lambda v: (v, "s"), x, has_aux=True),
+    "vjp aux pair": lambda L, x: L.func.vjp(lambda v: v, x, has_aux=True),
+    "vjp_fn structure": lambda L, x: L.func.vjp(lambda v: {"o": v, "p": [v]}, x)[1]((x, x)),
+    "vjp_fn float": lambda L, x: L.func.vjp(lambda v: (v, v), x)[1]((x, 1.0)),
+    "jacrev of an int input": lambda L, x: L.func.jacrev(lambda v: v)(x.long()),
+    "jacrev of argmax": lambda L, x: L.func.jacrev(lambda v: (v, v.argmax()))(x),
+    "jacrev chunk_size": lambda L, x: L.func.jacrev(_sum, chunk_size=0),
+    "jacfwd of a bool input": lambda L, x: L.func.jacfwd(lambda v: v)(x > 1),
+    "jacfwd argnums empty": lambda L, x: L.func.jacfwd(lambda v: v, ())(x),
+    "hessian of an int input": lambda L, x: L.func.hessian(_sum)(x.long()),
+    "hessian of an int output": lambda L, x: L.func.hessian(lambda v: v.sum().long())(x),
+    "jvp primals list": lambda L, x: L.func.jvp(lambda v: v, [x], [x]),
+    "jvp structure": lambda L, x: L.func.jvp(lambda d: d["a"], ({"a": x},), ({"b": x}, x)),
+    "jvp float primal": lambda L, x: L.func.jvp(lambda v, c: v * c, (x, 2.0), (x, 1.0)),
+    "jvp int tangent": lambda L, x: L.func.jvp(lambda v: v, (x,), (x.long(),)),
+    "jvp tangent size": lambda L, x: L.func.jvp(lambda v: v, (x,), (x[:2],)),
+    "jvp no primals": lambda L, x: L.func.jvp(lambda: x, (), ()),
+    "jvp of None": lambda L, x: L.func.jvp(lambda v: None, (x,), (x,)),
+    "jvp aux pair": lambda L, x: L.func.jvp(lambda v: [v, v], (x,), (x,), has_aux=True),
+    "linearize of an int input": lambda L, x: L.func.linearize(lambda v: v, x.long()),
+    "linearize argspec": lambda L, x: L.func.linearize(lambda a, b: a * b, x, x)[1](x),
+    "linearize dtype": lambda L, x: L.func.linearize(lambda v: v, x)[1](x.float()),
+}
+
+
+@pytest.mark.filterwarnings("ignore")  # torch's own: torch.jit on import, torch.fx in linearize
+@pytest.mark.parametrize("name", sorted(FUNC_ERRORS))
+def test_errors_match_torch_func(name):
+    torch = pytest.importorskip("torch")
+    seen = []
+    for L in (torch, lm):
+        with pytest.raises(Exception) as e:
+            FUNC_ERRORS[name](L, L.tensor([0.5, 1.0, 2.0], dtype=L.float64))
+        seen.append((type(e.value).__name__, str(e.value).replace("torch.", "lamina.")))
+    assert seen[1] == seen[0]
