@@ -83,6 +83,9 @@ def test_implicit_gradient_needs_a_real_scalar():
         (z * 2).sum().backward()
     with pytest.raises(RuntimeError, match=r"Mismatch in shape: grad_tensors\[0\]"):
         (x * 2).backward(lm.ones(3))
+    with pytest.raises(RuntimeError, match=r"Mismatch in dtype: .* and output\[0\] has a dtype "
+                                           r"of lamina.float64\.$"):
+        (x * 2).backward(lm.ones(2, dtype=lm.complex64))
 
 
 def test_backward_on_a_tensor_outside_the_graph():

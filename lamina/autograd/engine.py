@@ -59,7 +59,7 @@ def _root_grads(tensors, grads, implicit_name):
             raise RuntimeError(
                 "For complex Tensors, both grad_output and output are required to have the same "
                 f"dtype. Mismatch in dtype: {implicit_name}[{i}] has a dtype of {g.dtype} and "
-                f"output[{i}] has a dtype of {t.dtype}")
+                f"output[{i}] has a dtype of {t.dtype}.")
         out.append(g)
     return out
 

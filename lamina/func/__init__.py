@@ -3,7 +3,8 @@ hessian, functional_call), each a level of the transform stack in lamina._ops.pr
 
 from ._forward import jvp, linearize
 from ._functional_call import functional_call
-from ._reverse import grad, grad_and_value, hessian, jacfwd, jacrev, vjp
+from ._jacobian import hessian, jacfwd, jacrev
+from ._reverse import grad, grad_and_value, vjp
 from ._vmap import vmap
 
 __all__ = ["grad", "grad_and_value", "vjp", "jvp", "linearize", "jacrev", "jacfwd", "hessian",

@@ -9,12 +9,15 @@ one of a dual value into a plain tensor lifts that tensor (func/_lift.py) with a
 
 import numpy as np
 
-from .._core._tensor import wrap
+from .._core._tensor import TensorBase, wrap
 from .._ops.creation import zeros_like
 from .._ops.primitive import LINEAR, NONDIFF, levels_mapping, mapped
 from . import _pytree
+from ._checks import check_outputs, split_aux, unwrap_aux
 from ._lift import LiftingLevel
 from ._wrapper import LevelTensor, is_at, make, unwrap
+
+JVP = "jvp(f, primals, tangents)"
 
 
 class Dual(LevelTensor):
@@ -118,6 +121,7 @@ def _unwrap(level, out, strict=False):
     """(primal, tangent) trees of a function's output at `level`; zero tangents where an output
     does not depend on the inputs (an error with `strict`, as torch.func's jvp)."""
     leaves, spec = _pytree.flatten(out)
+    check_outputs(leaves, JVP)
     primals, tangents = [], []
     for o in leaves:
         o = level.resolve(o)
@@ -129,41 +133,88 @@ def _unwrap(level, out, strict=False):
                                "independent of the inputs. This is not allowed with strict=True.")
         else:
             primals.append(o)
-            tangents.append(zeros_like(o) if hasattr(o, "_data") else None)
+            tangents.append(zeros_like(o))
     return _pytree.unflatten(primals, spec), _pytree.unflatten(tangents, spec)
+
+
+def _check_primal(p):
+    """torch's make_dual: forward-mode AD perturbs floating-point and complex tensors only."""
+    if p._data.dtype.kind not in "fc":
+        raise ValueError(f"Expected primal to be floating point or complex, but got: {p.dtype}")
+
+
+def _check_dual(p, t):
+    _check_primal(p)
+    if t._data.dtype.kind not in "fc":
+        raise ValueError(f"Expected tangent to be floating point or complex, but got: {t.dtype}")
+    if t._data.shape != p._data.shape:
+        raise RuntimeError(
+            "Trying to set a forward gradient that has a different size than that of the "
+            f"original Tensor, this is not supported. Tensor is of size {list(p._data.shape)} "
+            f"while the given forward gradient is of size {list(t._data.shape)}.")
+
+
+def _tensors_only(leaves, argname):
+    if not leaves:
+        raise RuntimeError(f"{JVP}: Expected {argname} to contain at least one Tensor.")
+    for x in leaves:
+        if not isinstance(x, TensorBase):
+            raise RuntimeError(f"{JVP}: Expected {argname} to only contain Tensors, got {type(x)}")
 
 
 def jvp(func, primals, tangents, *, strict=False, has_aux=False):
     """torch.func.jvp: (func(*primals), J(primals) @ tangents) by forward-mode AD."""
-    if not isinstance(primals, tuple) or not isinstance(tangents, tuple):
-        raise RuntimeError("jvp(f, primals, tangents): Expected primals and tangents to be "
-                           "tuples. E.g. it should be valid to call f(*primals).")
+    if not isinstance(primals, tuple):
+        raise RuntimeError(f"{JVP}: Expected primals to be a tuple. E.g. it should be valid to "
+                           "call f(*primals).")
     p_leaves, spec = _pytree.flatten(primals)
     t_leaves, t_spec = _pytree.flatten(tangents)
-    if len(p_leaves) != len(t_leaves) or t_spec != spec:
-        raise RuntimeError("jvp(f, primals, tangents): Expected primals and tangents to have "
-                           "the same python structure. For example, if primals is a tuple of "
-                           "3 tensors, tangents also must be.")
+    if t_spec != spec:
+        raise RuntimeError(
+            f"{JVP}: Expected primals and tangents to have the same python structure. For "
+            "example, if primals is a tuple of 3 tensors, tangents also must be. Got primals "
+            f"with structure {_pytree.spec_repr(spec)} and tangents with structure "
+            f"{_pytree.spec_repr(t_spec)}")
+    _tensors_only(p_leaves, "primals")
+    _tensors_only(t_leaves, "tangents")
     for p, t in zip(p_leaves, t_leaves):
-        if p._data.shape != t._data.shape:
-            raise RuntimeError(f"jvp(f, primals, tangents): Expected primals and tangents to "
-                               f"have the same shape, got {p.shape} and {t.shape}")
+        _check_dual(p, t)
     with ForwardLevel() as level:
         duals = [level.wrap(p, t) for p, t in zip(p_leaves, t_leaves)]
         out = func(*_pytree.unflatten(duals, spec))
         if has_aux:
-            out, aux = out
+            out, aux = split_aux(out, JVP)
+            aux = unwrap_aux(level, aux)
         primal_out, tangent_out = _unwrap(level, out, strict)
-        if has_aux:
-            aux = _pytree.tree_map(lambda x: x._value if is_at(x, level) else x, aux)
     return (primal_out, tangent_out, aux) if has_aux else (primal_out, tangent_out)
 
 
 def linearize(func, *primals):
     """torch.func.linearize: (func(*primals), jvp_fn) where jvp_fn(*tangents) is the JVP."""
     out = func(*primals)
+    o_leaves, o_spec = _pytree.flatten(out)
+    p_leaves, spec = _pytree.flatten(primals)
+    for p in p_leaves:
+        _check_primal(p)
+
+    def tensor_outputs(*xs):
+        return [o for o in _pytree.flatten(func(*xs))[0] if isinstance(o, TensorBase)]
 
     def jvp_fn(*tangents):
-        return jvp(func, primals, tangents)[1]
+        t_leaves, t_spec = _pytree.flatten(tangents)
+        if t_spec != spec:
+            raise RuntimeError(f"Expected the tangents {_pytree.spec_repr(t_spec)} to have the "
+                               f"same argspec as the primals {_pytree.spec_repr(spec)}")
+        for i, (t, p) in enumerate(zip(t_leaves, p_leaves)):
+            for what in ("shape", "device", "dtype"):
+                if getattr(t, what) != getattr(p, what):
+                    raise RuntimeError(
+                        f"tangent:{i} with {what} {getattr(t, what)} in flattened pytree "
+                        f"doesn't match the {what} {getattr(p, what)} of the corresponding "
+                        "primal.")
+        # torch.func differentiates the tensor outputs alone; the others come back as f gave them
+        ts = iter(jvp(tensor_outputs, primals, tangents)[1])
+        return _pytree.unflatten([next(ts) if isinstance(o, TensorBase) else o for o in o_leaves],
+                                 o_spec)
 
     return out, jvp_fn

@@ -1,5 +1,8 @@
 """Nested tuples, lists and dicts of tensors (torch.func's pytrees): flatten to leaves and back."""
 
+import itertools
+
+
 def flatten(tree):
     """(leaves, spec): every non-container leaf in order, and what `unflatten` needs."""
     leaves = []
@@ -28,6 +31,33 @@ def unflatten(leaves, spec):
         return kind(*built) if hasattr(kind, "_fields") else kind(built)
 
     return build(spec)
+
+
+class _Star:
+    def __repr__(self):
+        return "*"
+
+
+def spec_pprint(spec):
+    """torch's `treespec_pprint`: the tree with `*` for each leaf, as vjp's errors show it."""
+    return repr(unflatten(itertools.repeat(_Star()), spec))
+
+
+def spec_repr(spec, indent=0):
+    """torch's `repr(TreeSpec)`, as jvp's and linearize's structure errors show it: the node's
+    type name, its context (a dict's keys, a namedtuple's class) and its children, one a line."""
+    if spec is None:
+        return "*"
+    kind, items = spec
+    if kind is dict:
+        name, context, children = "dict", [k for k, _ in items], [c for _, c in items]
+    elif hasattr(kind, "_fields"):
+        name, context, children = "namedtuple", kind, items
+    else:
+        name, context, children = kind.__name__, None, items
+    indent += 2
+    inner = (",\n" + " " * indent).join(spec_repr(c, indent) for c in children)
+    return f"TreeSpec({name}, {context}, [{inner}])"
 
 
 def tree_map(fn, tree):

@@ -1,4 +1,4 @@
-"""grad, grad_and_value, vjp, jacrev, jacfwd and hessian.
+"""grad, grad_and_value and vjp.
 
 Reverse mode is a level too: its wrappers carry a grad_fn at that level, recorded with the same
 nodes and run by the same engine as lamina.autograd's tape (the eager base of the machinery),
@@ -9,9 +9,7 @@ The wrappers of view primitives record their base and view op as tensors do, so 
 write (`GradLevel.write`) enters the graph as autograd's tape records it (CopySlices).
 """
 
-import numpy as np
-
-from .._core._tensor import wrap
+from .._core._tensor import TensorBase, is_grad_enabled
 from .._ops import _rules
 from .._ops.creation import ones_like, zeros_like
 from .._ops.mutation import OUT_GRAD_MSG
@@ -20,9 +18,8 @@ from .._ops.shape import clone
 from ..autograd import engine
 from ..autograd.graph import _node_class, _version, edge, record_write
 from . import _pytree
-from ._forward import jvp
+from ._checks import argnums_positions, check_outputs, split_aux, unwrap_aux
 from ._lift import LiftingLevel
-from ._vmap import vmap
 from ._wrapper import LevelTensor, is_at, make, unwrap
 
 
@@ -40,7 +37,8 @@ class _LevelNode:
 
     def apply(self, grads, create_graph):
         previous = _rules.NEEDED
-        _rules.NEEDED = {id(v) for v, (n, _) in zip(self._args, self.next_functions)
+        # A node freed by vjp_fn(retain_graph=False) has no values: the tape's apply says so.
+        _rules.NEEDED = {id(v) for v, (n, _) in zip(self._args or (), self.next_functions)
                          if n is not None}
         try:
             return super().apply(grads, create_graph)
@@ -154,62 +152,52 @@ class GradLevel(LiftingLevel):
         record_write(target, src if tracked else None, raw, _snapshot_values)
 
 
-def _grads(level, outputs, cts, inputs):
+def _grads(level, outputs, cts, inputs, retain_graph=True, create_graph=True):
     """Gradients of `outputs` (wrappers of `level`, or constants) against `inputs` (the level's
-    leaves), for cotangents `cts`; zeros for an input the outputs do not depend on."""
-    roots, grads = [], []
-    for o, ct in zip(outputs, cts):
-        if is_at(o, level) and o._requires_grad:
-            roots.append(edge(o))  # the AccumulateGrad of an input returned as is
-            grads.append(ct)
+    leaves), for cotangents `cts`; zeros for an input the outputs do not depend on.
+    `create_graph` concerns the eager tape below alone: the rules run on the values below."""
+    tracked = [(o, ct) for o, ct in zip(outputs, cts) if is_at(o, level) and o._requires_grad]
     targets = [edge(x) for x in inputs]
-    captured = engine.run(roots, grads, retain_graph=True, create_graph=True,
-                          targets=targets) if roots else {}
+    captured = {}
+    if tracked:
+        outs = [o for o, _ in tracked]
+        # autograd.grad's checks of the cotangents (None for a scalar, shapes, complex dtypes)
+        # see only the outputs that depend on the inputs: torch.func passes it those alone.
+        grads = engine._root_grads(outs, [ct for _, ct in tracked], "grad_output")
+        roots = [edge(o) for o in outs]  # the AccumulateGrad of an input returned as is
+        captured = engine.run(roots, grads, retain_graph=retain_graph, create_graph=create_graph,
+                              targets=targets)
     return [zeros_like(x._value) if captured.get(e) is None else captured[e]
             for x, e in zip(inputs, targets)]
 
 
-def _argnums_tuple(argnums, nargs, name):
-    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
-    if not nums:
-        raise RuntimeError(f"{name}: argnums must be non-empty")
-    for n in nums:
-        if not isinstance(n, int) or not -nargs <= n < nargs:
-            raise RuntimeError(f"Got argnums={argnums}, but only {nargs} positional inputs")
-    return tuple(n % nargs for n in nums)
-
-
-def _of_argnums(func, args, nums):
-    """`func` as a function of its arguments at positions `nums` alone, the others fixed."""
-    def f_of(*xs):
-        full = list(args)
-        for n, x in zip(nums, xs):
-            full[n] = x
-        return func(*full)
-    return f_of
+def _track(level, tree):
+    """`tree` with each tensor a leaf of `level`; torch.func makes each require grad, which
+    only floating-point and complex tensors can."""
+    def track(x):
+        if not isinstance(x, TensorBase):
+            raise ValueError(f"Thing passed to transform API must be Tensor, got {type(x)}")
+        if x._data.dtype.kind not in "fc":
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        return level.leaf(x)
+    return _pytree.tree_map(track, tree)
 
 
 def grad_and_value(func, argnums=0, has_aux=False):
     """torch.func.grad_and_value: (gradient, value) of a function returning a scalar."""
     def wrapper(*args, **kwargs):
-        nums = _argnums_tuple(argnums, len(args), "grad_and_value(f)(*args)")
+        nums = argnums_positions(argnums, len(args))
         with GradLevel() as level:
             args = list(args)
-            leaves = {}
             for n in nums:
-                args[n] = _pytree.tree_map(
-                    lambda x: level.leaf(x) if hasattr(x, "_data") else x, args[n])
-                leaves[n] = _pytree.flatten(args[n])
+                args[n] = _track(level, args[n])
             out = func(*args, **kwargs)
             if has_aux:
-                if not (isinstance(out, tuple) and len(out) == 2):
-                    raise RuntimeError("grad_and_value(f)(*args): output of function f should "
-                                       "be a tuple: (output, aux) if has_aux is True")
-                out, aux = out
+                out, aux = split_aux(out, "grad_and_value(f)(*args)")
             out = level.resolve(out)
-            if not hasattr(out, "_data"):
+            if not isinstance(out, TensorBase):
                 raise RuntimeError(f"grad_and_value(f)(*args): Expected f(*args) to return a "
-                                   f"Tensor, got {type(out).__name__}")
+                                   f"Tensor, got {type(out)}")
             if out._data.ndim != 0:
                 raise RuntimeError(
                     f"grad_and_value(f)(*args): Expected f(*args) to return a scalar Tensor, "
@@ -219,16 +207,15 @@ def grad_and_value(func, argnums=0, has_aux=False):
                 raise RuntimeError(f"grad can be implicitly created only for real scalar "
                                    f"outputs but got {out.dtype}")
             value = out._value if is_at(out, level) else out
-            flat = [x for n in nums for x in leaves[n][0] if is_at(x, level)]
+            specs = [_pytree.flatten(args[n]) for n in nums]
             level.lifted = None  # what runs now is the level's own backward, on values below
-            gs = iter(_grads(level, [out], [ones_like(value)], flat))
-            result = []
-            for n in nums:
-                ls, spec = leaves[n]
-                result.append(_pytree.unflatten(
-                    [next(gs) if is_at(x, level) else None for x in ls], spec))
+            gs = _grads(level, [out], [ones_like(value)], [x for ls, _ in specs for x in ls])
+            result, start = [], 0
+            for ls, spec in specs:
+                result.append(_pytree.unflatten(gs[start:start + len(ls)], spec))
+                start += len(ls)
             if has_aux:
-                aux = _pytree.tree_map(lambda x: x._value if is_at(x, level) else x, aux)
+                aux = unwrap_aux(level, aux)
         g = result[0] if isinstance(argnums, int) else tuple(result)
         return (g, (value, aux)) if has_aux else (g, value)
     return wrapper
@@ -246,109 +233,38 @@ def grad(func, argnums=0, has_aux=False):
 
 def vjp(func, *primals, has_aux=False):
     """torch.func.vjp: (func(*primals), vjp_fn), vjp_fn(cotangents) -> cotangents of primals."""
+    api = "vjp(f, *primals)"
     with GradLevel() as level:
-        p_leaves, spec = _pytree.flatten(primals)
-        wrapped = [level.leaf(x) if hasattr(x, "_data") else x for x in p_leaves]
-        out = func(*_pytree.unflatten(wrapped, spec))
+        primals = _track(level, primals)
+        out = func(*primals)
         if has_aux:
-            out, aux = out
-            aux = _pytree.tree_map(lambda x: x._value if is_at(x, level) else x, aux)
+            out, aux = split_aux(out, api)
+            aux = unwrap_aux(level, aux)
         o_leaves, o_spec = _pytree.flatten(out)
+        check_outputs(o_leaves, api)
         o_leaves = [level.resolve(o) for o in o_leaves]
+        for o in o_leaves:
+            if o._data.dtype.kind not in "fc":
+                raise RuntimeError(f"vjp(f, ...): All outputs of f must be floating-point or "
+                                   f"complex Tensors, got Tensor with dtype {o.dtype}")
         values = [o._value if is_at(o, level) else o for o in o_leaves]
-    leaves = [w for w in wrapped if isinstance(w, LevelTensor)]
+    leaves, spec = _pytree.flatten(primals)
 
-    def vjp_fn(*cotangents):
-        cts = cotangents[0] if len(cotangents) == 1 and o_spec is None else cotangents
-        c_leaves, c_spec = _pytree.flatten(cts)
-        if len(c_leaves) != len(o_leaves):
-            raise RuntimeError("Expected pytree structure of cotangents to be the same as "
-                               "pytree structure of outputs to the function")
-        for c, v in zip(c_leaves, values):
-            if c._data.shape != v._data.shape:
-                raise RuntimeError(f"Mismatch in shape: grad_output[0] has a shape of "
-                                   f"{c.shape} and output[0] has a shape of {v.shape}.")
-        gs = iter(_grads(level, o_leaves, c_leaves, leaves))
-        return _pytree.unflatten([next(gs) if isinstance(w, LevelTensor) else None
-                                  for w in wrapped], spec)
+    def vjp_fn(cotangents, retain_graph=True, create_graph=None):
+        c_leaves, c_spec = _pytree.flatten(cotangents)
+        if c_spec != o_spec:
+            raise RuntimeError(
+                "Expected pytree structure of cotangents to be the same as pytree structure of "
+                f"outputs to the function. cotangents: {_pytree.spec_pprint(c_spec)}, primal "
+                f"output: {_pytree.spec_pprint(o_spec)}")
+        for c in c_leaves:
+            if c is not None and not isinstance(c, TensorBase):
+                raise TypeError(f"gradients can be either Tensors or None, but got "
+                                f"{type(c).__name__}")
+        if create_graph is None:
+            create_graph = is_grad_enabled()
+        gs = _grads(level, o_leaves, c_leaves, leaves, retain_graph, create_graph)
+        return _pytree.unflatten(gs, spec)
 
     result = _pytree.unflatten(values, o_spec)
     return (result, vjp_fn, aux) if has_aux else (result, vjp_fn)
-
-
-def _error_if_complex(name, tree, inputs):
-    """torch.func's check that jacrev and jacfwd differentiate real functions of real inputs:
-    a complex value's Jacobian is not one matrix (it would need the conjugate's too)."""
-    for i, x in enumerate(_pytree.flatten(tree)[0]):
-        if hasattr(x, "_data") and x._data.dtype.kind == "c":
-            raise RuntimeError(f"{name}: Expected all {'inputs' if inputs else 'outputs'} to be "
-                               f"real but received complex tensor at flattened input idx: {i}")
-
-
-def _basis(x):
-    """The standard basis of x's space: eye(n) shaped (n, *x.shape), in x's dtype."""
-    n = x._data.size
-    return wrap(np.eye(n, dtype=x._data.dtype).reshape((n,) + x._data.shape))
-
-
-def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None, _preallocate_and_copy=False):
-    """torch.func.jacrev: the Jacobian by vmap over reverse-mode VJPs of the basis."""
-    def wrapper(*args):
-        _error_if_complex("jacrev", args, True)
-        nums = _argnums_tuple(argnums, len(args), "jacrev(f)(*args)")
-        f_of = _of_argnums(func, args, nums)
-
-        res = vjp(f_of, *[args[n] for n in nums], has_aux=has_aux)
-        out, vjp_fn = res[0], res[1]
-        o_leaves, o_spec = _pytree.flatten(out)
-        _error_if_complex("jacrev", o_leaves, False)
-        per_output = []
-        for k, o in enumerate(o_leaves):
-            def pull(ct, k=k):
-                cts = [ct if j == k else zeros_like(p) for j, p in enumerate(o_leaves)]
-                return vjp_fn(_pytree.unflatten(cts, o_spec))
-            rows = vmap(pull, chunk_size=chunk_size)(_basis(o))
-            jac = tuple(r.reshape(o._data.shape + args[n]._data.shape)
-                        for r, n in zip(rows, nums))
-            per_output.append(jac[0] if isinstance(argnums, int) else jac)
-        result = _pytree.unflatten(per_output, o_spec)
-        return (result, res[2]) if has_aux else result
-    return wrapper
-
-
-def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):
-    """torch.func.jacfwd: the Jacobian by vmap over forward-mode JVPs of the basis."""
-    def wrapper(*args):
-        _error_if_complex("jacfwd", args, True)
-        nums = _argnums_tuple(argnums, len(args), "jacfwd(f)(*args)")
-        primals = tuple(args[n] for n in nums)
-        f_of = _of_argnums(func, args, nums)
-
-        columns = []
-        for i, x in enumerate(primals):
-            def push(t, i=i):
-                ts = tuple(t if j == i else zeros_like(p) for j, p in enumerate(primals))
-                out = jvp(f_of, primals, ts, has_aux=has_aux)
-                _error_if_complex("jacfwd", out[0], False)
-                return out[1]
-            cols = vmap(push, randomness=randomness)(_basis(x))
-            columns.append(_pytree.tree_map(
-                lambda c, x=x: c.movedim(0, -1).reshape(c._data.shape[1:] + x._data.shape),
-                cols))
-        if isinstance(argnums, int):
-            result = columns[0]
-        else:  # per output, a tuple over argnums
-            leaves = [_pytree.flatten(c) for c in columns]
-            spec = leaves[0][1]
-            result = _pytree.unflatten(
-                [tuple(ls[k] for ls, _ in leaves) for k in range(len(leaves[0][0]))], spec)
-        if has_aux:
-            aux = jvp(f_of, primals, tuple(zeros_like(p) for p in primals), has_aux=True)[2]
-            return result, aux
-        return result
-    return wrapper
-
-
-def hessian(func, argnums=0):
-    """torch.func.hessian: jacfwd(jacrev(func))."""
-    return jacfwd(jacrev(func, argnums), argnums)
