@@ -188,6 +188,101 @@ def test_jacfwd_and_jacrev_of_inplace_agree_with_the_formula():
     _close(jacrev(f)(x), want)
 
 
+# In-place ops under nested transforms. Each f writes into a value made inside; the reference
+# is a central difference of its first-order Jacobian (jacrev alone, covered above).
+
+def _nested_mul(x):
+    y = x * 1
+    y.mul_(x)
+    return y.sin()
+
+
+def _nested_add(x):
+    y = x * 2
+    y.add_(x * x)
+    return y.sin()
+
+
+def _nested_setitem(x):
+    y = lm.zeros(3, dtype=x.dtype)
+    y[1:] = x[:2] * x[1:]
+    y[0] = x[2]
+    return y.sin() * x
+
+
+def _nested_copy_into_view(x):
+    y = x + 1          # its tangent is x's own: the write must not reach x's tangent
+    y[:2].copy_(x[1:] ** 2)
+    return y.cos() * x
+
+
+def _nested_mul_into_view(x):
+    y = x + 1
+    y[1:].mul_(x[:2])
+    return y * x
+
+
+NESTED = {"mul_": _nested_mul, "add_": _nested_add, "setitem": _nested_setitem,
+          "copy_view": _nested_copy_into_view, "mul_view": _nested_mul_into_view}
+
+
+def _second_derivative(f, x, h=1e-6):
+    """d J_ij / d x_k by central differences of the Jacobian, shaped (n, n, n)."""
+    cols = []
+    for k in range(x.shape[0]):
+        e = np.zeros(x.shape[0])
+        e[k] = h
+        cols.append((jacrev(f)(x + lm.tensor(e)).numpy() - jacrev(f)(x - lm.tensor(e)).numpy())
+                    / (2 * h))
+    return np.stack(cols, -1)
+
+
+@pytest.mark.parametrize("name", sorted(NESTED))
+def test_nested_transforms_of_inplace_ops_match_finite_differences(name):
+    f = NESTED[name]
+    x, t = lm.tensor([0.5, 1.2, -0.7], dtype=lm.float64), _t(3)
+    want = _second_derivative(f, x)
+    s = lambda v: f(v).sum()  # noqa: E731
+    _close(jacrev(jacfwd(f))(x), want, 1e-7)
+    _close(jacfwd(jacrev(f))(x), want, 1e-7)
+    _close(jacrev(jacrev(f))(x), want, 1e-7)
+    _close(jacfwd(jacfwd(f))(x), want, 1e-7)
+    _close(hessian(s)(x), want.sum(0), 1e-7)
+    _close(jvp(grad(s), (x,), (t,))[1], want.sum(0) @ t.numpy(), 1e-7)
+    _close(grad(lambda v: grad(s)(v).sin().sum())(x),
+           want.sum(0) @ np.cos(jacrev(s)(x).numpy()), 1e-7)
+    if name != "setitem":  # its zeros are unmapped: vmap refuses the write, as torch.func
+        xs = lm.stack([x, x * 2])
+        _close(vmap(jacrev(jacrev(f)))(xs), np.stack([want, _second_derivative(f, x * 2)]),
+               1e-7)
+
+
+def test_nested_jvp_write_leaves_the_input_tangent_alone():
+    def f(x):
+        y = x + 1
+        y[:1].copy_(x[1:2] * 2)
+        return y * x
+
+    x = lm.tensor([0.5, 1.2, -0.7], dtype=lm.float64)
+    e = lm.eye(3, dtype=lm.float64)
+    # f_0 = 2 x_0 x_1: its only second derivatives are d2/dx0 dx1 = 2
+    got = [[jvp(lambda v, ti=ti: jvp(f, (v,), (ti,))[1], (x,), (tj,))[1][0].item()
+            for tj in e] for ti in e]
+    _close(np.array(got), [[0, 2, 0], [2, 0, 0], [0, 0, 0]])
+
+
+def test_nested_write_of_a_value_another_node_saved_is_refused():
+    # torch keeps the old value only for the in-place op's own formulas; z's saved y is stale
+    def f(x):
+        y = x * 1
+        z = y * x
+        y.mul_(x)
+        return z.sin() + y
+
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        jacrev(jacfwd(f))(lm.tensor([1.0, 2.0, 3.0]))
+
+
 def test_eager_writes_unchanged():
     x = lm.ones(3, requires_grad=True)
     y = x * 2

@@ -12,9 +12,11 @@ import numpy as np
 from .._core._tensor import wrap
 from .._ops.creation import zeros_like
 from .._ops.primitive import LINEAR, NONDIFF, levels_mapping, mapped
+from .._ops.shape import clone
+from ..autograd.graph import _SEQUENCE
 from . import _pytree
 from ._lift import LiftingLevel
-from ._wrapper import LevelTensor, is_at, make, unwrap
+from ._wrapper import LevelTensor, is_at, make, storage, unwrap
 
 
 class Dual(LevelTensor):
@@ -40,8 +42,27 @@ def _constant_tangent(p):
     return p
 
 
+def _unaliased(tangent, tangents):
+    """An output tangent with storage of its own. A rule may return an input's tangent itself or
+    a broadcast view of it (a + b where b has none); the output's primal owns its storage, so an
+    in-place write into the output, which writes its tangent in place, would else write the
+    input's tangent too."""
+    if isinstance(tangent, tuple):
+        return tuple(_unaliased(t, tangents) for t in tangent)
+    if tangent is None:
+        return None
+    root = storage(tangent)
+    for t in tangents:
+        if t is not None and storage(t) is root:
+            return clone(tangent)
+    return tangent
+
+
 class ForwardLevel(LiftingLevel):
     name = "jvp"
+    mark = None   # a node number taken before differentiating the last primitive
+    last = None   # that primitive's output
+    since = None  # `mark` while `last` is written in place (see _reverse._snapshot_values)
 
     def wrap(self, primal, tangent):
         t = make(Dual, primal, self, primal._data.shape)
@@ -63,6 +84,7 @@ class ForwardLevel(LiftingLevel):
             out = self.lower(prim, args, params)
             self.prim = prim  # a constant op: named if it writes a tracked out=
             return out
+        mark = next(_SEQUENCE)
         out = self.lower(prim, tuple(primals), params)
         rule = prim.jvp
         if rule is NONDIFF:
@@ -77,10 +99,13 @@ class ForwardLevel(LiftingLevel):
                                  for p, t in zip(primals, tangents)], **params)
             else:
                 tangent = rule(tuple(tangents), out, *primals, **params)
+                if not prim.view:
+                    tangent = _unaliased(tangent, tangents)
         finally:
             self.lifted = lifted
         self.prim = prim  # after the rule's own calls: the op an out= refusal names
-        return self._wrap_out(out, tangent)
+        self.mark, self.last = mark, self._wrap_out(out, tangent)
+        return self.last
 
     def _wrap_base(self, value, src):
         # The tangent is mapped by the vmap levels that map the written tangent (jacfwd's
@@ -110,8 +135,12 @@ class ForwardLevel(LiftingLevel):
         # The tangent is written in place too (PyTorch's forward AD does the same), so that
         # views of the target, whose tangents view its tangent, see it; a constant written
         # carries a zero tangent.
-        self.lower_write(target._value, src._value if dual else src, eager)
-        self.lower_write(target._tangent, src._tangent if dual else 0, eager)
+        self.since = self.mark if src is self.last else None
+        try:
+            self.lower_write(target._value, src._value if dual else src, eager)
+            self.lower_write(target._tangent, src._tangent if dual else 0, eager)
+        finally:
+            self.since = None
 
 
 def _unwrap(level, out, strict=False):

@@ -15,15 +15,15 @@ from .._core._tensor import wrap
 from .._ops import _rules
 from .._ops.creation import ones_like, zeros_like
 from .._ops.mutation import OUT_GRAD_MSG
-from .._ops.primitive import NONDIFF
+from .._ops.primitive import LEVELS, NONDIFF
 from .._ops.shape import clone
 from ..autograd import engine
 from ..autograd.graph import _node_class, _version, edge, record_write
 from . import _pytree
-from ._forward import jvp
+from ._forward import ForwardLevel, jvp
 from ._lift import LiftingLevel
 from ._vmap import vmap
-from ._wrapper import LevelTensor, is_at, make, unwrap
+from ._wrapper import LevelTensor, is_at, make, storage, unwrap
 
 
 class GradTracked(LevelTensor):
@@ -59,36 +59,53 @@ def _level_node_class(prim):
     return cls
 
 
-def _storage(t):
-    """The version counter of the storage behind `t`, through the wrappers of every level: one
-    per storage, shared by its views and by the alias a lifted tensor's wrapper holds."""
-    while isinstance(t, LevelTensor):
-        t = t._value
-    return t._shared_version()
-
-
 def _snapshot_values(node, target):
-    """Before target's value is overwritten: a node of this level that saved a value sharing
-    its storage keeps a copy, as the tape's _snapshot_saved does for tensors."""
-    if not isinstance(node, _LevelNode) or node._freed:
-        return
-    root = _storage(target._value)
-    args = list(node._args)
+    """Before target's value is overwritten: a node of this level that saved it keeps a copy,
+    as the tape's _snapshot_saved does for tensors; `node` made the value written. Under a
+    forward level writing the output of the primitive it just differentiated, also the nodes
+    recorded since (its JVP rule's): torch evaluates an in-place op's forward formula on a
+    clone of the target's primal and tangent, so that the nodes a reverse level records for
+    it keep the old values (jacrev(jacfwd(f))). A node that saved an older version is stale as
+    it is, and raises in backward."""
     level = target._level
+    since = min((above.since for above in LEVELS[level.index + 1:]
+                 if isinstance(above, ForwardLevel) and above.since is not None), default=None)
+    nodes = [node] if since is None else _recorded_since(level.nodes, since)
+    root = storage(target._value)
     lifted, level.lifted = level.lifted, None  # the copies are values below, as they are
     try:
-        for i in node._versions:
-            a = args[i]
-            if _storage(a) is root:
-                args[i] = clone(a)
-                node._versions[i] = _version(args[i])
+        for n in nodes:
+            if not isinstance(n, _LevelNode) or n._freed:
+                continue
+            args = list(n._args)
+            for i, (vc, v) in n._versions.items():
+                if vc.value == v and storage(args[i]) is root:
+                    args[i] = clone(args[i])
+                    n._versions[i] = _version(args[i])
+            n._args = tuple(args)
     finally:
         level.lifted = lifted
-    node._args = tuple(args)
+
+
+def _recorded_since(nodes, since):
+    """The nodes of `nodes` (oldest first) numbered after `since`, newest first."""
+    for n in reversed(nodes):
+        if n._sequence_nr <= since:
+            return
+        yield n
 
 
 class GradLevel(LiftingLevel):
     name = "grad"
+    nodes = None  # the nodes it records, oldest first, for `_snapshot_values`
+
+    def __enter__(self):
+        self.nodes = []
+        return super().__enter__()
+
+    def __exit__(self, *exc):
+        self.nodes = None
+        return super().__exit__(*exc)
 
     def leaf(self, value):
         t = make(GradTracked, value, self, value._data.shape)
@@ -113,6 +130,7 @@ class GradLevel(LiftingLevel):
         wrapped = tuple(make(GradTracked, o, self, o._data.shape)
                         if o is not None and o._data.dtype.kind in "fc" else o for o in outs)
         node = _level_node_class(prim)(args, params, wrapped, single)
+        self.nodes.append(node)
         node._args = values
         if node._outs is not None:
             node._outs = outs

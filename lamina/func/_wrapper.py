@@ -100,6 +100,14 @@ def unwrap(level, args, attr=None):
     return values, extras, mine
 
 
+def storage(t):
+    """The version counter of the storage behind `t`, through the wrappers of every level: one
+    per storage, shared by its views and by the alias a lifted tensor's wrapper holds."""
+    while isinstance(t, LevelTensor):
+        t = t._value
+    return t._shared_version()
+
+
 def is_at(x, level):
     """Whether `x` is a wrapper of `level`."""
     return isinstance(x, LevelTensor) and x._level is level
