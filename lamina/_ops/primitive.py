@@ -82,19 +82,22 @@ class Level:
     def process(self, prim, args, params):
         raise NotImplementedError
 
-    def write(self, target, src, eager):
+    def write(self, target, src, eager, op):
         """Write `src` (a Tensor, an array or a number, already checked against target's shape
         and dtype) into `target`'s storage in place. A level whose wrapper `target` is writes
         its values at the level below; this default hands the write down unchanged. `eager`
-        is the write with no level left (lamina._ops.mutation's)."""
-        self.lower_write(target, src, eager)
+        is the write with no level left (lamina._ops.mutation's). `op` is the in-place op's
+        name in torch's words (`aten::mul_.Tensor`) while `target` is the tensor the user
+        wrote into, for grad and jvp levels to refuse a captured one; None for out= and for
+        the writes a level makes into the values its wrappers hold."""
+        self.lower_write(target, src, eager, op)
 
-    def lower_write(self, target, src, eager):
+    def lower_write(self, target, src, eager, op):
         """Run the write at the level below this one."""
         if self.index == 0:
             eager(target, src)
         else:
-            LEVELS[self.index - 1].write(target, src, eager)
+            LEVELS[self.index - 1].write(target, src, eager, op)
 
 
 RANDOM_ERROR_MSG = ("vmap: called random operation while in randomness error mode. Please either "

@@ -930,11 +930,11 @@ def triu(input, diagonal=0, *, out=None):
 
 
 def tril_(self, diagonal=0):
-    return write_inplace(self, tril(self, diagonal))
+    return write_inplace(self, tril(self, diagonal), "aten::tril_")
 
 
 def triu_(self, diagonal=0):
-    return write_inplace(self, triu(self, diagonal))
+    return write_inplace(self, triu(self, diagonal), "aten::triu_")
 
 
 # -- in-place metadata changes --------------------------------------------------------------------

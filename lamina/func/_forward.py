@@ -11,12 +11,12 @@ import numpy as np
 
 from .._core._tensor import wrap
 from .._ops.creation import zeros_like
-from .._ops.primitive import LINEAR, NONDIFF, levels_mapping, mapped
+from .._ops.primitive import LEVELS, LINEAR, NONDIFF, levels_mapping, mapped
 from .._ops.shape import clone
 from ..autograd.graph import _SEQUENCE
 from . import _pytree
 from ._lift import LiftingLevel
-from ._wrapper import LevelTensor, is_at, make, storage, unwrap
+from ._wrapper import LevelTensor, aged, is_at, make, storage, unwrap
 
 
 class Dual(LevelTensor):
@@ -87,8 +87,8 @@ class ForwardLevel(LiftingLevel):
         mark = next(_SEQUENCE)
         out = self.lower(prim, tuple(primals), params)
         rule = prim.jvp
-        if rule is NONDIFF:
-            return out
+        if rule is NONDIFF:  # detach of a wrapper counts as made inside: torch wraps it
+            return aged(out, prim, args[0])
         if rule is None:
             raise NotImplementedError(
                 f"jvp: the forward-mode derivative of '{prim.name}' is not implemented")
@@ -104,7 +104,7 @@ class ForwardLevel(LiftingLevel):
         finally:
             self.lifted = lifted
         self.prim = prim  # after the rule's own calls: the op an out= refusal names
-        self.mark, self.last = mark, self._wrap_out(out, tangent)
+        self.mark, self.last = mark, aged(self._wrap_out(out, tangent), prim, args[0])
         return self.last
 
     def _wrap_base(self, value, src):
@@ -122,23 +122,24 @@ class ForwardLevel(LiftingLevel):
                                        "support it because it is an out= function")
         return None
 
-    def write(self, target, src, eager):
+    def write(self, target, src, eager, op):
         if self.lifted:
             target, src = self.resolve(target), self.resolve(src)
         dual = is_at(src, self)
         if not is_at(target, self):
+            self.refuse_captured(target, op)
             if not dual:
-                return self.lower_write(target, src, eager)
+                return self.lower_write(target, src, eager, op)
             if target._data.dtype.kind not in "fc":  # an integer target keeps no tangent
-                return self.lower_write(target, src._value, eager)
+                return self.lower_write(target, src._value, eager, op)
             target = self.lift(target, src)
         # The tangent is written in place too (PyTorch's forward AD does the same), so that
         # views of the target, whose tangents view its tangent, see it; a constant written
         # carries a zero tangent.
         self.since = self.mark if src is self.last else None
         try:
-            self.lower_write(target._value, src._value if dual else src, eager)
-            self.lower_write(target._tangent, src._tangent if dual else 0, eager)
+            self.lower_write(target._value, src._value if dual else src, eager, None)
+            self.lower_write(target._tangent, src._tangent if dual else 0, eager, None)
         finally:
             self.since = None
 
@@ -192,7 +193,11 @@ def linearize(func, *primals):
     """torch.func.linearize: (func(*primals), jvp_fn) where jvp_fn(*tangents) is the JVP."""
     out = func(*primals)
 
+    def lifting(*args):  # torch runs it by eager forward AD, which lifts captured tensors
+        LEVELS[-1].lifts_captured = True
+        return func(*args)
+
     def jvp_fn(*tangents):
-        return jvp(func, primals, tangents)[1]
+        return jvp(lifting, primals, tangents)[1]
 
     return out, jvp_fn

@@ -23,7 +23,7 @@ from . import _pytree
 from ._forward import ForwardLevel, jvp
 from ._lift import LiftingLevel
 from ._vmap import vmap
-from ._wrapper import LevelTensor, is_at, make, storage, unwrap
+from ._wrapper import LevelTensor, aged, is_at, make, storage, unwrap
 
 
 class GradTracked(LevelTensor):
@@ -122,8 +122,8 @@ class GradLevel(LiftingLevel):
             return out
         values = tuple(values)
         out = self.lower(prim, values, params)
-        if prim.vjp is NONDIFF:
-            return out
+        if prim.vjp is NONDIFF:  # detach of a wrapper counts as made inside: torch wraps it
+            return aged(out, prim, args[0])
         single = not isinstance(out, tuple)
         outs = (out,) if single else out
         # Floating outputs are wrapped at this level; integer ones (indices, info) stay plain.
@@ -143,7 +143,7 @@ class GradLevel(LiftingLevel):
                     w._vc = view_of._shared_version()
                     w._view_op = (prim, args, params, None if single else i)
                     w.__dict__["_grad_version"] = w._version
-        return wrapped[0] if single else wrapped
+        return aged(wrapped[0] if single else wrapped, prim, args[0])
 
     def _wrap_base(self, value, src):
         return make(GradTracked, value, self, value._data.shape)
@@ -154,19 +154,20 @@ class GradLevel(LiftingLevel):
             return RuntimeError(OUT_GRAD_MSG.format(prim.name if prim else "out"))
         return None
 
-    def write(self, target, src, eager):
+    def write(self, target, src, eager, op):
         if self.lifted:
             target, src = self.resolve(target), self.resolve(src)
         tracked = is_at(src, self)
         if not is_at(target, self):
+            self.refuse_captured(target, op)
             if not tracked:
-                return self.lower_write(target, src, eager)
+                return self.lower_write(target, src, eager, op)
             if target._data.dtype.kind not in "fc":  # an integer target carries no gradient
-                return self.lower_write(target, src._value, eager)
+                return self.lower_write(target, src._value, eager, op)
             target = self.lift(target, src)
 
         def raw():
-            self.lower_write(target._value, src._value if tracked else src, eager)
+            self.lower_write(target._value, src._value if tracked else src, eager, None)
             target._bump_version()  # views of the target regenerate their grad_fn
 
         record_write(target, src if tracked else None, raw, _snapshot_values)
