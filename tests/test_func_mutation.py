@@ -435,6 +435,11 @@ CAPTURED = {
     "view_copy_": (lambda c, x: c[:2].copy_(x[:2]), "aten::copy_"),
     "view_of_view_mul_": (lambda c, x: c.view(3)[1:].mul_(x[1:]), "aten::mul_.Tensor"),
     "detached": (lambda c, x: c.detach().copy_(x), "aten::copy_"),
+    # in-place changes of metadata alone
+    "unsqueeze_": (lambda c, x: c.unsqueeze_(0), "aten::unsqueeze_"),
+    "squeeze_dim": (lambda c, x: c.view(1, 3).squeeze_(0), "aten::squeeze_.dim"),
+    "t_": (lambda c, x: c.t_(), "aten::t_"),
+    "detach_": (lambda c, x: c.detach_(), "aten::detach_"),
 }
 TRANSFORMS = {
     "grad": lambda f, x: grad(lambda v: f(v).sum())(x),
@@ -497,6 +502,7 @@ MADE_INSIDE = {
     "clone_of_captured": lambda c, x: c.clone(),
     "view_of_made_inside": lambda c, x: lm.zeros(6, dtype=x.dtype)[::2],
     "detached_input": lambda c, x: x.detach(),
+    "unsqueezed_in_place": lambda c, x: lm.zeros(1, 3, dtype=x.dtype).squeeze_(0),
 }
 
 

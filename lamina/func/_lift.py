@@ -59,6 +59,13 @@ class LiftingLevel(Level):
         if op is not None and target._born < self.epoch and not self.lifts_captured:
             raise RuntimeError(CAPTURED_MSG.format(op))
 
+    def inplace_target(self, target, op):
+        target = self.resolve(target)
+        if is_at(target, self):
+            return None
+        self.refuse_captured(target, op)
+        return target
+
     def tracks(self, x):
         """Whether `x` carries this level's tracking, itself or in a value it wraps."""
         return _maps(self.resolve(x), self)

@@ -96,6 +96,9 @@ class BatchLevel(Level):
                                 "fallback path doesn't work on out= or view ops.")
         return None
 
+    def inplace_target(self, target, op):
+        return target._value if is_at(target, self) else target
+
     def write(self, target, src, eager, op):
         # `op` goes down with the physical value: torch.func's grad refuses a write through
         # vmap into a tensor it captured.
