@@ -188,6 +188,101 @@ def test_jacfwd_and_jacrev_of_inplace_agree_with_the_formula():
     _close(jacrev(f)(x), want)
 
 
+# In-place ops under nested transforms. Each f writes into a value made inside; the reference
+# is a central difference of its first-order Jacobian (jacrev alone, covered above).
+
+def _nested_mul(x):
+    y = x * 1
+    y.mul_(x)
+    return y.sin()
+
+
+def _nested_add(x):
+    y = x * 2
+    y.add_(x * x)
+    return y.sin()
+
+
+def _nested_setitem(x):
+    y = lm.zeros(3, dtype=x.dtype)
+    y[1:] = x[:2] * x[1:]
+    y[0] = x[2]
+    return y.sin() * x
+
+
+def _nested_copy_into_view(x):
+    y = x + 1          # its tangent is x's own: the write must not reach x's tangent
+    y[:2].copy_(x[1:] ** 2)
+    return y.cos() * x
+
+
+def _nested_mul_into_view(x):
+    y = x + 1
+    y[1:].mul_(x[:2])
+    return y * x
+
+
+NESTED = {"mul_": _nested_mul, "add_": _nested_add, "setitem": _nested_setitem,
+          "copy_view": _nested_copy_into_view, "mul_view": _nested_mul_into_view}
+
+
+def _second_derivative(f, x, h=1e-6):
+    """d J_ij / d x_k by central differences of the Jacobian, shaped (n, n, n)."""
+    cols = []
+    for k in range(x.shape[0]):
+        e = np.zeros(x.shape[0])
+        e[k] = h
+        cols.append((jacrev(f)(x + lm.tensor(e)).numpy() - jacrev(f)(x - lm.tensor(e)).numpy())
+                    / (2 * h))
+    return np.stack(cols, -1)
+
+
+@pytest.mark.parametrize("name", sorted(NESTED))
+def test_nested_transforms_of_inplace_ops_match_finite_differences(name):
+    f = NESTED[name]
+    x, t = lm.tensor([0.5, 1.2, -0.7], dtype=lm.float64), _t(3)
+    want = _second_derivative(f, x)
+    s = lambda v: f(v).sum()  # noqa: E731
+    _close(jacrev(jacfwd(f))(x), want, 1e-7)
+    _close(jacfwd(jacrev(f))(x), want, 1e-7)
+    _close(jacrev(jacrev(f))(x), want, 1e-7)
+    _close(jacfwd(jacfwd(f))(x), want, 1e-7)
+    _close(hessian(s)(x), want.sum(0), 1e-7)
+    _close(jvp(grad(s), (x,), (t,))[1], want.sum(0) @ t.numpy(), 1e-7)
+    _close(grad(lambda v: grad(s)(v).sin().sum())(x),
+           want.sum(0) @ np.cos(jacrev(s)(x).numpy()), 1e-7)
+    if name != "setitem":  # its zeros are unmapped: vmap refuses the write, as torch.func
+        xs = lm.stack([x, x * 2])
+        _close(vmap(jacrev(jacrev(f)))(xs), np.stack([want, _second_derivative(f, x * 2)]),
+               1e-7)
+
+
+def test_nested_jvp_write_leaves_the_input_tangent_alone():
+    def f(x):
+        y = x + 1
+        y[:1].copy_(x[1:2] * 2)
+        return y * x
+
+    x = lm.tensor([0.5, 1.2, -0.7], dtype=lm.float64)
+    e = lm.eye(3, dtype=lm.float64)
+    # f_0 = 2 x_0 x_1: its only second derivatives are d2/dx0 dx1 = 2
+    got = [[jvp(lambda v, ti=ti: jvp(f, (v,), (ti,))[1], (x,), (tj,))[1][0].item()
+            for tj in e] for ti in e]
+    _close(np.array(got), [[0, 2, 0], [2, 0, 0], [0, 0, 0]])
+
+
+def test_nested_write_of_a_value_another_node_saved_is_refused():
+    # torch keeps the old value only for the in-place op's own formulas; z's saved y is stale
+    def f(x):
+        y = x * 1
+        z = y * x
+        y.mul_(x)
+        return z.sin() + y
+
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        jacrev(jacfwd(f))(lm.tensor([1.0, 2.0, 3.0]))
+
+
 def test_eager_writes_unchanged():
     x = lm.ones(3, requires_grad=True)
     y = x * 2
@@ -303,21 +398,185 @@ def test_lift_integer_target_keeps_values_without_derivative():
     _close(jvp(f, (x,), (t,))[1], np.trunc(x.numpy()) @ t.numpy())
 
 
-def test_lift_leaves_no_trace_on_a_captured_tensor():
-    # torch.func refuses any in-place write into a captured tensor under grad/jvp; lamina can't
-    # tell a captured tensor from one made inside (see func/_lift.py), so it lifts it too: the
-    # values are right and the tensor is plain again afterwards, holding the primal.
+# -- captured tensors: torch.func refuses any in-place write into one under grad and jvp ---------
+# Each case: an in-place write into c (a captured float64 tensor of 3), x the transformed input,
+# and the op as torch 2.13 names it in the refusal.
+
+CAPTURED = {
+    "copy_": (lambda c, x: c.copy_(x), "aten::copy_"),
+    "copy_constant": (lambda c, x: c.copy_(lm.ones(3)), "aten::copy_"),
+    "add_": (lambda c, x: c.add_(x), "aten::add_.Tensor"),
+    "add_number": (lambda c, x: c.add_(1.0), "aten::add_.Tensor"),
+    "subtract_": (lambda c, x: c.subtract_(x), "aten::subtract_.Tensor"),
+    "mul_": (lambda c, x: c.mul_(x), "aten::mul_.Tensor"),
+    "div_mode": (lambda c, x: c.div_(x, rounding_mode="floor"), "aten::div_.Tensor_mode"),
+    "pow_number": (lambda c, x: c.pow_(2), "aten::pow_.Scalar"),
+    "clamp_number": (lambda c, x: c.clamp_(0, 1), "aten::clamp_"),
+    "clamp_tensor": (lambda c, x: c.clamp_(min=x[0]), "aten::clamp_.Tensor"),
+    "lerp_": (lambda c, x: c.lerp_(x, 0.5), "aten::lerp_.Scalar"),
+    "sin_": (lambda c, x: c.sin_(), "aten::sin_"),
+    "zero_": (lambda c, x: c.zero_(), "aten::zero_"),
+    "fill_number": (lambda c, x: c.fill_(2.0), "aten::fill_.Scalar"),
+    "fill_tensor": (lambda c, x: c.fill_(x[0]), "aten::fill_.Tensor"),
+    "normal_": (lambda c, x: c.normal_(), "aten::normal_"),
+    "setitem": (lambda c, x: c.__setitem__(slice(0, 2), x[:2]), "aten::copy_"),
+    "setitem_number": (lambda c, x: c.__setitem__(0, 5.0), "aten::copy_"),
+    "setitem_broadcast": (lambda c, x: c.__setitem__(Ellipsis, 5.0), "aten::fill_.Tensor"),
+    "setitem_index": (lambda c, x: c.__setitem__(lm.tensor([0, 2]), x[:2]), "aten::index_put_"),
+    "setitem_mask": (lambda c, x: c.__setitem__(lm.tensor([True, False, True]), 1.0),
+                     "aten::index_put_"),
+    "index_put_": (lambda c, x: c.index_put_((lm.tensor([1]),), x[:1]), "aten::index_put_"),
+    "index_fill_": (lambda c, x: c.index_fill_(0, lm.tensor([1]), 2.0),
+                    "aten::index_fill_.int_Scalar"),
+    "scatter_": (lambda c, x: c.scatter_(0, lm.tensor([2, 1, 0]), x), "aten::scatter_.src"),
+    "masked_fill_": (lambda c, x: c.masked_fill_(lm.tensor([True, False, True]), 0.0),
+                     "aten::masked_fill_.Scalar"),
+    "cumsum_": (lambda c, x: c.cumsum_(0), "aten::cumsum_"),
+    "view_copy_": (lambda c, x: c[:2].copy_(x[:2]), "aten::copy_"),
+    "view_of_view_mul_": (lambda c, x: c.view(3)[1:].mul_(x[1:]), "aten::mul_.Tensor"),
+    "detached": (lambda c, x: c.detach().copy_(x), "aten::copy_"),
+    # in-place changes of metadata alone
+    "unsqueeze_": (lambda c, x: c.unsqueeze_(0), "aten::unsqueeze_"),
+    "squeeze_dim": (lambda c, x: c.view(1, 3).squeeze_(0), "aten::squeeze_.dim"),
+    "t_": (lambda c, x: c.t_(), "aten::t_"),
+    "detach_": (lambda c, x: c.detach_(), "aten::detach_"),
+}
+TRANSFORMS = {
+    "grad": lambda f, x: grad(lambda v: f(v).sum())(x),
+    "vjp": lambda f, x: vjp(f, x),
+    "jvp": lambda f, x: jvp(f, (x,), (x,)),
+    "jacrev": lambda f, x: jacrev(f)(x),
+    "jacfwd": lambda f, x: jacfwd(f)(x),
+    "hessian": lambda f, x: hessian(lambda v: f(v).sum())(x),
+}
+
+
+def _captured_msg(op):
+    return (r"During a grad \(vjp, jvp, grad, etc\) transform, the function provided attempted "
+            rf"to call in-place operation \({op}\) that would mutate a captured Tensor\. This "
+            r"is not supported; please rewrite the function being transformed to explicitly "
+            r"accept the mutated Tensor\(s\) as inputs\.")
+
+
+def _refused(transform, write, op, c):
+    before = c.numpy().copy()
+
+    def f(x):
+        write(c, x)
+        return c * x
+
+    with pytest.raises(RuntimeError, match=_captured_msg(op)):
+        TRANSFORMS[transform](f, lm.tensor([0.5, 1.5, 2.5], dtype=lm.float64))
+    _close(c, before)   # refused before the write
+
+
+@pytest.mark.parametrize("name", sorted(CAPTURED))
+def test_captured_tensor_write_refused_under_grad(name):
+    write, op = CAPTURED[name]
+    _refused("grad", write, op, lm.zeros(3, dtype=lm.float64))
+
+
+@pytest.mark.parametrize("transform", sorted(TRANSFORMS))
+@pytest.mark.parametrize("name", ["copy_", "add_number", "setitem", "view_copy_"])
+def test_captured_tensor_write_refused_under_every_transform(transform, name):
+    write, op = CAPTURED[name]
+    _refused(transform, write, op, lm.zeros(3, dtype=lm.float64))
+
+
+def test_captured_integer_empty_or_no_grad_write_refused_too():
+    _refused("grad", lambda c, x: c.add_(1), "aten::add_.Tensor", lm.zeros(3, dtype=lm.int64))
+    _refused("jvp", lambda c, x: c.copy_(lm.zeros(0)), "aten::copy_", lm.zeros(0))
+
+    def under_no_grad(c, x):
+        with lm.no_grad():
+            c.add_(1.0)
+    _refused("grad", under_no_grad, "aten::add_.Tensor", lm.zeros(3, dtype=lm.float64))
+
+
+MADE_INSIDE = {
+    "zeros": lambda c, x: lm.zeros(3, dtype=x.dtype),
+    "tensor": lambda c, x: lm.tensor([0.0, 0.0, 0.0], dtype=x.dtype),
+    "from_numpy": lambda c, x: lm.from_numpy(np.zeros(3)),
+    "zeros_like": lambda c, x: lm.zeros_like(c),
+    "computed_from_captured": lambda c, x: c * 2,
+    "clone_of_captured": lambda c, x: c.clone(),
+    "view_of_made_inside": lambda c, x: lm.zeros(6, dtype=x.dtype)[::2],
+    "detached_input": lambda c, x: x.detach(),
+    "unsqueezed_in_place": lambda c, x: lm.zeros(1, 3, dtype=x.dtype).squeeze_(0),
+}
+
+
+@pytest.mark.parametrize("transform", ["grad", "jvp"])
+@pytest.mark.parametrize("name", sorted(MADE_INSIDE))
+def test_tensor_made_inside_still_lifts(transform, name):
+    c = lm.zeros(3, dtype=lm.float64)
+
+    def f(x):
+        y = MADE_INSIDE[name](c, x)
+        y.copy_(x)
+        return (y * y).sum()
+
+    x, t = _t(3), _t(3)
+    if transform == "grad":
+        _close(grad(f)(x), 2 * x.numpy())
+    else:
+        _close(jvp(f, (x,), (t,))[1], 2 * x.numpy() @ t.numpy())
+    _close(c, np.zeros(3))
+
+
+def test_nested_transform_refuses_what_the_outer_function_made():
+    x = lm.tensor([1.0, 2.0, 3.0])
+
+    def made_outside_inner(x):
+        y = lm.zeros(3)
+        return grad(lambda z: (y.copy_(z) * z).sum())(x).sum()
+
+    def tracked_outside_inner(x):
+        y = x * 2
+        return grad(lambda z: (y.add_(1.0) * z).sum())(x).sum()
+
+    def view_made_inside_inner(x):
+        y = x * 2
+        return jvp(lambda z: (y[:2].mul_(2.0) * z[:2]).sum(), (x,), (x,))[1]
+
+    c_outer = lm.ones(3)
+    with pytest.raises(RuntimeError, match=_captured_msg("aten::copy_")):
+        grad(made_outside_inner)(x)
+    with pytest.raises(RuntimeError, match=_captured_msg(r"aten::add_\.Tensor")):
+        grad(tracked_outside_inner)(x)
+    with pytest.raises(RuntimeError, match=_captured_msg(r"aten::mul_\.Tensor")):
+        grad(view_made_inside_inner)(x)
+    # vmap hands the write of its physical value down: grad refuses a captured one
+    with pytest.raises(RuntimeError, match=_captured_msg(r"aten::add_\.Tensor")):
+        grad(lambda v: (vmap(lambda r: r.add_(1.0))(c_outer) * v).sum())(x)
+    with pytest.raises(RuntimeError, match=_captured_msg(r"aten::add_\.Tensor")):
+        vmap(lambda r: (lambda y: grad(lambda z: (y.add_(1.0) * z).sum())(r))(lm.zeros(3)))(
+            lm.ones(2, 3))
+
+
+def test_nested_writes_torch_allows():
+    x = lm.tensor([1.0, 2.0, 3.0])
+    # jvp's own input, captured by grad: the jvp level writes its primal, as torch.func lets it
+    c = lm.ones(3)
+    _close(grad(lambda v: (jvp(lambda p: p.add_(1.0), (c,), (lm.ones(3),))[0] * v).sum())(x),
+           [2.0, 2.0, 2.0])
+    # a constant written through vmap into a tensor the grad function made
+    _close(grad(lambda v: vmap(lambda r: lm.zeros(1).add_(1.0) * r)(v.view(3, 1)).sum())(x),
+           [1.0, 1.0, 1.0])
+
+
+def test_linearize_lifts_a_captured_tensor_as_torch_eager_forward_ad():
+    from lamina.func import linearize
     c = lm.zeros(3)
 
     def f(x):
         c.copy_(x)
-        return (c * c).sum()
+        return (c * x).sum()
 
     x = lm.tensor([1.0, 2.0, 3.0])
-    _close(grad(f)(x), 2 * x.numpy())
-    assert not c.requires_grad and c.grad_fn is None
-    _close(c, x.numpy())
-    _close(c * 2, 2 * x.numpy())
+    value, jvp_fn = linearize(f, x)
+    _close(value, 14.0)
+    _close(jvp_fn(x), 28.0)
 
 
 def test_lift_mapped_value_into_unmapped_tensor_still_refused_by_vmap():

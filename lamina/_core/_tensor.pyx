@@ -166,6 +166,22 @@ cpdef object result_type_of(tuple operands):
     return _combine(dim, _combine(zero, wrapped))
 
 
+# The creation epoch of new tensors: grad and jvp levels start a new one on entry, so that a
+# tensor stamped with an older epoch was captured from outside the function they transform.
+cdef Py_ssize_t _epoch = 0
+
+
+def next_epoch():
+    """Start a new creation epoch and return it."""
+    global _epoch
+    _epoch += 1
+    return _epoch
+
+
+def current_epoch():
+    return _epoch
+
+
 cdef class Version:
     """A storage's in-place modification counter, shared by every view of it."""
     cdef public Py_ssize_t value
@@ -183,6 +199,8 @@ cdef class TensorBase:
     # Kept for every view, grad or not, so that an in-place write into a view can be replayed
     # on its base's gradient (autograd's CopySlices).
     cdef public tuple _view_op
+    # The creation epoch of its storage (see next_epoch): a view's is its base's.
+    cdef public Py_ssize_t _born
 
     @property
     def shape(self):
@@ -325,6 +343,7 @@ cpdef object wrap(object data):
         data = np_asarray(data)
     cdef TensorBase t = TensorBase.__new__(_Tensor)
     t._data = data
+    t._born = _epoch
     return t
 
 
@@ -336,6 +355,7 @@ cpdef object wrap_view(object data, TensorBase of):
     t._data = data
     t._vc = of._shared_version()
     t._base = of if of._base is None else of._base
+    t._born = of._born
     return t
 
 

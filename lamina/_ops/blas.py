@@ -432,7 +432,7 @@ def _inplace(fn):
         if result.shape != self.shape:
             raise RuntimeError(f"Bad in-place call: input tensor size {list(self.shape)} and "
                                f"output tensor size {list(result.shape)} should match")
-        return write_inplace(self, result)
+        return write_inplace(self, result, f"aten::{fn.__name__}_")
     method.__name__ = method.__qualname__ = fn.__name__ + "_"
     return method
 

@@ -44,7 +44,7 @@ from ._checks import (
     overflow_error,
     torch_type_name,
 )
-from .mutation import copy_, finish_out, write_inplace, write_out
+from .mutation import copy_as, finish_out, write_inplace, write_out
 from .primitive import (
     LEVELS,
     NONDIFF,
@@ -701,21 +701,22 @@ def fill_(self, value):
         if value._data.ndim:
             raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor "
                                f"with {value._data.ndim} dimensions.")
-        return copy_(self, value)
-    return copy_(self, checked_scalar(_number("fill_", "value", value), self.dtype))
+        return copy_as(self, value, "aten::fill_.Tensor")
+    return copy_as(self, checked_scalar(_number("fill_", "value", value), self.dtype),
+                   "aten::fill_.Scalar")
 
 
 def zero_(self):
-    return copy_(self, 0)
+    return copy_as(self, 0, "aten::zero_")
 
 
-def _fill_drawn(self, sample):
-    """An in-place initialiser's write of `sample(shape)` (an array); under vmap drawn as its
-    randomness mode says, "different" only into a mapped self (torch.func's rule)."""
+def _fill_drawn(self, sample, op):
+    """The in-place initialiser `op`'s write of `sample(shape)` (an array); under vmap drawn as
+    its randomness mode says, "different" only into a mapped self (torch.func's rule)."""
     shape = self._data.shape
     if not LEVELS:
-        return write_inplace(self, wrap(sample(shape)))
-    return write_inplace(self, draw(lambda s: wrap(sample(s)), shape, into=self))
+        return write_inplace(self, wrap(sample(shape)), op)
+    return write_inplace(self, draw(lambda s: wrap(sample(s)), shape, into=self), op)
 
 
 def uniform_(self, from_=0, to=1, *, generator=None):
@@ -724,14 +725,14 @@ def uniform_(self, from_=0, to=1, *, generator=None):
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found "
                            f"from={_fmt(from_)} > to={_fmt(to)}")
     rng = rng_of(generator)
-    return _fill_drawn(self, lambda s: _random.uniform(rng, s, d, from_, to))
+    return _fill_drawn(self, lambda s: _random.uniform(rng, s, d, from_, to), "aten::uniform_")
 
 
 def normal_(self, mean=0, std=1, *, generator=None):
     d = _float_only(self.dtype, "normal_kernel_cpu")
     _check_std(std)
     rng = rng_of(generator)
-    return _fill_drawn(self, lambda s: _random.normal(rng, s, d, mean, std))
+    return _fill_drawn(self, lambda s: _random.normal(rng, s, d, mean, std), "aten::normal_")
 
 
 def random_(self, from_=None, to=None, *, generator=None):
@@ -743,11 +744,12 @@ def random_(self, from_=None, to=None, *, generator=None):
     rng = rng_of(generator)
     if from_ is None and to is None:
         top = 1 << (np.finfo(d.np).nmant + 1) if d.category == dt.FLOAT else RANGES[d][1]
-        return _fill_drawn(self, lambda s: _random.integers(rng, 0, top, s, d))
+        return _fill_drawn(self, lambda s: _random.integers(rng, 0, top, s, d), "aten::random_")
+    op = "aten::random_.from" if to is not None else "aten::random_.to"
     if to is None:
         from_, to = 0, from_
     low, high = _int_arg("random_", "from", from_), _int_arg("random_", "to", to)
-    return _fill_drawn(self, lambda s: _random_ints(rng, low, high, s, d))
+    return _fill_drawn(self, lambda s: _random_ints(rng, low, high, s, d), op)
 
 
 def bernoulli_(self, p=0.5, *, generator=None):
@@ -759,9 +761,12 @@ def bernoulli_(self, p=0.5, *, generator=None):
             if any(level not in levels_mapping(self) for level in levels_mapping(p)):
                 raise RuntimeError(_INPLACE_BERNOULLI_MSG)
             return write_inplace(self, _bernoulli_mapped(p, rng, self._data.shape, self.dtype,
-                                                         into=self))
+                                                         into=self), "aten::bernoulli_.Tensor")
         p = p._data
-    return _fill_drawn(self, lambda s: _bernoulli_draw(rng, p, s, self.dtype))
+        op = "aten::bernoulli_.Tensor"
+    else:
+        op = "aten::bernoulli_.float"
+    return _fill_drawn(self, lambda s: _bernoulli_draw(rng, p, s, self.dtype), op)
 
 
 def exponential_(self, lambd=1.0, *, generator=None):
@@ -773,7 +778,8 @@ def exponential_(self, lambd=1.0, *, generator=None):
     if not lambd > 0:
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={_fmt(lambd)}")
     rng = rng_of(generator)
-    return _fill_drawn(self, lambda s: _random.exponential(rng, s, d, lambd))
+    return _fill_drawn(self, lambda s: _random.exponential(rng, s, d, lambd),
+                       "aten::exponential_")
 
 
 __all__ = [

@@ -816,7 +816,7 @@ def equal(input, other):
 def abs_(self):
     if self.dtype.category == dt.COMPLEX:
         raise RuntimeError("In-place abs is not supported for complex tensors.")
-    return write_inplace(self, abs(self))
+    return write_inplace(self, abs(self), "aten::abs_")
 
 
 def _operator(fn, *, reflected=False, operands=_OPERANDS):
@@ -884,7 +884,8 @@ __all__ = [
 ]
 METHODS = {name: globals()[name] for name in __all__}
 METHODS.update(_INPLACE)
-METHODS.update({alias + "_": _INPLACE[name + "_"] for alias, name in _ALIASES.items()})
+METHODS.update({alias + "_": _INPLACE[name + "_"] if name == "abs" else
+                inplace_method(globals()[name], alias) for alias, name in _ALIASES.items()})
 METHODS.update({
     "__add__": _operator(add_p), "__radd__": _operator(add_p, reflected=True),
     "__sub__": _operator(sub_p), "__rsub__": _operator(sub_p, reflected=True),

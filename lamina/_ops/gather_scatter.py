@@ -390,7 +390,8 @@ def index_add(input, dim, index, source, *, alpha=1, out=None):
 
 
 def index_add_(self, dim, index, source, *, alpha=1):
-    return write_inplace(self, index_add(self, dim, index, source, alpha=alpha))
+    return write_inplace(self, index_add(self, dim, index, source, alpha=alpha),
+                         "aten::index_add_")
 
 
 def index_fill(input, dim, index, value):
@@ -429,7 +430,8 @@ def index_fill(input, dim, index, value):
 
 
 def index_fill_(self, dim, index, value):
-    return write_inplace(self, index_fill(self, dim, index, value))
+    overload = "int_Tensor" if isinstance(value, TensorBase) else "int_Scalar"
+    return write_inplace(self, index_fill(self, dim, index, value), f"aten::index_fill_.{overload}")
 
 
 # -- gather and scatter ---------------------------------------------------------------------------
@@ -518,7 +520,11 @@ def _scatter(name, input, dim, index, src, reduce):
 
 
 def scatter_(self, dim, index, src=None, *, value=None, reduce=None):
-    return write_inplace(self, scatter(self, dim, index, src, value=value, reduce=reduce))
+    result = scatter(self, dim, index, src, value=value, reduce=reduce)
+    overload = "value" if value is not None or not isinstance(src, TensorBase) else "src"
+    if reduce is not None:
+        overload = "value_reduce" if overload == "value" else "reduce"
+    return write_inplace(self, result, f"aten::scatter_.{overload}")
 
 
 def scatter_add(input, dim, index, src, *, out=None):
@@ -530,7 +536,7 @@ def scatter_add(input, dim, index, src, *, out=None):
 
 
 def scatter_add_(self, dim, index, src):
-    return write_inplace(self, scatter_add(self, dim, index, src))
+    return write_inplace(self, scatter_add(self, dim, index, src), "aten::scatter_add_")
 
 
 # -- flat indices: take, put, take_along_dim ------------------------------------------------------
@@ -575,7 +581,7 @@ def put(input, index, source, accumulate=False):
 
 
 def put_(self, index, source, accumulate=False):
-    return write_inplace(self, put(self, index, source, accumulate))
+    return write_inplace(self, put(self, index, source, accumulate), "aten::put_")
 
 
 def take_along_dim(input, indices, dim=None, *, out=None):

@@ -40,7 +40,7 @@ from .gather_scatter import (
     where_p,
 )
 from .joining import stack
-from .mutation import copy_, finish_out, write_inplace
+from .mutation import copy_as, finish_out, write_inplace
 from .primitive import NONDIFF, Primitive
 
 _INDEX_TYPES_MSG = "tensors used as indices must be long, int, byte or bool tensors"
@@ -306,6 +306,7 @@ def _strip_leading_ones(value):
 
 def __setitem__(self, key, value):
     d = dtype_of(self._data)
+    shape = np.shape(value._data if isinstance(value, TensorBase) else value)
     if isinstance(value, TensorBase):
         value = _strip_leading_ones(value)
     elif isinstance(value, (bool, int, float, complex, np.integer)):  # PyTorch's accepted types
@@ -316,17 +317,23 @@ def __setitem__(self, key, value):
         if key:
             view = basic_index_p(self, key=(None, Ellipsis))
             _check_expand(value, view._data.shape)
-            copy_(view, value)
+            copy_as(view, value, _setitem_op(view, shape))
         return
     basic, advanced = _parse(self._data.shape, key)
     view = basic_index_p(self, key=basic)
     if not advanced:
         _check_expand(value, view._data.shape)
-        copy_(view, value)
+        copy_as(view, value, _setitem_op(view, shape))
         return
     arrays, at = _advanced(view._data.shape, advanced)
     one_mask = len(advanced) == 1 and advanced[0][1] == "mask"
-    write_inplace(view, _index_put(view, arrays, at, value, False, one_mask))
+    write_inplace(view, _index_put(view, arrays, at, value, False, one_mask), "aten::index_put_")
+
+
+def _setitem_op(view, shape):
+    """What torch names a basic-index write of a value shaped `shape` (before its leading ones
+    are dropped): its copy_to fills with a 0-dim value that needs broadcasting."""
+    return "aten::fill_.Tensor" if not shape and view._data.shape else "aten::copy_"
 
 
 def _check_expand(value, shape):
@@ -401,7 +408,7 @@ def index_put(input, indices, values, accumulate=False):
 
 
 def index_put_(self, indices, values, accumulate=False):
-    return write_inplace(self, index_put(self, indices, values, accumulate))
+    return write_inplace(self, index_put(self, indices, values, accumulate), "aten::index_put_")
 
 
 # -- masks: masked_fill, masked_select, where, nonzero --------------------------------------------
@@ -412,8 +419,9 @@ def masked_fill(input, mask, value):
 
 
 def masked_fill_(self, mask, value):
+    overload = "Tensor" if isinstance(value, TensorBase) else "Scalar"
     return write_inplace(self, where_p(mask, _mask_value("masked_fill_", self, mask, value, True),
-                                       self))
+                                       self), f"aten::masked_fill_.{overload}")
 
 
 def _mask_value(name, input, mask, value, inplace):

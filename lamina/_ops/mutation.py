@@ -58,17 +58,23 @@ def _eager_write(target, src):
     _tracked_write(target, src, data)
 
 
-def _store(target, src, data):
+def _store(target, src, data, op):
     """Write `src` into `target` (`data`: its array, already made fit for target's dtype):
-    through the innermost transform level if any, else through the tape."""
+    through the innermost transform level if any (`op` as Level.write takes it), else through
+    the tape."""
     if LEVELS:
-        LEVELS[-1].write(target, src, _eager_write)
+        LEVELS[-1].write(target, src, _eager_write, op)
     else:
         _tracked_write(target, src, data)
 
 
 def copy_(self, src, non_blocking=False):
     """Copy `src` (broadcast to self's shape, cast to self's dtype) into self's storage."""
+    return copy_as(self, src, "aten::copy_")
+
+
+def copy_as(self, src, op):
+    """copy_ on behalf of the in-place op `op` (torch's name: fill_ and zero_ are copies)."""
     data = src._data if isinstance(src, TensorBase) else src
     if isinstance(data, np.ndarray) and data.ndim > self._data.ndim:
         raise broadcast_error(self._data.shape, data.shape)
@@ -77,12 +83,13 @@ def copy_(self, src, non_blocking=False):
         warnings.warn("Casting complex values to real discards the imaginary part",
                       UserWarning, stacklevel=2)
         data = data.real
-    _store(self, src, data)
+    _store(self, src, data, op)
     return self
 
 
-def write_inplace(self, result):
-    """Finish an in-place op: `result` (already computed) must fit self's shape and dtype."""
+def write_inplace(self, result, op):
+    """Finish the in-place op `op` (torch's name, as Level.write takes it): `result` (already
+    computed) must fit self's shape and dtype."""
     r, s = result._data, self._data
     rd, sd = dtype_of(r), dtype_of(s)
     if not dt.can_cast(rd, sd):
@@ -91,7 +98,7 @@ def write_inplace(self, result):
     if r.shape != s.shape:
         raise RuntimeError(f"output with shape {list(s.shape)} doesn't match the broadcast shape "
                            f"{list(r.shape)}")
-    _store(self, result, r)
+    _store(self, result, r, op)
     return self
 
 
@@ -125,7 +132,7 @@ def write_out(out, result, stacklevel=3):
                 "reuse an out tensor t by resizing it, inplace, to zero elements with "
                 "t.resize_(0).", UserWarning, stacklevel=stacklevel)
         out._data = np.empty(r.shape, dtype=out._data.dtype)
-    _store(out, result, r)
+    _store(out, result, r, None)
     return out
 
 
@@ -146,10 +153,45 @@ def finish_out(result, out):
 def inplace_method(fn, name=None):
     """The in-place method `name_` of op `fn` (default: fn's own name): the out-of-place result,
     written into self's storage."""
+    name = (name or fn.__name__) + "_"
+
     def method(self, *args, **kwargs):
-        return write_inplace(self, fn(self, *args, **kwargs))
-    method.__name__ = method.__qualname__ = (name or fn.__name__) + "_"
+        result = fn(self, *args, **kwargs)
+        return write_inplace(self, result, aten_name(name, args, kwargs) if LEVELS else None)
+    method.__name__ = method.__qualname__ = name
     return method
+
+
+# The overload torch's Python binding picks for an in-place method, by whether its operand (the
+# argument at the index given after self; None: any argument) is a Tensor or a number. Binary
+# arithmetic wraps a number as a Tensor; a method not listed has a single overload.
+_OVERLOADS = {
+    **dict.fromkeys(("add_", "sub_", "subtract_", "mul_", "multiply_", "div_", "divide_",
+                     "true_divide_", "floor_divide_"), (0, "Tensor", "Tensor")),
+    **dict.fromkeys(("fmod_", "remainder_", "pow_", "copysign_", "eq_", "ne_", "lt_", "le_",
+                     "gt_", "ge_", "greater_", "greater_equal_", "less_", "less_equal_",
+                     "not_equal_", "bitwise_and_", "bitwise_or_", "bitwise_xor_"),
+                    (0, "Tensor", "Scalar")),
+    **dict.fromkeys(("bitwise_left_shift_", "bitwise_right_shift_"),
+                    (0, "Tensor", "Tensor_Scalar")),
+    **dict.fromkeys(("clamp_min_", "clamp_max_"), (0, "Tensor", "")),
+    **dict.fromkeys(("clamp_", "clip_"), (None, "Tensor", "")),
+    "lerp_": (1, "Tensor", "Scalar"),
+}
+
+
+def aten_name(name, args, kwargs):
+    """torch's name of the in-place method `name` called with `args` and `kwargs` after self,
+    as its refusals under torch.func's transforms print it (`aten::add_.Tensor`)."""
+    rule = _OVERLOADS.get(name)
+    if rule is None:
+        return f"aten::{name}"
+    at, tensor, number = rule
+    if kwargs.get("rounding_mode") is not None:  # div_ with rounding_mode=
+        return f"aten::{name}.Tensor_mode"
+    operands = (args + tuple(kwargs.values())) if at is None else args[at:at + 1]
+    overload = tensor if any(isinstance(a, TensorBase) for a in operands) else number
+    return f"aten::{name}.{overload}" if overload else f"aten::{name}"
 
 
 __all__ = []

@@ -82,19 +82,36 @@ class Level:
     def process(self, prim, args, params):
         raise NotImplementedError
 
-    def write(self, target, src, eager):
+    def write(self, target, src, eager, op):
         """Write `src` (a Tensor, an array or a number, already checked against target's shape
         and dtype) into `target`'s storage in place. A level whose wrapper `target` is writes
         its values at the level below; this default hands the write down unchanged. `eager`
-        is the write with no level left (lamina._ops.mutation's)."""
-        self.lower_write(target, src, eager)
+        is the write with no level left (lamina._ops.mutation's). `op` is the in-place op's
+        name in torch's words (`aten::mul_.Tensor`) while `target` is the tensor the user
+        wrote into, for grad and jvp levels to refuse a captured one; None for out= and for
+        the writes a level makes into the values its wrappers hold."""
+        self.lower_write(target, src, eager, op)
 
-    def lower_write(self, target, src, eager):
+    def inplace_target(self, target, op):
+        """For the in-place op `op` that changes `target`'s metadata, not its values (t_,
+        unsqueeze_, detach_): the tensor it changes at the level below, or None where this
+        level owns `target`. Grad and jvp levels refuse a captured one, as a write."""
+        return target
+
+    def lower_write(self, target, src, eager, op):
         """Run the write at the level below this one."""
         if self.index == 0:
             eager(target, src)
         else:
-            LEVELS[self.index - 1].write(target, src, eager)
+            LEVELS[self.index - 1].write(target, src, eager, op)
+
+
+def check_inplace(target, op):
+    """Pass the metadata change `op` of `target` down the levels (Level.inplace_target)."""
+    for level in reversed(LEVELS):
+        target = level.inplace_target(target, op)
+        if target is None:
+            return
 
 
 RANDOM_ERROR_MSG = ("vmap: called random operation while in randomness error mode. Please either "

@@ -190,7 +190,7 @@ def logcumsumexp(input, dim, *, out=None):
 
 def _inplace(fn):
     def method(self, dim, *, dtype=None):
-        return write_inplace(self, fn(self, dim, dtype=dtype))
+        return write_inplace(self, fn(self, dim, dtype=dtype), f"aten::{fn.__name__}_")
     return method
 
 

@@ -30,7 +30,7 @@ from ._batching import batch_size, shift_dim, to_front
 from ._checks import LEGACY_NAMES, broadcast_shape, torch_type_name
 from ._rules import unbroadcast, wants
 from .mutation import finish_out, write_inplace
-from .primitive import LINEAR, NONDIFF, Primitive
+from .primitive import LEVELS, LINEAR, NONDIFF, Primitive, check_inplace
 
 
 class memory_format:
@@ -562,6 +562,8 @@ def detach(input):
 
 
 def detach_(self):
+    if LEVELS:
+        check_inplace(self, "aten::detach_")
     if self._base is not None:
         raise RuntimeError(
             "Can't detach views in-place. Use detach() instead. If you are using "
@@ -930,11 +932,11 @@ def triu(input, diagonal=0, *, out=None):
 
 
 def tril_(self, diagonal=0):
-    return write_inplace(self, tril(self, diagonal))
+    return write_inplace(self, tril(self, diagonal), "aten::tril_")
 
 
 def triu_(self, diagonal=0):
-    return write_inplace(self, triu(self, diagonal))
+    return write_inplace(self, triu(self, diagonal), "aten::triu_")
 
 
 # -- in-place metadata changes --------------------------------------------------------------------
@@ -944,10 +946,12 @@ def triu_(self, diagonal=0):
 RESTRIDES = 0
 
 
-def _restride(self, result):
+def _restride(self, result, op):
     """Make `self` the view `result` of its own storage (PyTorch bumps the version for these);
-    under autograd, self takes result's place in the graph."""
+    under autograd, self takes result's place in the graph. `op`: torch's name for it."""
     global RESTRIDES
+    if LEVELS:
+        check_inplace(self, op)
     RESTRIDES += 1
     if result._requires_grad and self.grad_fn is None and is_grad_enabled():
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
@@ -962,19 +966,21 @@ def _restride(self, result):
 
 
 def squeeze_(self, dim=None):
-    return _restride(self, squeeze(self, dim))
+    op = "aten::squeeze_" if dim is None else (
+        "aten::squeeze_.dims" if isinstance(dim, (tuple, list)) else "aten::squeeze_.dim")
+    return _restride(self, squeeze(self, dim), op)
 
 
 def unsqueeze_(self, dim):
-    return _restride(self, unsqueeze(self, dim))
+    return _restride(self, unsqueeze(self, dim), "aten::unsqueeze_")
 
 
 def transpose_(self, dim0, dim1):
-    return _restride(self, transpose(self, dim0, dim1))
+    return _restride(self, transpose(self, dim0, dim1), "aten::transpose_")
 
 
 def t_(self):
-    return _restride(self, t(self))
+    return _restride(self, t(self), "aten::t_")
 
 
 __all__ = [

@@ -714,7 +714,9 @@ def conj_physical(input, *, out=None):
 
 
 def conj_physical_(self):
-    return write_inplace(self, conj_p(self)) if self.dtype.category == dt.COMPLEX else self
+    if self.dtype.category != dt.COMPLEX:
+        return self
+    return write_inplace(self, conj_p(self), "aten::conj_physical_")
 
 
 def resolve_conj(input):

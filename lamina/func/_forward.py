@@ -11,11 +11,13 @@ import numpy as np
 
 from .._core._tensor import TensorBase, wrap
 from .._ops.creation import zeros_like
-from .._ops.primitive import LINEAR, NONDIFF, levels_mapping, mapped
+from .._ops.primitive import LEVELS, LINEAR, NONDIFF, levels_mapping, mapped
+from .._ops.shape import clone
+from ..autograd.graph import _SEQUENCE
 from . import _pytree
 from ._checks import check_outputs, split_aux, unwrap_aux
 from ._lift import LiftingLevel
-from ._wrapper import LevelTensor, is_at, make, unwrap
+from ._wrapper import LevelTensor, aged, is_at, make, storage, unwrap
 
 JVP = "jvp(f, primals, tangents)"
 
@@ -43,8 +45,27 @@ def _constant_tangent(p):
     return p
 
 
+def _unaliased(tangent, tangents):
+    """An output tangent with storage of its own. A rule may return an input's tangent itself or
+    a broadcast view of it (a + b where b has none); the output's primal owns its storage, so an
+    in-place write into the output, which writes its tangent in place, would else write the
+    input's tangent too."""
+    if isinstance(tangent, tuple):
+        return tuple(_unaliased(t, tangents) for t in tangent)
+    if tangent is None:
+        return None
+    root = storage(tangent)
+    for t in tangents:
+        if t is not None and storage(t) is root:
+            return clone(tangent)
+    return tangent
+
+
 class ForwardLevel(LiftingLevel):
     name = "jvp"
+    mark = None   # a node number taken before differentiating the last primitive
+    last = None   # that primitive's output
+    since = None  # `mark` while `last` is written in place (see _reverse._snapshot_values)
 
     def wrap(self, primal, tangent):
         t = make(Dual, primal, self, primal._data.shape)
@@ -66,10 +87,11 @@ class ForwardLevel(LiftingLevel):
             out = self.lower(prim, args, params)
             self.prim = prim  # a constant op: named if it writes a tracked out=
             return out
+        mark = next(_SEQUENCE)
         out = self.lower(prim, tuple(primals), params)
         rule = prim.jvp
-        if rule is NONDIFF:
-            return out
+        if rule is NONDIFF:  # detach of a wrapper counts as made inside: torch wraps it
+            return aged(out, prim, args[0])
         if rule is None:
             raise NotImplementedError(
                 f"jvp: the forward-mode derivative of '{prim.name}' is not implemented")
@@ -80,10 +102,13 @@ class ForwardLevel(LiftingLevel):
                                  for p, t in zip(primals, tangents)], **params)
             else:
                 tangent = rule(tuple(tangents), out, *primals, **params)
+                if not prim.view:
+                    tangent = _unaliased(tangent, tangents)
         finally:
             self.lifted = lifted
         self.prim = prim  # after the rule's own calls: the op an out= refusal names
-        return self._wrap_out(out, tangent)
+        self.mark, self.last = mark, aged(self._wrap_out(out, tangent), prim, args[0])
+        return self.last
 
     def _wrap_base(self, value, src):
         # The tangent is mapped by the vmap levels that map the written tangent (jacfwd's
@@ -100,21 +125,26 @@ class ForwardLevel(LiftingLevel):
                                        "support it because it is an out= function")
         return None
 
-    def write(self, target, src, eager):
+    def write(self, target, src, eager, op):
         if self.lifted:
             target, src = self.resolve(target), self.resolve(src)
         dual = is_at(src, self)
         if not is_at(target, self):
+            self.refuse_captured(target, op)
             if not dual:
-                return self.lower_write(target, src, eager)
+                return self.lower_write(target, src, eager, op)
             if target._data.dtype.kind not in "fc":  # an integer target keeps no tangent
-                return self.lower_write(target, src._value, eager)
+                return self.lower_write(target, src._value, eager, op)
             target = self.lift(target, src)
         # The tangent is written in place too (PyTorch's forward AD does the same), so that
         # views of the target, whose tangents view its tangent, see it; a constant written
         # carries a zero tangent.
-        self.lower_write(target._value, src._value if dual else src, eager)
-        self.lower_write(target._tangent, src._tangent if dual else 0, eager)
+        self.since = self.mark if src is self.last else None
+        try:
+            self.lower_write(target._value, src._value if dual else src, eager, None)
+            self.lower_write(target._tangent, src._tangent if dual else 0, eager, None)
+        finally:
+            self.since = None
 
 
 def _unwrap(level, out, strict=False):
@@ -198,6 +228,7 @@ def linearize(func, *primals):
         _check_primal(p)
 
     def tensor_outputs(*xs):
+        LEVELS[-1].lifts_captured = True  # torch runs it by eager forward AD, which lifts them
         return [o for o in _pytree.flatten(func(*xs))[0] if isinstance(o, TensorBase)]
 
     def jvp_fn(*tangents):

@@ -1,5 +1,6 @@
-"""Lifting: a tensor that a grad or jvp level does not track (made inside the function, or
-captured) receives a tracked value in place, as in `y = zeros(3); y.copy_(x)`.
+"""Lifting: a tensor that a grad or jvp level does not track, made inside the function,
+receives a tracked value in place, as in `y = zeros(3); y.copy_(x)`. One captured from outside
+it refuses any in-place write, as torch.func does (`refuse_captured`).
 
 torch.func wraps every tensor made inside a transform, so such a write finds a wrapper to
 update. A lamina plain tensor cannot turn into a wrapper, so the level lifts it instead: it keeps,
@@ -13,10 +14,14 @@ base itself: the level's rules, and those of the levels below whose calls pass t
 that alias and its views, which the map does not know, so their arithmetic stays untracked.
 """
 
-from .._core._tensor import TensorBase
+from .._core._tensor import TensorBase, next_epoch
 from .._ops.primitive import Level, _maps
 from ._wrapper import LevelTensor, is_at
 
+CAPTURED_MSG = ("During a grad (vjp, jvp, grad, etc) transform, the function provided attempted "
+                "to call in-place operation ({}) that would mutate a captured Tensor. This is "
+                "not supported; please rewrite the function being transformed to explicitly "
+                "accept the mutated Tensor(s) as inputs.")
 REPLAY_MSG = ("{}: an in-place operation gave a tracked value to a Tensor, and this Tensor "
               "shares its storage without being a view that lamina can replay on it (made by "
               "`.data` or a restriding in-place op); make it from the written Tensor after the "
@@ -28,6 +33,7 @@ def _alias(base):
     a = TensorBase.__new__(type(base))
     a._data = base._data
     a._vc = base._shared_version()
+    a._born = base._born
     return a
 
 
@@ -35,10 +41,30 @@ class LiftingLevel(Level):
     name = None
     lifted = None  # id(value below) -> (value, its wrapper); None until a write lifts one
     prim = None    # the last primitive the level saw, named by an out= refusal (`out_error`)
+    epoch = None   # the creation epoch it started: tensors stamped before were captured
+    lifts_captured = False  # True at linearize's level (see linearize)
+
+    def __enter__(self):
+        self.epoch = next_epoch()
+        return super().__enter__()
 
     def __exit__(self, *exc):
         self.lifted = None  # the lifted tensors are the user's again
         return super().__exit__(*exc)
+
+    def refuse_captured(self, target, op):
+        """torch.func's refusal of the in-place op `op` (see Level.write) into a tensor that the
+        transform did not make: torch wraps every tensor made inside, so a plain one (or a
+        view of one) that the function mutates was captured, whatever the value written."""
+        if op is not None and target._born < self.epoch and not self.lifts_captured:
+            raise RuntimeError(CAPTURED_MSG.format(op))
+
+    def inplace_target(self, target, op):
+        target = self.resolve(target)
+        if is_at(target, self):
+            return None
+        self.refuse_captured(target, op)
+        return target
 
     def tracks(self, x):
         """Whether `x` carries this level's tracking, itself or in a value it wraps."""

@@ -13,14 +13,15 @@ from .._core._tensor import TensorBase, is_grad_enabled
 from .._ops import _rules
 from .._ops.creation import ones_like, zeros_like
 from .._ops.mutation import OUT_GRAD_MSG
-from .._ops.primitive import NONDIFF
+from .._ops.primitive import LEVELS, NONDIFF
 from .._ops.shape import clone
 from ..autograd import engine
 from ..autograd.graph import _node_class, _version, edge, record_write
 from . import _pytree
 from ._checks import argnums_positions, check_outputs, split_aux, unwrap_aux
+from ._forward import ForwardLevel
 from ._lift import LiftingLevel
-from ._wrapper import LevelTensor, is_at, make, unwrap
+from ._wrapper import LevelTensor, aged, is_at, make, storage, unwrap
 
 
 class GradTracked(LevelTensor):
@@ -57,36 +58,53 @@ def _level_node_class(prim):
     return cls
 
 
-def _storage(t):
-    """The version counter of the storage behind `t`, through the wrappers of every level: one
-    per storage, shared by its views and by the alias a lifted tensor's wrapper holds."""
-    while isinstance(t, LevelTensor):
-        t = t._value
-    return t._shared_version()
-
-
 def _snapshot_values(node, target):
-    """Before target's value is overwritten: a node of this level that saved a value sharing
-    its storage keeps a copy, as the tape's _snapshot_saved does for tensors."""
-    if not isinstance(node, _LevelNode) or node._freed:
-        return
-    root = _storage(target._value)
-    args = list(node._args)
+    """Before target's value is overwritten: a node of this level that saved it keeps a copy,
+    as the tape's _snapshot_saved does for tensors; `node` made the value written. Under a
+    forward level writing the output of the primitive it just differentiated, also the nodes
+    recorded since (its JVP rule's): torch evaluates an in-place op's forward formula on a
+    clone of the target's primal and tangent, so that the nodes a reverse level records for
+    it keep the old values (jacrev(jacfwd(f))). A node that saved an older version is stale as
+    it is, and raises in backward."""
     level = target._level
+    since = min((above.since for above in LEVELS[level.index + 1:]
+                 if isinstance(above, ForwardLevel) and above.since is not None), default=None)
+    nodes = [node] if since is None else _recorded_since(level.nodes, since)
+    root = storage(target._value)
     lifted, level.lifted = level.lifted, None  # the copies are values below, as they are
     try:
-        for i in node._versions:
-            a = args[i]
-            if _storage(a) is root:
-                args[i] = clone(a)
-                node._versions[i] = _version(args[i])
+        for n in nodes:
+            if not isinstance(n, _LevelNode) or n._freed:
+                continue
+            args = list(n._args)
+            for i, (vc, v) in n._versions.items():
+                if vc.value == v and storage(args[i]) is root:
+                    args[i] = clone(args[i])
+                    n._versions[i] = _version(args[i])
+            n._args = tuple(args)
     finally:
         level.lifted = lifted
-    node._args = tuple(args)
+
+
+def _recorded_since(nodes, since):
+    """The nodes of `nodes` (oldest first) numbered after `since`, newest first."""
+    for n in reversed(nodes):
+        if n._sequence_nr <= since:
+            return
+        yield n
 
 
 class GradLevel(LiftingLevel):
     name = "grad"
+    nodes = None  # the nodes it records, oldest first, for `_snapshot_values`
+
+    def __enter__(self):
+        self.nodes = []
+        return super().__enter__()
+
+    def __exit__(self, *exc):
+        self.nodes = None
+        return super().__exit__(*exc)
 
     def leaf(self, value):
         t = make(GradTracked, value, self, value._data.shape)
@@ -103,14 +121,15 @@ class GradLevel(LiftingLevel):
             return out
         values = tuple(values)
         out = self.lower(prim, values, params)
-        if prim.vjp is NONDIFF:
-            return out
+        if prim.vjp is NONDIFF:  # detach of a wrapper counts as made inside: torch wraps it
+            return aged(out, prim, args[0])
         single = not isinstance(out, tuple)
         outs = (out,) if single else out
         # Floating outputs are wrapped at this level; integer ones (indices, info) stay plain.
         wrapped = tuple(make(GradTracked, o, self, o._data.shape)
                         if o is not None and o._data.dtype.kind in "fc" else o for o in outs)
         node = _level_node_class(prim)(args, params, wrapped, single)
+        self.nodes.append(node)
         node._args = values
         if node._outs is not None:
             node._outs = outs
@@ -123,7 +142,7 @@ class GradLevel(LiftingLevel):
                     w._vc = view_of._shared_version()
                     w._view_op = (prim, args, params, None if single else i)
                     w.__dict__["_grad_version"] = w._version
-        return wrapped[0] if single else wrapped
+        return aged(wrapped[0] if single else wrapped, prim, args[0])
 
     def _wrap_base(self, value, src):
         return make(GradTracked, value, self, value._data.shape)
@@ -134,19 +153,20 @@ class GradLevel(LiftingLevel):
             return RuntimeError(OUT_GRAD_MSG.format(prim.name if prim else "out"))
         return None
 
-    def write(self, target, src, eager):
+    def write(self, target, src, eager, op):
         if self.lifted:
             target, src = self.resolve(target), self.resolve(src)
         tracked = is_at(src, self)
         if not is_at(target, self):
+            self.refuse_captured(target, op)
             if not tracked:
-                return self.lower_write(target, src, eager)
+                return self.lower_write(target, src, eager, op)
             if target._data.dtype.kind not in "fc":  # an integer target carries no gradient
-                return self.lower_write(target, src._value, eager)
+                return self.lower_write(target, src._value, eager, op)
             target = self.lift(target, src)
 
         def raw():
-            self.lower_write(target._value, src._value if tracked else src, eager)
+            self.lower_write(target._value, src._value if tracked else src, eager, None)
             target._bump_version()  # views of the target regenerate their grad_fn
 
         record_write(target, src if tracked else None, raw, _snapshot_values)

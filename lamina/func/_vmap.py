@@ -15,7 +15,7 @@ from .._ops import _batching
 from .._ops.joining import cat, stack
 from .._ops.primitive import ELEMENTWISE, Level, _maps
 from . import _pytree
-from ._wrapper import LevelTensor, is_at, make, unwrap
+from ._wrapper import LevelTensor, aged, is_at, make, unwrap
 
 INPLACE_MSG = (
     "vmap: inplace arithmetic(self, *extra_args) is not possible because there exists a Tensor "
@@ -87,7 +87,7 @@ class BatchLevel(Level):
         if isinstance(out, tuple) and not isinstance(out_bdims, tuple):
             out_bdims = (out_bdims,) * len(out)
         self.prim = prim  # after the rule's own calls: the op an out= refusal names
-        return self._wrap_out(out, out_bdims)
+        return aged(self._wrap_out(out, out_bdims), prim, args[0])
 
     def out_error(self, result, out):
         if _maps(result, self) or _maps(out, self):
@@ -96,12 +96,17 @@ class BatchLevel(Level):
                                 "fallback path doesn't work on out= or view ops.")
         return None
 
-    def write(self, target, src, eager):
+    def inplace_target(self, target, op):
+        return target._value if is_at(target, self) else target
+
+    def write(self, target, src, eager, op):
+        # `op` goes down with the physical value: torch.func's grad refuses a write through
+        # vmap into a tensor it captured.
         mapped = is_at(src, self)
         if not is_at(target, self):
             if mapped:  # each batch element would write its own value into the one target
                 raise RuntimeError(INPLACE_MSG)
-            return self.lower_write(target, src, eager)
+            return self.lower_write(target, src, eager, op)
         # `src` broadcasts to target's logical shape: pad it to target's logical rank with its
         # mapped dim (or a size-1 one) at the target's, so it broadcasts to the physical value.
         rank, bdim = target._data.ndim, target._bdim
@@ -115,7 +120,7 @@ class BatchLevel(Level):
             shape = (1,) * (rank - len(shape)) + shape
             shape = shape[:bdim] + (1,) + shape[bdim:]
             src = src.reshape(shape)
-        self.lower_write(target._value, src, eager)
+        self.lower_write(target._value, src, eager, op)
 
 
 def _call_repr(func, in_dims, out_dims):

@@ -10,7 +10,7 @@ of computing with numbers that are not there. Primitives never see it: the level
 
 import numpy as np
 
-from .._core._tensor import TensorBase
+from .._core._tensor import TensorBase, current_epoch
 from .._core.tensor import Tensor
 
 DATA_MSG = ("vmap: It looks like you're attempting to use a Tensor in some data-dependent "
@@ -78,6 +78,7 @@ class LevelTensor(Tensor):
 def make(cls, value, level, shape):
     """A new wrapper of class `cls` around `value`, showing the logical `shape`."""
     t = TensorBase.__new__(cls)
+    t._born = current_epoch()
     t._data = shape_only(tuple(shape), value._data.dtype)
     t._value = value
     t._level = level
@@ -98,6 +99,24 @@ def unwrap(level, args, attr=None):
             values.append(a)
             extras.append(None)
     return values, extras, mine
+
+
+def aged(out, prim, x):
+    """`out`, wrapped output(s) of `prim`: a view primitive's are as old as `x`, the tensor they
+    view, so that a write into a view of a captured tensor is refused as one into it is."""
+    if prim.view:
+        for o in out if isinstance(out, tuple) else (out,):
+            if isinstance(o, TensorBase):
+                o._born = x._born
+    return out
+
+
+def storage(t):
+    """The version counter of the storage behind `t`, through the wrappers of every level: one
+    per storage, shared by its views and by the alias a lifted tensor's wrapper holds."""
+    while isinstance(t, LevelTensor):
+        t = t._value
+    return t._shared_version()
 
 
 def is_at(x, level):
