@@ -465,7 +465,7 @@ def test_repr():
              "    lr: {}\n    maximize: False\n    momentum: 0.9\n    nesterov: False\n"
              "    weight_decay: 0\n")
     assert repr(opt) == ("SGD (\nParameter Group 0\n" + group.format(0.1)
-                         + "Parameter Group 1\n" + group.format(0.5) + ")")
+                         + "\nParameter Group 1\n" + group.format(0.5) + ")")
 
 
 @pytest.mark.parametrize("name, opts, steps", [

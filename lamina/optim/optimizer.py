@@ -85,11 +85,12 @@ class Optimizer:
         self.__dict__.update(state)
 
     def __repr__(self):
-        lines = [self.__class__.__name__ + " ("]
+        # torch opens every group with a newline, so groups after the first follow a blank line.
+        text = self.__class__.__name__ + " ("
         for i, group in enumerate(self.param_groups):
-            lines.append(f"Parameter Group {i}")
-            lines.extend(f"    {key}: {group[key]}" for key in sorted(group) if key != "params")
-        return "\n".join(lines) + "\n)"
+            text += f"\nParameter Group {i}\n"
+            text += "".join(f"    {k}: {group[k]}\n" for k in sorted(group) if k != "params")
+        return text + ")"
 
     def add_param_group(self, param_group):
         if not isinstance(param_group, dict):
