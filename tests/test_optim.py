@@ -450,12 +450,19 @@ def test_nan_lr_is_refused_except_by_sgd():
             getattr(lm.optim, name)([p], lr=math.nan)
 
 
-@pytest.mark.parametrize("name, opts, message", CONSTRUCTOR_ERRORS,
-                         ids=[f"{n}-{list(o)[-1]}" for n, o, _ in CONSTRUCTOR_ERRORS])
-def test_constructor_errors(name, opts, message):
+CONSTRUCTOR_ERROR_IDS = [f"{n}-{list(o)[-1]}" for n, o, _ in CONSTRUCTOR_ERRORS]
+
+
+def constructor_error(lib, name, opts):
+    """The message of the ValueError that lib.optim.<name>(..., **opts) raises."""
     with pytest.raises(ValueError) as info:
-        getattr(lm.optim, name)([lm.tensor([1.0], requires_grad=True)], **opts)
-    assert str(info.value) == message
+        getattr(lib.optim, name)([lib.tensor([1.0], requires_grad=True)], **opts)
+    return str(info.value)
+
+
+@pytest.mark.parametrize("name, opts, message", CONSTRUCTOR_ERRORS, ids=CONSTRUCTOR_ERROR_IDS)
+def test_constructor_errors(name, opts, message):
+    assert constructor_error(lm, name, opts) == message
 
 
 def test_repr():

@@ -7,7 +7,14 @@ import warnings
 
 import numpy as np
 import pytest
-from test_optim import CASES, CONSTRUCTOR_ERRORS, IDS, SHAPES
+from test_optim import (
+    CASES,
+    CONSTRUCTOR_ERROR_IDS,
+    CONSTRUCTOR_ERRORS,
+    IDS,
+    SHAPES,
+    constructor_error,
+)
 
 import lamina as lm
 
@@ -49,12 +56,9 @@ def test_trajectory_and_state_dict(name, opts, dtype, rtol):
     assert repr(l_opt) == repr(t_opt)
 
 
-@pytest.mark.parametrize("name, opts, message", CONSTRUCTOR_ERRORS,
-                         ids=[f"{n}-{list(o)[-1]}" for n, o, _ in CONSTRUCTOR_ERRORS])
+@pytest.mark.parametrize("name, opts, message", CONSTRUCTOR_ERRORS, ids=CONSTRUCTOR_ERROR_IDS)
 def test_constructor_messages(name, opts, message):
-    with pytest.raises(ValueError) as info:
-        getattr(torch.optim, name)([torch.tensor([1.0], requires_grad=True)], **opts)
-    assert str(info.value) == message
+    assert constructor_error(torch, name, opts) == message
 
 
 def _error(call, lib):
