@@ -133,6 +133,28 @@ def test_update_matches_reference(name, opts):
 
 
 @pytest.mark.parametrize("name, opts", CASES, ids=IDS)
+def test_complex_params_update_as_their_real_view(name, opts):
+    # torch updates a complex parameter through view_as_real: the real rule on (re, im) pairs.
+    rng = np.random.default_rng(2)
+    values = [rng.standard_normal(s) + 1j * rng.standard_normal(s) for s in SHAPES]
+    params = [lm.tensor(v, requires_grad=True) for v in values]
+    opt = getattr(lm.optim, name)(params, **opts)
+    states = [{} for _ in params]
+    real = [v.view(np.float64) for v in values]
+    for grads in _grads(4):
+        grads = [g + 1j * g[::-1] for g in grads]
+        _set_grads(params, grads)
+        opt.step()
+        real = [REFERENCES[name](v, g.view(np.float64), st, **opts)
+                for v, g, st in zip(real, grads, states)]
+    _assert_params(params, [r.view(np.complex128) for r in real])
+    if name == "Adagrad":
+        accumulator = opts.get("initial_accumulator_value", 0)
+        fresh = lm.optim.Adagrad([lm.tensor([1j], requires_grad=True)], **opts)
+        assert next(iter(fresh.state.values()))["sum"].item() == complex(accumulator, accumulator)
+
+
+@pytest.mark.parametrize("name, opts", CASES, ids=IDS)
 def test_float32_state_and_step_counter(name, opts):
     _, params = _params(dtype=lm.float32)
     opt = getattr(lm.optim, name)(params, **opts)
@@ -463,6 +485,21 @@ def constructor_error(lib, name, opts):
 @pytest.mark.parametrize("name, opts, message", CONSTRUCTOR_ERRORS, ids=CONSTRUCTOR_ERROR_IDS)
 def test_constructor_errors(name, opts, message):
     assert constructor_error(lm, name, opts) == message
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_kernel_choices_are_accepted_and_differentiable_refused(name):
+    p = lm.tensor([1.0], requires_grad=True)
+    cls = getattr(lm.optim, name)
+    choices = {"foreach": True} if name == "RMSprop" else {"foreach": False, "fused": True}
+    assert cls([p], **choices).param_groups[0].items() >= choices.items()
+    with pytest.raises(NotImplementedError, match=f"^{name}: differentiable=True is not "
+                                                  "supported"):
+        cls([p], differentiable=True)
+    if name != "RMSprop":
+        with pytest.raises(RuntimeError, match="^`fused` and `foreach` cannot be `True` "
+                                               "together.$"):
+            cls([p], fused=True, foreach=True)
 
 
 def test_repr():

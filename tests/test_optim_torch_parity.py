@@ -81,6 +81,7 @@ PARAM_GROUP_CALLS = {
     "state-groups": lambda lib, a: lib.optim.SGD([a]).load_state_dict(
         lib.optim.SGD([{"params": [a]}, {"params": [a.detach().requires_grad_()]}]).state_dict()),
     "nan-lr": lambda lib, a: lib.optim.Adagrad([a], lr=math.nan),
+    "fused-and-foreach": lambda lib, a: lib.optim.Adam([a], fused=True, foreach=True),
 }
 
 

@@ -1,7 +1,8 @@
 """Adagrad (torch.optim.Adagrad; Duchi, Hazan & Singer 2011) with torch's lr_decay."""
 
 from .. import full_like
-from .optimizer import Optimizer, _addcdiv_, _addcmul_, _check_nonnegative, _step_counter
+from ._updates import addcdiv_, addcmul_, check_nonnegative, real_views, step_counter
+from .optimizer import Optimizer
 
 __all__ = ["Adagrad"]
 
@@ -9,7 +10,7 @@ __all__ = ["Adagrad"]
 class Adagrad(Optimizer):
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0,
                  eps=1e-10, foreach=None, *, maximize=False, differentiable=False, fused=None):
-        _check_nonnegative(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+        check_nonnegative(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
                            initial_accumulator_value=initial_accumulator_value, eps=eps)
         defaults = {"lr": lr, "lr_decay": lr_decay, "eps": eps, "weight_decay": weight_decay,
                     "initial_accumulator_value": initial_accumulator_value, "foreach": foreach,
@@ -24,8 +25,10 @@ class Adagrad(Optimizer):
     def _init_state(self, param):
         # torch reads the accumulator's start from the defaults, not from the group.
         state = self.state[param]
-        state["step"] = _step_counter()
-        state["sum"] = full_like(param, self.defaults["initial_accumulator_value"])
+        state["step"] = step_counter()
+        # A complex parameter's real and imaginary parts each start at the value.
+        value = self.defaults["initial_accumulator_value"]
+        state["sum"] = full_like(param, complex(value, value) if param.is_complex() else value)
         return state
 
     # torch's _single_tensor_adagrad: the effective rate lr / (1 + (step - 1) * lr_decay) uses the
@@ -42,6 +45,6 @@ class Adagrad(Optimizer):
             if weight_decay != 0:
                 grad = grad.add(param, alpha=weight_decay)
             clr = lr / (1 + (step - 1) * lr_decay)
-            _addcmul_(state_sum, grad, grad, 1)
-            std = state_sum.sqrt().add_(eps)
-            _addcdiv_(param, grad, std, -clr)
+            for p, g, total in real_views(param, grad, state_sum):
+                addcmul_(total, g, g, 1)
+                addcdiv_(p, g, total.sqrt().add_(eps), -clr)

@@ -5,7 +5,8 @@ the parameter by `lr * weight_decay` before the update (Loshchilov & Hutter 2019
 """
 
 from .. import maximum, zeros_like
-from .optimizer import Optimizer, _addcdiv_, _addcmul_, _check_nonnegative, _step_counter
+from ._updates import addcdiv_, addcmul_, check_nonnegative, real_views, step_counter
+from .optimizer import Optimizer
 
 __all__ = ["Adam", "AdamW"]
 
@@ -14,12 +15,12 @@ class Adam(Optimizer):
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  amsgrad=False, *, foreach=None, maximize=False, capturable=False,
                  differentiable=False, fused=None, decoupled_weight_decay=False):
-        _check_nonnegative(lr=lr, eps=eps)
+        check_nonnegative(lr=lr, eps=eps)
         if not 0.0 <= betas[0] < 1.0:
             raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
         if not 0.0 <= betas[1] < 1.0:
             raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        _check_nonnegative(weight_decay=weight_decay)
+        check_nonnegative(weight_decay=weight_decay)
         if not (isinstance(betas[0], float) and isinstance(betas[1], float)):
             raise ValueError("betas must be either both floats or both Tensors")
         defaults = {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay,
@@ -37,7 +38,7 @@ class Adam(Optimizer):
         for param in params:
             state = self.state[param]
             if len(state) == 0:
-                state["step"] = _step_counter()
+                state["step"] = step_counter()
                 state["exp_avg"] = zeros_like(param)
                 state["exp_avg_sq"] = zeros_like(param)
                 if group["amsgrad"]:
@@ -50,20 +51,19 @@ class Adam(Optimizer):
                     param.mul_(1 - lr * weight_decay)
                 else:
                     grad = grad.add(param, alpha=weight_decay)
-            exp_avg.lerp_(grad, 1 - beta1)
-            _addcmul_(exp_avg_sq.mul_(beta2), grad, grad, 1 - beta2)
-
             step = step_t.item()
             step_size = lr / (1 - beta1**step)
             bias_correction2_sqrt = (1 - beta2**step) ** 0.5
-            if group["amsgrad"]:
-                max_exp_avg_sq = state["max_exp_avg_sq"]
-                maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
-                denom = (max_exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)
-            else:
-                denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)
-            _addcdiv_(param, exp_avg, denom, -step_size)
-
+            max_exp_avg_sq = state["max_exp_avg_sq"] if group["amsgrad"] else None
+            for p, g, m, v, v_max in real_views(param, grad, exp_avg, exp_avg_sq,
+                                                 max_exp_avg_sq):
+                m.lerp_(g, 1 - beta1)
+                addcmul_(v.mul_(beta2), g, g, 1 - beta2)
+                if v_max is not None:
+                    maximum(v_max, v, out=v_max)
+                    v = v_max
+                denom = (v.sqrt() / bias_correction2_sqrt).add_(eps)
+                addcdiv_(p, m, denom, -step_size)
 
 class AdamW(Adam):
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,

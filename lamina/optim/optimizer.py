@@ -9,7 +9,6 @@ from collections import defaultdict
 from copy import deepcopy
 from itertools import chain
 
-from .. import get_default_dtype, tensor
 from .._core.tensor import Tensor
 from ..autograd.grad_mode import enable_grad, no_grad
 
@@ -23,37 +22,6 @@ def _typename(obj):
     module = type(obj).__module__
     name = type(obj).__qualname__
     return name if module in ("", "builtins") else f"{module}.{name}"
-
-
-def _step_counter():
-    # torch keeps `step` as a 0-dim CPU tensor of the default float dtype (_get_scalar_dtype), so
-    # a state_dict carries it as a tensor and bias corrections read it back with item().
-    return tensor(0.0, dtype=get_default_dtype())
-
-
-# How torch's constructors name each option in "Invalid ...: value".
-_OPTION_LABELS = {"lr": "learning rate", "eps": "epsilon value"}
-
-
-def _check_nonnegative(**options):
-    """torch's `if not 0.0 <= value: raise ValueError(...)`, checked in the order given.
-
-    Written `not 0.0 <= value`, so a NaN is refused too, as in torch.
-    """
-    for name, value in options.items():
-        if not 0.0 <= value:
-            raise ValueError(f"Invalid {_OPTION_LABELS.get(name, name + ' value')}: {value}")
-
-
-# torch's addcmul_/addcdiv_, composed. addcdiv_'s CPU kernel computes self + (value * t1) / t2,
-# and this order reproduces it; addcmul_'s fuses a multiply-add that NumPy cannot, so the two agree
-# to rounding there.
-def _addcmul_(t, t1, t2, value):
-    return t.add_(t1 * t2, alpha=value)
-
-
-def _addcdiv_(t, t1, t2, value):
-    return t.add_(t1.mul(value).div_(t2))
 
 
 class Optimizer:
@@ -77,6 +45,15 @@ class Optimizer:
             param_groups = [{"params": param_groups}]
         for param_group in param_groups:
             self.add_param_group(param_group)
+        # foreach, fused and capturable choose among torch's kernels for one update rule; lamina
+        # has one (the single-tensor loop), so they are kept in the groups and change nothing.
+        # differentiable would change what the step is (a graph through the update, for
+        # non-leaf parameters), which lamina's no_grad step does not give.
+        if defaults.get("differentiable"):
+            raise NotImplementedError(f"{type(self).__name__}: differentiable=True is not "
+                                      "supported; the step updates parameters under no_grad")
+        if defaults.get("fused") and defaults.get("foreach"):
+            raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
 
     def __getstate__(self):
         return {"defaults": self.defaults, "state": self.state, "param_groups": self.param_groups}
