@@ -502,6 +502,30 @@ def test_kernel_choices_are_accepted_and_differentiable_refused(name):
             cls([p], fused=True, foreach=True)
 
 
+def test_a_user_optimizer_subclass():
+    # torch's documented pattern: defaults to the base, a step of one's own over param_groups.
+    class SignSGD(lm.optim.Optimizer):
+        def __init__(self, params, lr=0.1):
+            super().__init__(params, {"lr": lr})
+
+        @lm.no_grad()
+        def step(self, closure=None):
+            for group in self.param_groups:
+                for p in group["params"]:
+                    self.state[p]["count"] = self.state[p].get("count", 0) + 1
+                    p.add_(p.grad.sign(), alpha=-group["lr"])
+
+    p = lm.tensor([1.0, -1.0], requires_grad=True)
+    opt = SignSGD([p], lr=0.25)
+    p.grad = lm.tensor([3.0, -0.5])
+    opt.step()
+    np.testing.assert_array_equal(p.detach().numpy(), [0.75, -0.75])
+    assert opt.state_dict()["state"] == {0: {"count": 1}}
+    assert repr(opt) == "SignSGD (\nParameter Group 0\n    lr: 0.25\n)"
+    with pytest.raises(NotImplementedError):
+        lm.optim.Optimizer([p], {}).step()
+
+
 def test_repr():
     a, b = lm.tensor([1.0], requires_grad=True), lm.tensor([2.0], requires_grad=True)
     opt = lm.optim.SGD([{"params": [a]}, {"params": [b], "lr": 0.5}], lr=0.1, momentum=0.9)
