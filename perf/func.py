@@ -10,7 +10,7 @@ import threads_env  # noqa: F401  (before numpy: see threads_env.py)
 
 # isort: split
 import numpy as np
-from timing import simple_main, time_interleaved, torch
+from timing import format_variants, simple_main, time_interleaved, torch
 
 import lamina as lm
 
@@ -66,18 +66,9 @@ def run(quick=False):
     return rows
 
 
-def format_table(rows):
-    lines = ["| case | variant | ms | x first variant |", "|---|---|---|---|"]
-    for label, times in rows:
-        first = next(iter(times.values()))
-        for variant, t in times.items():
-            lines.append(f"| {label} | {variant} | {t * 1e3:.3f} | {t / first:.2f} |")
-    return "\n".join(lines)
-
-
 def main(argv=None):
     simple_main(__doc__, "lamina.func vs a loop and torch.func, float64 (median per call)", run,
-                format_table, argv)
+                format_variants, argv)
 
 
 if __name__ == "__main__":

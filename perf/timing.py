@@ -194,6 +194,17 @@ def format_table(rows):
     return "\n".join(lines)
 
 
+def format_variants(rows):
+    """A markdown table of each case's variants (rows: label, variant -> seconds), each as a
+    multiple of the case's first variant."""
+    lines = ["| case | variant | ms | x first variant |", "|---|---|---|---|"]
+    for label, times in rows:
+        first = next(iter(times.values()))
+        for variant, t in times.items():
+            lines.append(f"| {label} | {variant} | {t * 1e3:.3f} | {t / first:.2f} |")
+    return "\n".join(lines)
+
+
 def simple_main(doc, title, run, format_table, argv=None):
     """The command line of a benchmark that takes only --quick and --threads: parse, limit the
     threads (keeping the limiter referenced for the whole run), run, print `title` and the table."""
