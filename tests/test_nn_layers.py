@@ -41,6 +41,9 @@ def test_linear_forward_backward():
     no_bias = nn.Linear(3, 2, bias=False)
     assert no_bias.bias is None and [n for n, _ in no_bias.named_parameters()] == ["weight"]
     assert repr(no_bias) == "Linear(in_features=3, out_features=2, bias=False)"
+    with pytest.raises(RuntimeError, match=r"mat1 and mat2 shapes cannot be multiplied "
+                                           r"\(20x2 and 3x2\)"):
+        no_bias(lm.ones(4, 5, 2))
 
 
 def test_linear_default_init_bounds():

@@ -1,6 +1,8 @@
 """nn.Module and nn.Parameter: registration, traversal, state_dict, modes, hooks, conversion and
 printing. Expected texts are PyTorch's (with lamina for torch), checked once against torch."""
 
+import copy
+import pickle
 from collections import OrderedDict
 
 import numpy as np
@@ -329,3 +331,16 @@ def test_module_list_and_dict():
     net.layers = nn.ModuleList([nn.Linear(1, 1) for _ in range(2)])
     assert [n for n, _ in net.named_parameters()] == [
         "layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.1.bias"]
+
+
+def test_deepcopy_and_pickle_keep_parameters():
+    m = nn.Sequential(nn.Linear(2, 3), nn.ReLU())
+    m.tied = m[0]  # a shared submodule stays shared in the copy
+    for copied in (copy.deepcopy(m), pickle.loads(pickle.dumps(m))):
+        w = copied[0].weight
+        assert type(w) is nn.Parameter and w.requires_grad and w is not m[0].weight
+        np.testing.assert_array_equal(w.detach().numpy(), m[0].weight.detach().numpy())
+        assert copied.tied is copied[0]
+        assert [n for n, _ in copied.named_parameters()] == ["0.weight", "0.bias"]
+    frozen = copy.deepcopy(nn.Parameter(lm.ones(1), requires_grad=False))
+    assert type(frozen) is nn.Parameter and not frozen.requires_grad

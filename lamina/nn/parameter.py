@@ -19,5 +19,15 @@ class Parameter(Tensor):
         t.requires_grad = requires_grad
         return t
 
+    # A copy or a pickle of a Parameter is a Parameter, so copied modules keep their parameters
+    # registered (Tensor's own versions would give plain tensors).
+    def __deepcopy__(self, memo):
+        if id(self) not in memo:
+            memo[id(self)] = type(self)(self.data.clone(), self.requires_grad)
+        return memo[id(self)]
+
+    def __reduce_ex__(self, protocol):
+        return (type(self), (self.data, self.requires_grad))
+
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()
