@@ -111,7 +111,7 @@ def test_setattr_moves_between_registries_and_delattr():
 def test_registration_errors():
     lin = nn.Linear(2, 2)
     with pytest.raises(TypeError, match=r"cannot assign 'lamina.FloatTensor' as parameter "
-                                        r"'weight' \(torch.nn.Parameter or None expected\)"):
+                                        r"'weight' \(lamina.nn.Parameter or None expected\)"):
         lin.weight = lm.zeros(2)
     with pytest.raises(KeyError, match="attribute 'weight' already exists"):
         lin.register_buffer("weight", lm.zeros(1))
@@ -181,6 +181,10 @@ def test_load_state_dict_errors():
         'state_dict: "x.y". \n\tsize mismatch for body.0.weight: copying a param with shape '
         "lamina.Size([4, 2]) from checkpoint, the shape in current model is "
         "lamina.Size([4, 3]).")
+    with pytest.raises(RuntimeError, match='While copying the parameter named "body.0.weight", '
+                                           "expected lamina.Tensor or Tensor-like object from "
+                                           "checkpoint but received <class 'int'>"):
+        net.load_state_dict({"body.0.weight": 3}, strict=False)
     with pytest.raises(TypeError, match="Expected state_dict to be dict-like"):
         net.load_state_dict([1])
 
