@@ -9,6 +9,7 @@ import lamina as lm
 import lamina.nn.functional as F
 from lamina import nn
 from lamina.autograd import gradcheck
+from lamina.func import vmap
 
 RNG = np.random.default_rng(1)
 REDUCTIONS = ["mean", "sum", "none"]
@@ -238,3 +239,19 @@ def test_loss_modules_hold_weights_as_buffers():
     assert (ce.ignore_index, ce.label_smoothing, ce.reduction) == (1, 0.1, "mean")
     bce = nn.BCEWithLogitsLoss(pos_weight=w)
     assert [n for n, _ in bce.named_buffers()] == ["pos_weight"]
+
+
+def test_losses_under_vmap_match_a_loop():
+    # The data checks (target bounds, input range) are skipped under a transform; the losses
+    # themselves batch.
+    x = t64(RNG.standard_normal((4, 5, 3)))
+    target = lm.tensor(np.where(RNG.random((4, 5)) < 0.2, -100, RNG.integers(0, 3, (4, 5))))
+    w = t64([1.0, 2.0, 3.0])
+
+    def ce(xi, ti):
+        return F.cross_entropy(xi, ti, weight=w, label_smoothing=0.1)
+
+    close(vmap(ce)(x, target), np.array([ce(x[i], target[i]).item() for i in range(4)]))
+    p, y = t64(RNG.random((4, 3))), t64(RNG.random((4, 3)))
+    close(vmap(F.binary_cross_entropy)(p, y),
+          np.array([F.binary_cross_entropy(p[i], y[i]).item() for i in range(4)]))
