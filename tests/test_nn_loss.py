@@ -186,9 +186,9 @@ def test_binary_cross_entropy_clamps_and_grad():
     # log(0) clamped at -100, as PyTorch does
     close(F.binary_cross_entropy(t64([0.0, 1.0]), t64([1.0, 0.0]), reduction="none"),
           [100.0, 100.0])
-    p = t64([0.2, 0.7], True)
-    F.binary_cross_entropy(p, t64([1.0, 0.0]), reduction="sum").backward()
-    close(p.grad, [-1 / 0.2, 1 / 0.3])
+    p = t64([0.2, 0.7, 0.0, 1.0], True)
+    F.binary_cross_entropy(p, t64([1.0, 0.0, 1.0, 0.0]), reduction="sum").backward()
+    close(p.grad, [-1 / 0.2, 1 / 0.3, 0.0, 0.0])  # saturated: finite, through the flat clamp
     with pytest.raises(RuntimeError, match="all elements of input should be between 0 and 1"):
         F.binary_cross_entropy(t64([1.5]), t64([1.0]))
     with pytest.raises(ValueError, match="Using a target size .* is deprecated"):

@@ -205,6 +205,13 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     return (1.0 - label_smoothing) * nll + smooth * (label_smoothing / n_classes)
 
 
+def _clamped_log(log, arg, valid, safe):
+    """log(arg) clamped at -100, -100 outside `valid`. The inner where gives log a harmless
+    argument where arg would make it infinite, so a saturated probability (a float32 sigmoid
+    reaches exactly 0 or 1) gets a zero gradient through the flat clamp, not 0 * inf = nan."""
+    return lm.where(valid, lm.clamp_min(log(lm.where(valid, arg, safe)), -100.0), -100.0)
+
+
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
                          reduction="mean"):
     """-w (t log x + (1 - t) log(1 - x)), each log clamped at -100 as PyTorch does, so that a
@@ -216,8 +223,8 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
                          "size.")
     if not LEVELS and bool(((input < 0) | (input > 1)).any()):
         raise RuntimeError("all elements of input should be between 0 and 1")
-    log_x = lm.clamp_min(lm.log(input), -100.0)
-    log_1mx = lm.clamp_min(lm.log1p(-input), -100.0)
+    log_x = _clamped_log(lm.log, input, input > 0, 1.0)
+    log_1mx = _clamped_log(lm.log1p, -input, input < 1, 0.0)
     loss = -(target * log_x + (1.0 - target) * log_1mx)
     if weight is not None:
         loss = loss * weight
