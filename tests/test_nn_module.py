@@ -348,3 +348,10 @@ def test_deepcopy_and_pickle_keep_parameters():
         assert [n for n, _ in copied.named_parameters()] == ["0.weight", "0.bias"]
     frozen = copy.deepcopy(nn.Parameter(lm.ones(1), requires_grad=False))
     assert type(frozen) is nn.Parameter and not frozen.requires_grad
+
+
+def test_state_dict_positional_arguments_are_deprecated():
+    lin = nn.Linear(1, 1)
+    with pytest.warns(FutureWarning, match="Positional args are being deprecated"):
+        sd = lin.state_dict(None, "pre.", True)
+    assert list(sd) == ["pre.weight", "pre.bias"] and sd["pre.weight"] is lin.weight

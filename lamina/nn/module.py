@@ -6,6 +6,7 @@ registries are ordered dicts kept in `__dict__`, and attribute access falls thro
 """
 
 import itertools
+import warnings
 from collections import OrderedDict, namedtuple
 from collections.abc import Mapping
 
@@ -56,6 +57,15 @@ def _check_name(kind, name, module, registry):
         raise KeyError(f"{kind} name can't be empty string \"\"")
     if hasattr(module, name) and name not in registry:
         raise KeyError(f"attribute '{name}' already exists")
+
+
+def _remove_from(name, *registries):
+    """Forget `name` in each dict or set: an attribute moving to another registry."""
+    for r in registries:
+        if isinstance(r, dict):
+            r.pop(name, None)
+        else:
+            r.discard(name)
 
 
 class Module:
@@ -142,18 +152,11 @@ class Module:
     def __setattr__(self, name, value):
         d = self.__dict__
         params = d.get("_parameters")
-
-        def remove_from(*registries):
-            for r in registries:
-                if isinstance(r, dict):
-                    r.pop(name, None)
-                else:
-                    r.discard(name)
-
         if isinstance(value, Parameter):
             if params is None:
                 raise AttributeError("cannot assign parameters before Module.__init__() call")
-            remove_from(d, self._buffers, self._modules, self._non_persistent_buffers_set)
+            _remove_from(name, d, self._buffers, self._modules,
+                         self._non_persistent_buffers_set)
             self.register_parameter(name, value)
         elif params is not None and name in params:
             if value is not None:
@@ -164,7 +167,8 @@ class Module:
             modules = d.get("_modules")
             if modules is None:
                 raise AttributeError("cannot assign module before Module.__init__() call")
-            remove_from(d, self._parameters, self._buffers, self._non_persistent_buffers_set)
+            _remove_from(name, d, self._parameters, self._buffers,
+                         self._non_persistent_buffers_set)
             modules[name] = value
         elif d.get("_modules") is not None and name in self._modules:
             if value is not None:
@@ -331,7 +335,14 @@ class Module:
     def cpu(self):
         return self
 
-    def state_dict(self, *, destination=None, prefix="", keep_vars=False):
+    def state_dict(self, *args, destination=None, prefix="", keep_vars=False):
+        if args:
+            warnings.warn("Positional args are being deprecated, use kwargs instead. Refer to "
+                          "https://pytorch.org/docs/main/generated/torch.nn.Module.html"
+                          "#torch.nn.Module.state_dict for details.", FutureWarning, stacklevel=2)
+            destination = args[0] if destination is None else destination
+            prefix = args[1] if len(args) > 1 and prefix == "" else prefix
+            keep_vars = args[2] if len(args) > 2 and keep_vars is False else keep_vars
         if destination is None:
             destination = OrderedDict()
         for name, param in self._parameters.items():
