@@ -44,6 +44,14 @@ def test_linear_forward_backward():
     with pytest.raises(RuntimeError, match=r"mat1 and mat2 shapes cannot be multiplied "
                                            r"\(20x2 and 3x2\)"):
         no_bias(lm.ones(4, 5, 2))
+    with pytest.raises(RuntimeError, match="mat1 and mat2 must have the same dtype, but got "
+                                           "Float and Double"):
+        lin(lm.ones(2, 3))
+    with pytest.raises(RuntimeError, match="both arguments to linear need to be at least 1D, "
+                                           "but they are 0D and 2D"):
+        lin(lm.ones(()))
+    np.testing.assert_allclose(lin(t64(x[0, 0])).detach().numpy(), x[0, 0] @ W.T + b,
+                               rtol=1e-12)  # one unbatched sample
 
 
 def test_linear_default_init_bounds():

@@ -11,9 +11,18 @@ from .._ops.primitive import LEVELS
 
 
 def linear(input, weight, bias=None):
-    """y = x W^T + b."""
-    out = lm.matmul(input, weight.t() if weight.ndim == 2 else weight)
-    return out if bias is None else out + bias
+    """y = x W^T + b. With a bias, one addmm over the rows of x (leading dims flattened), as
+    PyTorch does: the bias add is fused, and the dtype and shape errors are addmm's."""
+    if input.ndim == 0 or weight.ndim == 0:
+        raise RuntimeError(f"both arguments to linear need to be at least 1D, but they are "
+                           f"{input.ndim}D and {weight.ndim}D")
+    if bias is None or weight.ndim != 2:
+        out = lm.matmul(input, weight.t() if weight.ndim == 2 else weight)
+        return out if bias is None else out + bias
+    if input.ndim == 2:
+        return lm.addmm(bias, input, weight.t())
+    rows = input.reshape(-1, input.shape[-1])
+    return lm.addmm(bias, rows, weight.t()).reshape(*input.shape[:-1], weight.shape[0])
 
 
 def bilinear(input1, input2, weight, bias=None):
