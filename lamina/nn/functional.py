@@ -153,9 +153,9 @@ def _class_weights(weight, target, ignore_index, n_classes, dtype):
     return lm.where(keep, weight[safe], 0.0), safe, keep
 
 
-def _nll(input, target, weight, ignore_index, reduction):
-    """Per-element -w[t] x[t] over the class dim (dim 1, or 0 for one unbatched sample), and its
-    reduction; the mean is weighted: divided by the sum of the targets' weights, as PyTorch."""
+def _nll(input, target, weight, ignore_index):
+    """Per-element -w[t] x[t] over the class dim (dim 1, or 0 for one unbatched sample), with
+    each target's weight w[t] (0 where ignored) and the mask of kept targets."""
     class_dim = 1 if input.ndim >= 2 else 0
     if input.ndim in (1, 2) and target.ndim != input.ndim - 1:
         raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
@@ -168,16 +168,20 @@ def _nll(input, target, weight, ignore_index, reduction):
     w, safe, keep = _class_weights(weight, target, ignore_index, input.shape[class_dim],
                                    input.dtype)
     picked = lm.gather(input, class_dim, safe.unsqueeze(class_dim)).squeeze(class_dim)
-    loss = lm.where(keep, -picked * w, 0.0)
-    if reduction == "mean":
-        return loss.sum() / w.sum()
-    return _reduce(loss, reduction)
+    return lm.where(keep, -picked * w, 0.0), w, keep
+
+
+def _weighted_reduce(loss, w, reduction):
+    """PyTorch's reduction of a class-indexed loss: the mean divides by the sum of the kept
+    targets' weights, not by their count."""
+    return loss.sum() / w.sum() if reduction == "mean" else _reduce(loss, reduction)
 
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
              reduction="mean"):
     reduction = _legacy_reduction(size_average, reduce, reduction)
-    return _nll(input, target, weight, ignore_index, reduction)
+    loss, w, _ = _nll(input, target, weight, ignore_index)
+    return _weighted_reduce(loss, w, reduction)
 
 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
@@ -200,17 +204,14 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         per_class = logp * target
         if weight is not None:
             per_class = per_class * weight.reshape(w_shape)
-        loss = -per_class.sum(class_dim)
-        if reduction == "mean":
-            return loss.sum() / (input.numel() / n_classes) if input.numel() else loss.sum() / 0.0
-        return _reduce(loss, reduction)
-    nll = _nll(logp, target, weight, ignore_index, reduction)
+        # The mean is over the samples, whatever the weights.
+        return _reduce(-per_class.sum(class_dim), reduction)
+    loss, w, keep = _nll(logp, target, weight, ignore_index)
+    nll = _weighted_reduce(loss, w, reduction)
     if label_smoothing == 0.0:
         return nll
-    w, _, keep = _class_weights(weight, target, ignore_index, n_classes, input.dtype)
     all_classes = logp if weight is None else logp * weight.reshape(w_shape)
-    smooth = lm.where(keep, -all_classes.sum(class_dim), 0.0)
-    smooth = smooth.sum() / w.sum() if reduction == "mean" else _reduce(smooth, reduction)
+    smooth = _weighted_reduce(lm.where(keep, -all_classes.sum(class_dim), 0.0), w, reduction)
     return (1.0 - label_smoothing) * nll + smooth * (label_smoothing / n_classes)
 
 
