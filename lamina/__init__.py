@@ -56,6 +56,7 @@ for _family in _FAMILIES:
 del _family, _name, _fn
 
 from . import autograd, cuda, func, linalg  # noqa: E402  (subpackages see the assembled namespace)
+from . import nn as nn  # noqa: E402
 from . import optim as optim  # noqa: E402
 from . import utils as utils  # noqa: E402
 from .autograd.grad_mode import (  # noqa: E402

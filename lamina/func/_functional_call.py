@@ -7,6 +7,14 @@ def _swap(module, name, value):
     owner = module
     for part in path:
         owner = getattr(owner, part)
+    # A Module's parameter or buffer is swapped in its registry, as torch.func does: assigning a
+    # plain tensor to a parameter's attribute is refused by Module.__setattr__.
+    registry = next((r for r in (getattr(owner, "_parameters", None),
+                                 getattr(owner, "_buffers", None)) if r is not None and last in r),
+                    None)
+    if registry is not None:
+        old, registry[last] = registry[last], value
+        return old
     old = getattr(owner, last)
     setattr(owner, last, value)
     return old

@@ -1,5 +1,5 @@
-"""lamina.utils: the torch.utils surface (benchmark timing)."""
+"""lamina.utils: the torch.utils surface (benchmark timing, hook handles)."""
 
-from . import benchmark
+from . import benchmark, hooks
 
-__all__ = ["benchmark"]
+__all__ = ["benchmark", "hooks"]
