@@ -370,3 +370,12 @@ def test_dense_only_operations_name_the_op_and_the_layout(name, kind, message):
     assert str(info.value).startswith(message)
     with pytest.raises(AttributeError):
         _sparse().no_such_attribute  # noqa: B018
+
+
+def test_products_write_into_out():
+    out = lm.empty(3, 2, dtype=lm.float64)
+    assert lm.mm(_sparse(), lm.tensor(D), out=out) is out
+    np.testing.assert_allclose(out.numpy(), _scipy() @ D)
+    out = lm.empty(3, 2, dtype=lm.float64)
+    lm.addmm(lm.ones(3, 2, dtype=lm.float64), _sparse(), lm.tensor(D), out=out)
+    np.testing.assert_allclose(out.numpy(), 1 + _scipy() @ D)
