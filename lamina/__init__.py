@@ -68,6 +68,7 @@ from .autograd.grad_mode import (  # noqa: E402
     set_grad_enabled,
 )
 from .func import vmap  # noqa: E402
+from .sparse._coo import sparse_coo, sparse_coo_tensor, strided  # noqa: E402
 
 
 # linalg's functions that torch also has at top level (torch.det, torch.cholesky_solve, ...) and

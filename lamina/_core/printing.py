@@ -153,15 +153,17 @@ def _tensor_str(arr, indent):
     return _nested_str(arr, indent, summarize, fmt)
 
 
-def _add_suffixes(text, suffixes, indent):
+def _add_suffixes(text, suffixes, indent, force_newline=False):
     # PyTorch's line-length bookkeeping, kept exactly (it counts the first line 2 longer than it
-    # is) so that suffixes wrap where torch wraps them.
+    # is) so that suffixes wrap where torch wraps them. A sparse tensor's first suffix always
+    # starts a line of its own.
     last_line_len = len(text) - text.rfind("\n") + 1
     parts = [text]
     for suffix in suffixes:
-        if last_line_len + len(suffix) + 2 > _OPTS["linewidth"]:
+        if force_newline or last_line_len + len(suffix) + 2 > _OPTS["linewidth"]:
             parts.append(",\n" + " " * indent + suffix)
             last_line_len = indent + len(suffix)
+            force_newline = False
         else:
             parts.append(", " + suffix)
             last_line_len += len(suffix) + 2
@@ -198,3 +200,27 @@ def tensor_repr(t):
     elif t._requires_grad:
         suffixes.append("requires_grad=True")
     return _add_suffixes(prefix + body, suffixes, indent)
+
+
+def sparse_coo_repr(t):
+    """PyTorch's repr of a sparse COO tensor: its indices and values (each printed as a tensor
+    without suffixes, indented under its label), then size, nnz, dtype, layout and autograd."""
+    indent = len("tensor(")
+    parts = []
+    for label, arr in (("indices", t._indices()._data), ("values", t._values()._data)):
+        prefix = f"{label}=tensor("
+        body = "[]" if arr.size == 0 else _tensor_str(arr, indent + len(prefix))
+        if arr.size == 0:
+            body += f", size={tuple(arr.shape)}"
+        parts.append(prefix + body + ")")
+    dt = t.dtype
+    suffixes = [f"size={tuple(t.shape)}", f"nnz={t._nnz()}"]
+    if dt not in (get_default_dtype(), default_complex_dtype(), _dt.int64, _dt.bool):
+        suffixes.append(f"dtype={dt!r}")
+    suffixes.append(f"layout={t.layout!r}")
+    if t.grad_fn is not None:
+        suffixes.append(f"grad_fn=<{_grad_fn_name(t.grad_fn)}>")
+    elif t.requires_grad:
+        suffixes.append("requires_grad=True")
+    return _add_suffixes("tensor(" + (",\n" + " " * indent).join(parts), suffixes, indent,
+                         force_newline=True)

@@ -84,6 +84,12 @@ gemm_p = Primitive("gemm", cpu=_gemm_cpu, xp=_gemm_fwd, vjp=_gemm_vjp, jvp=_gemm
                    batch=_gemm_batch)
 
 
+# Products whose sparse matrix operand has another layout: its type -> a module with mm, matmul and
+# addmm for it. lamina.sparse registers its COO tensor here (this layer cannot import it), so the
+# dense path pays one dict lookup, as PyTorch dispatches these ops on the operand's layout.
+LAYOUT_PRODUCTS = {}
+
+
 # -- checks and messages ------------------------------------------------------------------------
 
 def _expect_tensors(name, args, names):
@@ -217,6 +223,8 @@ def _matmul(a, b):
 
 
 def matmul(input, other, *, out=None):
+    if type(input) in LAYOUT_PRODUCTS:
+        return _finish(LAYOUT_PRODUCTS[type(input)].matmul(input, other), out)
     _expect_tensors("matmul", (input, other), ("input", "other"))
     return _finish(_matmul(input, other), out)
 
@@ -234,6 +242,8 @@ def __rmatmul__(self, other):
 
 
 def mm(input, mat2, *, out=None):
+    if type(input) in LAYOUT_PRODUCTS:
+        return _finish(LAYOUT_PRODUCTS[type(input)].mm(input, mat2), out)
     _expect_tensors("mm", (input, mat2), ("input", "mat2"))
     if input.ndim != 2:
         raise RuntimeError("self must be a matrix")
@@ -361,6 +371,9 @@ def _three_d(t):
 
 
 def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
+    if type(mat1) in LAYOUT_PRODUCTS:
+        result = LAYOUT_PRODUCTS[type(mat1)].addmm(input, mat1, mat2, beta=beta, alpha=alpha)
+        return _finish(result, out)
     _expect_tensors("addmm", (input, mat1, mat2), ("input", "mat1", "mat2"))
     for arg, t in (("mat1", mat1), ("mat2", mat2)):
         if t.ndim != 2:

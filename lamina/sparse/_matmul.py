@@ -1,0 +1,88 @@
+"""Products of a sparse COO matrix with a dense one, through SciPy's CSR kernels.
+
+`CooMM` is one autograd Function for S @ D, with S given by its (rows, cols, values). Its
+backward is written with the same Function and dense lamina ops, so it is differentiable again:
+    grad D      = S^H @ G                      (the same product with rows and cols swapped)
+    grad values = sum_j G[rows, j] * conj(D[cols, j])   ((G @ D^H) read at S's pattern)
+Duplicate positions need no coalescing: SciPy's CSR construction sums them, and each duplicate's
+value gets its position's gradient.
+"""
+
+import numpy as np
+import scipy.sparse
+
+from .._core._tensor import wrap
+from .._ops._checks import torch_type_name
+from ..autograd.function import Function
+from ._coo import SparseTensor
+
+
+class CooMM(Function):
+    @staticmethod
+    def forward(ctx, values, dense, rows, cols, shape):
+        ctx.save_for_backward(values, dense)
+        ctx.pattern = (rows, cols, shape)
+        a = scipy.sparse.csr_matrix((values._data, (rows, cols)), shape=shape)
+        return wrap(np.asarray(a @ dense._data))
+
+    @staticmethod
+    def backward(ctx, ct):
+        values, dense = ctx.saved_tensors
+        rows, cols, shape = ctx.pattern
+        grad_values = grad_dense = None
+        if ctx.needs_input_grad[0]:
+            picked = ct.index_select(0, wrap(rows)) * dense.conj().index_select(0, wrap(cols))
+            grad_values = picked.sum(-1)
+        if ctx.needs_input_grad[1]:
+            grad_dense = CooMM.apply(values.conj(), ct, cols, rows, shape[::-1])
+        return grad_values, grad_dense, None, None, None
+
+
+def _check_sparse_matrix(name, sparse):
+    if not isinstance(sparse, SparseTensor):
+        raise TypeError(f"{name}(): argument 'mat1' (position 1) must be a sparse Tensor, not "
+                        f"{type(sparse).__name__}")
+    if sparse.sparse_dim() != 2 or sparse.dense_dim() != 0:
+        raise RuntimeError(f"{name}: matrices expected, got {sparse.sparse_dim()}D sparse, "
+                           f"{sparse.dense_dim()}D dense tensor")
+
+
+def _product(sparse, dense):
+    """sparse @ dense for a 2-D sparse matrix and a dense matrix, with PyTorch's checks."""
+    _check_sparse_matrix("mm", sparse)
+    if isinstance(dense, SparseTensor):
+        raise NotImplementedError("lamina: sparse @ sparse products are not implemented")
+    if dense.ndim != 2:
+        raise RuntimeError(f"addmm: 2D tensor expected, got {dense.ndim}D tensor for argument "
+                           "#3 'dense'")
+    k = sparse.shape[1]
+    if dense.shape[0] != k:
+        raise RuntimeError(f"addmm: Argument #3 (dense): Expected dim 0 size {k}, got "
+                           f"{dense.shape[0]}")
+    if dense.dtype is not sparse.dtype:
+        raise RuntimeError(f"expected scalar type {torch_type_name(sparse.dtype)} but found "
+                           f"{torch_type_name(dense.dtype)}")
+    rows, cols = sparse._idx._data
+    return CooMM.apply(sparse._vals, dense, rows, cols, tuple(sparse.shape))
+
+
+def mm(mat1, mat2):
+    """torch.sparse.mm: a sparse matrix times a dense one, a dense result."""
+    return _product(mat1, mat2)
+
+
+def matmul(input, other):
+    """torch.matmul with a sparse matrix first: a dense vector or matrix second."""
+    if other.ndim == 1:
+        return _product(input, other.unsqueeze(1)).squeeze(1)
+    return _product(input, other)
+
+
+def addmm(mat, mat1, mat2, *, beta=1.0, alpha=1.0):
+    """beta * mat + alpha * (mat1 @ mat2), mat1 sparse; beta=0 ignores mat (nan included)."""
+    product = _product(mat1, mat2)
+    if alpha != 1:
+        product = product * alpha
+    if beta == 0:
+        return product
+    return mat * beta + product if beta != 1 else mat + product
