@@ -21,13 +21,14 @@ sys.path[:] = [PERF] + [p for p in sys.path
 import autograd  # noqa: E402
 import bmm  # noqa: E402
 import func  # noqa: E402
+import layers  # noqa: E402
 import linalg  # noqa: E402
 import overhead  # noqa: E402
 
 import lamina  # noqa: E402
 
 BENCHMARKS = {"overhead": overhead, "bmm": bmm, "linalg": linalg, "autograd": autograd,
-              "func": func}
+              "func": func, "layers": layers}
 
 
 def main():
