@@ -16,6 +16,7 @@ from .._core import dtype as _dt
 from .._core.tensor import Tensor
 from .._ops.conversion import to as _tensor_to
 from ..autograd.grad_mode import no_grad
+from ..utils.grads import zero_grads
 from ..utils.hooks import RemovableHandle
 from .parameter import Parameter
 
@@ -282,17 +283,7 @@ class Module:
         return self
 
     def zero_grad(self, set_to_none=True):
-        for p in self.parameters():
-            if p.grad is None:
-                continue
-            if set_to_none:
-                p.grad = None
-            else:
-                if p.grad.grad_fn is not None:
-                    p.grad.detach_()
-                else:
-                    p.grad.requires_grad_(False)
-                p.grad.zero_()
+        zero_grads(self.parameters(), set_to_none)
 
     def apply(self, fn):
         for module in self.children():
