@@ -18,11 +18,12 @@ right-hand sides (solve), else a per-thread scratch allocated once per call (A's
 solve, det and slogdet; a factor that LAPACK cannot address in place in lu_solve). Nothing else
 is written.
 
-Tiny matrices (n <= TINY) never call LAPACK: partial pivoting as ?getf2 does it (the first
-entry of largest |re| + |im| in the column; a zero pivot sets `info` and skips the scaling),
-in a local array, with the size a compile-time constant for n <= 4 so the loops unroll.
-Many right-hand sides (and inverses, against I) are solved row-wise, 32 columns at a time in a
-row-major local block, so each elimination step is one vectorised row operation.
+Tiny matrices (n <= TINY, and real ones up to TINY_MAX whose factor _simd_blocked.h computes)
+never call LAPACK: partial pivoting as ?getf2 does it (the first entry of largest |re| + |im| in
+the column; a zero pivot sets `info` and skips the scaling), in a local array, with the size a
+compile-time constant for n <= 4 so the loops unroll. Many right-hand sides (and inverses,
+against I) are solved row-wise, 32 columns at a time in a row-major local block, so each
+elimination step is one vectorised row operation.
 
 Threads: the batch is split into one contiguous range per thread (lamina._core._threads); every
 check happens before the `with nogil:` loop, which cannot fail except through LAPACK's `info`.
@@ -586,7 +587,7 @@ cdef int _getri_lwork(lapack_t* tag, int n):
 cdef inline void _one_tiny(lapack_t* tag, tiny_n* nt, Plan* p, Py_ssize_t i, Py_ssize_t oa,
                            Py_ssize_t ob, Py_ssize_t op) noexcept nogil:
     """Matrix i of the batch through the loops above: n x n of the tag's size, or any m x n
-    (n <= TINY) with _NX."""
+    (n <= TINY, or TINY_MAX with the plan's vectorised factor) with _NX."""
     cdef lapack_t w[TINY_MAX * TINY_MAX]
     cdef int piv[TINY_MAX]
     cdef int j, m = p.m, n = _size(nt, p.n), k = p.k, info
