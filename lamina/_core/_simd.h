@@ -38,6 +38,23 @@ typedef long long lm_v8l __attribute__((vector_size(64)));
 #define LM_AVX512_ATTR __attribute__((target("avx512f,avx512vl,avx2,fma")))
 #endif
 
+/* static inline TYPE NAME(int level): the kernel KERNEL##_avx512 or KERNEL##_avx2 for that
+ * level, NULL below AVX2 (or off x86), for kernels built from AVX2 up only. */
+#ifdef LM_X86_LEVELS
+#define LM_PICK_AVX2_UP(TYPE, NAME, KERNEL)                                                     \
+    static inline TYPE NAME(int level)                                                          \
+    {                                                                                           \
+        return level == LM_AVX512 ? KERNEL##_avx512 : level == LM_AVX2 ? KERNEL##_avx2 : NULL;  \
+    }
+#else
+#define LM_PICK_AVX2_UP(TYPE, NAME, KERNEL)                                                     \
+    static inline TYPE NAME(int level)                                                          \
+    {                                                                                           \
+        (void)level;                                                                            \
+        return NULL;                                                                            \
+    }
+#endif
+
 /* Instruction-set levels, lowest first. Which one the kernels use is lamina._core._cpu's
  * choice (the best this CPU runs, or lower for tests). */
 enum { LM_BASE = 0, LM_AVX2 = 1, LM_AVX512 = 2 };

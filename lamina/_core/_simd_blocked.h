@@ -265,23 +265,9 @@ LM_BLOCKED_LEVEL(avx512, LM_AVX512_ATTR, lm_v16f, lm_v16i, 16, lm_v8d, lm_v8l, 8
 #endif
 
 /* The kernels for `level`, or NULL below AVX2. */
-#ifdef LM_X86_LEVELS
-#define LM_BLOCKED_PICK(TYPE, NAME, KERNEL)                                                        \
-    static inline TYPE NAME(int level)                                                             \
-    {                                                                                              \
-        return level == LM_AVX512 ? KERNEL##_avx512 : level == LM_AVX2 ? KERNEL##_avx2 : NULL;     \
-    }
-#else
-#define LM_BLOCKED_PICK(TYPE, NAME, KERNEL)                                                        \
-    static inline TYPE NAME(int level)                                                             \
-    {                                                                                              \
-        (void)level;                                                                               \
-        return NULL;                                                                               \
-    }
-#endif
-LM_BLOCKED_PICK(lm_getrf_f, lm_getrf_float, lm_getrff)
-LM_BLOCKED_PICK(lm_getrf_d, lm_getrf_double, lm_getrfd)
-LM_BLOCKED_PICK(lm_potrf_f, lm_potrf_float, lm_potrff)
-LM_BLOCKED_PICK(lm_potrf_d, lm_potrf_double, lm_potrfd)
+LM_PICK_AVX2_UP(lm_getrf_f, lm_getrf_float, lm_getrff)
+LM_PICK_AVX2_UP(lm_getrf_d, lm_getrf_double, lm_getrfd)
+LM_PICK_AVX2_UP(lm_potrf_f, lm_potrf_float, lm_potrff)
+LM_PICK_AVX2_UP(lm_potrf_d, lm_potrf_double, lm_potrfd)
 
 #endif

@@ -102,24 +102,7 @@ LM_LARF(double, lm_v8d, lm_v8l, 8, lm_larfd_avx512, LM_AVX512_ATTR)
 #endif
 
 /* The kernel for `level`, or NULL below AVX2. */
-static inline lm_larf_f lm_larf_float(int level)
-{
-#ifdef LM_X86_LEVELS
-    return level == LM_AVX512 ? lm_larff_avx512 : level == LM_AVX2 ? lm_larff_avx2 : NULL;
-#else
-    (void)level;
-    return NULL;
-#endif
-}
-
-static inline lm_larf_d lm_larf_double(int level)
-{
-#ifdef LM_X86_LEVELS
-    return level == LM_AVX512 ? lm_larfd_avx512 : level == LM_AVX2 ? lm_larfd_avx2 : NULL;
-#else
-    (void)level;
-    return NULL;
-#endif
-}
+LM_PICK_AVX2_UP(lm_larf_f, lm_larf_float, lm_larff)
+LM_PICK_AVX2_UP(lm_larf_d, lm_larf_double, lm_larfd)
 
 #endif
