@@ -34,6 +34,20 @@ def test_construction_keeps_indices_values_and_metadata():
     assert not lm.zeros(2).is_sparse and lm.zeros(2).layout is lm.strided
 
 
+def test_construction_copies_arrays_and_shares_tensors():
+    idx, val = IDX.copy(), VAL.copy()
+    s = lm.sparse_coo_tensor(idx, val, SHAPE)
+    s._values().mul_(2)
+    s._indices().zero_()
+    np.testing.assert_array_equal(val, VAL)
+    np.testing.assert_array_equal(idx, IDX)
+    tidx, tval = lm.tensor(IDX), lm.tensor(VAL)
+    s = lm.sparse_coo_tensor(tidx, tval, SHAPE)
+    s._values().mul_(2)
+    np.testing.assert_array_equal(tval.numpy(), 2 * VAL)
+    assert s._indices() is tidx
+
+
 def test_layout_reprs():
     assert (repr(lm.strided), repr(lm.sparse_coo)) == ("lamina.strided", "lamina.sparse_coo")
 
@@ -178,6 +192,30 @@ def test_products_match_scipy(form):
     fn = {"sparse.mm": lm.sparse.mm, "mm": lm.mm, "matmul": lm.matmul,
           "operator": lambda a, b: a @ b, "method": lambda a, b: a.mm(b)}[form]
     np.testing.assert_allclose(fn(s, d).numpy(), _scipy() @ D)
+
+
+def test_products_of_random_patterns_match_scipy():
+    """Unsorted rows, duplicates, empty rows and columns, complex values; coalesced or not."""
+    rng = np.random.default_rng(1)
+    for m, k, nnz in [(7, 5, 20), (1, 9, 3), (6, 1, 4), (5, 5, 0)]:
+        idx = np.vstack([rng.integers(0, m, nnz), rng.integers(0, k, nnz)])
+        val = rng.standard_normal(nnz) + 1j * rng.standard_normal(nnz)
+        d = rng.standard_normal((k, 3)) + 1j * rng.standard_normal((k, 3))
+        s = lm.sparse_coo_tensor(idx, val, (m, k))
+        expected = _scipy(idx, val, (m, k)) @ d
+        for sparse in (s, s.coalesce(), s.t().t()):
+            np.testing.assert_allclose(lm.sparse.mm(sparse, lm.tensor(d)).numpy(), expected)
+
+
+def test_products_see_values_and_indices_changed_in_place():
+    """The CSR pattern kept between products must follow the indices; values are read afresh."""
+    s, d = _sparse(), lm.tensor(D)
+    lm.sparse.mm(s, d)
+    s._values().mul_(2)
+    np.testing.assert_allclose(lm.sparse.mm(s, d).numpy(), _scipy(val=2 * VAL) @ D)
+    s._indices()[0].copy_(lm.tensor([2, 2, 0, 1]))
+    idx = np.array([[2, 2, 0, 1], [0, 2, 0, 1]])
+    np.testing.assert_allclose(lm.sparse.mm(s, d).numpy(), _scipy(idx, 2 * VAL) @ D)
 
 
 def test_matrix_vector_product():

@@ -71,7 +71,7 @@ def _flat_positions(idx, sizes):
 class SparseTensor:
     """A sparse COO tensor (PyTorch's `layout=torch.sparse_coo`)."""
 
-    __slots__ = ("_idx", "_vals", "_size", "_coalesced", "_leaf")
+    __slots__ = ("_idx", "_vals", "_size", "_coalesced", "_leaf", "_csr")
     __hash__ = object.__hash__
 
     def __init__(self, indices, values, size, coalesced=False, leaf=False):
@@ -82,6 +82,8 @@ class SparseTensor:
         # True when this tensor was created with requires_grad=True: it is then the leaf that
         # owns `values`, and its .grad is read from theirs.
         self._leaf = leaf
+        # The CSR pattern of a sparse matrix's products (_matmul.py), with the indices it is for.
+        self._csr = None
 
     # -- metadata -------------------------------------------------------------------------------
     @property
@@ -300,12 +302,19 @@ def _check_indices_bounds(idx, size):
                                f"{size[d]} but found index {high}")
 
 
+def _component(data, dtype, device):
+    """As PyTorch: Tensors are kept (shared, when no conversion is asked), other data is copied."""
+    if isinstance(data, lm.Tensor):
+        return lm.as_tensor(data, dtype=dtype, device=device)
+    return lm.tensor(data, dtype=dtype, device=device)
+
+
 def sparse_coo_tensor(indices, values, size=None, *, dtype=None, device=None,
                       requires_grad=False, check_invariants=None, is_coalesced=None):
     """PyTorch's `sparse_coo_tensor`. Indices are always checked against the size (PyTorch checks
     only with check_invariants=True): an index outside it would later scatter out of bounds."""
-    indices = lm.as_tensor(indices, dtype=lm.int64, device=device)
-    values = lm.as_tensor(values, dtype=dtype, device=device)
+    indices = _component(indices, lm.int64, device)
+    values = _component(values, dtype, device)
     if indices.ndim != 2:
         raise RuntimeError(f"indices must be sparse_dim x nnz, but got: {list(indices.shape)}")
     sd, nnz = indices.shape

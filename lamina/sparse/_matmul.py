@@ -4,8 +4,14 @@
 backward is written with the same Function and dense lamina ops, so it is differentiable again:
     grad D      = S^H @ G                      (the same product with rows and cols swapped)
     grad values = sum_j G[rows, j] * conj(D[cols, j])   ((G @ D^H) read at S's pattern)
-Duplicate positions need no coalescing: SciPy's CSR construction sums them, and each duplicate's
-value gets its position's gradient.
+Duplicate positions need no coalescing: SciPy's CSR product sums every stored entry, and each
+duplicate's value gets its position's gradient.
+
+Building a CSR matrix from COO triples sorts them, which costs more than the product itself
+(4 ms against 3 ms at 4096x4096, 1%), so the row order of a sparse matrix's indices is worked out
+once, kept on the SparseTensor while its indices are unchanged, and each product only gathers the
+current values into that order (nothing at all for a coalesced matrix, whose values are already in
+row order). The values themselves are never cached: they may change between products.
 """
 
 import numpy as np
@@ -17,25 +23,60 @@ from ..autograd.function import Function
 from ._coo import SparseTensor
 
 
+class CsrPattern:
+    """Where the COO entries (rows, cols) of a `shape` matrix go in CSR storage: `order` (None when
+    the rows are already sorted), CSR's column indices and row pointers."""
+
+    def __init__(self, rows, cols, shape):
+        self.rows, self.cols, self.shape = rows, cols, shape
+        self.order = None if np.all(rows[1:] >= rows[:-1]) else np.argsort(rows, kind="stable")
+        index_type = np.int32 if max(shape + (len(rows),)) < 2**31 else np.int64
+        sorted_cols = cols if self.order is None else cols[self.order]
+        self.indices = sorted_cols.astype(index_type)
+        self.indptr = np.zeros(shape[0] + 1, dtype=index_type)
+        np.cumsum(np.bincount(rows, minlength=shape[0]), out=self.indptr[1:])
+        self._transposed = None
+
+    def matrix(self, values):
+        data = values if self.order is None else values[self.order]
+        return scipy.sparse.csr_matrix((data, self.indices, self.indptr), shape=self.shape)
+
+    def transposed(self):
+        if self._transposed is None:
+            self._transposed = CsrPattern(self.cols, self.rows, self.shape[::-1])
+        return self._transposed
+
+
 class CooMM(Function):
     @staticmethod
-    def forward(ctx, values, dense, rows, cols, shape):
+    def forward(ctx, values, dense, pattern):
         ctx.save_for_backward(values, dense)
-        ctx.pattern = (rows, cols, shape)
-        a = scipy.sparse.csr_matrix((values._data, (rows, cols)), shape=shape)
-        return wrap(np.asarray(a @ dense._data))
+        ctx.pattern = pattern
+        return wrap(np.asarray(pattern.matrix(values._data) @ dense._data))
 
     @staticmethod
     def backward(ctx, ct):
         values, dense = ctx.saved_tensors
-        rows, cols, shape = ctx.pattern
+        pattern = ctx.pattern
         grad_values = grad_dense = None
         if ctx.needs_input_grad[0]:
-            picked = ct.index_select(0, wrap(rows)) * dense.conj().index_select(0, wrap(cols))
+            picked = (ct.index_select(0, wrap(pattern.rows))
+                      * dense.conj().index_select(0, wrap(pattern.cols)))
             grad_values = picked.sum(-1)
         if ctx.needs_input_grad[1]:
-            grad_dense = CooMM.apply(values.conj(), ct, cols, rows, shape[::-1])
-        return grad_values, grad_dense, None, None, None
+            grad_dense = CooMM.apply(values.conj(), ct, pattern.transposed())
+        return grad_values, grad_dense, None
+
+
+def _pattern(sparse):
+    """The CSR pattern of a sparse matrix, computed once per state of its indices."""
+    idx = sparse._idx
+    if sparse._csr is None or sparse._csr[0] is not idx or sparse._csr[1] != idx._version:
+        rows, cols = idx._data
+        sparse._csr = (idx, idx._version, CsrPattern(rows, cols, tuple(sparse.shape)))
+    return sparse._csr[2]
+
+
 
 
 def _check_sparse_matrix(name, sparse):
@@ -62,8 +103,7 @@ def _product(sparse, dense):
     if dense.dtype is not sparse.dtype:
         raise RuntimeError(f"expected scalar type {torch_type_name(sparse.dtype)} but found "
                            f"{torch_type_name(dense.dtype)}")
-    rows, cols = sparse._idx._data
-    return CooMM.apply(sparse._vals, dense, rows, cols, tuple(sparse.shape))
+    return CooMM.apply(sparse._vals, dense, _pattern(sparse))
 
 
 def mm(mat1, mat2):
