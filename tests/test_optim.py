@@ -536,37 +536,6 @@ def test_repr():
                          + "\nParameter Group 1\n" + group.format(0.5) + ")")
 
 
-@pytest.mark.parametrize("name, opts, steps", [
-    ("SGD", {"lr": 0.1, "momentum": 0.9}, 300),
-    ("SGD", {"lr": 0.2, "momentum": 0.5, "nesterov": True}, 300),
-    ("Adam", {"lr": 0.05}, 600),
-    ("AdamW", {"lr": 0.05, "weight_decay": 0.0}, 600),
-    ("RMSprop", {"lr": 0.01, "centered": True}, 600),
-    ("Adagrad", {"lr": 0.5}, 600),
-])
-def test_fits_a_linear_regression(name, opts, steps):
-    rng = np.random.default_rng(11)
-    X = rng.standard_normal((64, 3))
-    w_true, b_true = np.array([1.5, -2.0, 0.5]), 0.7
-    y = X @ w_true + b_true
-    Xt, yt = lm.tensor(X), lm.tensor(y)
-    w = lm.zeros(3, dtype=lm.float64, requires_grad=True)
-    b = lm.zeros((), dtype=lm.float64, requires_grad=True)
-    opt = getattr(lm.optim, name)([w, b], **opts)
-
-    def closure():
-        opt.zero_grad()
-        loss = ((Xt @ w + b - yt) ** 2).mean()
-        loss.backward()
-        return loss
-
-    for _ in range(steps):
-        loss = opt.step(closure)
-    assert loss.item() < 1e-6
-    np.testing.assert_allclose(w.detach().numpy(), w_true, atol=1e-3)
-    np.testing.assert_allclose(b.item(), b_true, atol=1e-3)
-
-
 def test_no_warnings_on_a_plain_step():
     p = lm.tensor([1.0], requires_grad=True)
     with warnings.catch_warnings():
