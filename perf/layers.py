@@ -2,7 +2,8 @@
 
 Two cases (issue 9): one training step (forward, cross-entropy, backward, SGD step) of a 3-layer
 MLP of width 256 on a batch of 64, float32; and a sparse COO matrix (4096 x 4096, density 1%)
-times a dense 4096 x 64, float64, against scipy.sparse's CSR product and torch.sparse.mm. The
+times a dense 4096 x 64, float64, against scipy.sparse's CSR product and torch.sparse.mm, built
+from unsorted COO triples as given and once coalesced (sorted, as a reused matrix would be). The
 step runs with lr = 0, so every call does the whole update yet the loss stays the one NumPy
 computes from the shared initial weights, which is what each library's result is checked against.
 """
@@ -81,14 +82,16 @@ def _sparse(quick, rng):
     d = rng.standard_normal((n, SPARSE_K))
     indices = np.vstack([s.row, s.col]).astype(np.int64)
     ls = lm.sparse_coo_tensor(lm.from_numpy(indices), lm.from_numpy(s.data), (n, n))
-    ld = lm.from_numpy(d)
+    lc, ld = ls.coalesce(), lm.from_numpy(d)
     csr = s.tocsr()
     calls = {"lamina sparse.mm": lambda: lm.sparse.mm(ls, ld).numpy(),
+             "lamina sparse.mm, coalesced": lambda: lm.sparse.mm(lc, ld).numpy(),
              "scipy.sparse csr @ dense": lambda: csr @ d}
     if torch is not None:
         ts = torch.sparse_coo_tensor(torch.from_numpy(indices), torch.from_numpy(s.data), (n, n))
-        td = torch.from_numpy(d)
+        tc, td = ts.coalesce(), torch.from_numpy(d)
         calls["torch.sparse.mm"] = lambda: torch.sparse.mm(ts, td).numpy()
+        calls["torch.sparse.mm, coalesced"] = lambda: torch.sparse.mm(tc, td).numpy()
     return (f"sparse @ dense, {n}x{n} ({DENSITY:.0%}) @ {n}x{SPARSE_K}", calls, csr @ d, 1e-10)
 
 

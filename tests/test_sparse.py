@@ -207,6 +207,28 @@ def test_products_of_random_patterns_match_scipy():
             np.testing.assert_allclose(lm.sparse.mm(sparse, lm.tensor(d)).numpy(), expected)
 
 
+@pytest.mark.parametrize("threads", [1, 2, 3])
+@pytest.mark.parametrize("m, k, nnz", [(300, 200, 9000), (1, 5000, 20000), (4000, 2, 16000)])
+def test_large_products_split_into_row_blocks_match_scipy(threads, m, k, nnz):
+    """Big enough to be split over lamina's threads: blocks of equal entries, a block of one
+    row (or none), unsorted duplicates, a non-contiguous dense operand, float32."""
+    rng = np.random.default_rng(m)
+    idx = np.vstack([rng.integers(0, m, nnz), rng.integers(0, k, nnz)])
+    val = rng.standard_normal(nnz).astype(np.float32)
+    d = rng.standard_normal((64, k)).astype(np.float32).T
+    before = lm.get_num_threads()
+    lm.set_num_threads(threads)
+    try:
+        s = lm.sparse_coo_tensor(idx, val, (m, k))
+        expected = _scipy(idx, val.astype(np.float64), (m, k)) @ d.astype(np.float64)
+        for sparse in (s, s.coalesce()):
+            r = lm.sparse.mm(sparse, lm.from_numpy(d))
+            assert r.dtype == lm.float32
+            np.testing.assert_allclose(r.numpy(), expected, rtol=1e-4, atol=1e-4)
+    finally:
+        lm.set_num_threads(before)
+
+
 def test_products_see_values_and_indices_changed_in_place():
     """The CSR pattern kept between products must follow the indices; values are read afresh."""
     s, d = _sparse(), lm.tensor(D)

@@ -12,15 +12,24 @@ Building a CSR matrix from COO triples sorts them, which costs more than the pro
 once, kept on the SparseTensor while its indices are unchanged, and each product only gathers the
 current values into that order (nothing at all for a coalesced matrix, whose values are already in
 row order). The values themselves are never cached: they may change between products.
+
+SciPy's CSR product runs without the GIL, so a large product is split into row blocks of about
+equal stored entries, one per lamina thread, each a CSR matrix over slices of the same arrays
+(1.6x on 2 cores at 4096x4096, 1%, times 64 columns).
 """
 
 import numpy as np
 import scipy.sparse
 
 from .._core._tensor import wrap
+from .._core._threads import get_num_threads, parallel_for
 from .._ops._checks import torch_type_name
 from ..autograd.function import Function
 from ._coo import SparseTensor
+
+# Multiply-adds (stored entries x dense columns) worth a thread of their own: about 80 us of
+# SciPy's product, against tens of microseconds to hand a block to the pool.
+_BLOCK_WORK = 1 << 18
 
 
 class CsrPattern:
@@ -36,10 +45,36 @@ class CsrPattern:
         self.indptr = np.zeros(shape[0] + 1, dtype=index_type)
         np.cumsum(np.bincount(rows, minlength=shape[0]), out=self.indptr[1:])
         self._transposed = None
+        self._blocks = {}
 
-    def matrix(self, values):
-        data = values if self.order is None else values[self.order]
-        return scipy.sparse.csr_matrix((data, self.indices, self.indptr), shape=self.shape)
+    def _row_blocks(self, count):
+        """`count` row blocks of about equal stored entries: (first row, end row, first entry,
+        end entry, the block's row pointers)."""
+        if count not in self._blocks:
+            nnz = self.indptr[-1]
+            cuts = np.searchsorted(self.indptr, np.arange(count + 1) * nnz // count)
+            cuts[0], cuts[-1] = 0, self.shape[0]
+            self._blocks[count] = [(r0, r1, self.indptr[r0], self.indptr[r1],
+                                    self.indptr[r0:r1 + 1] - self.indptr[r0])
+                                   for r0, r1 in zip(cuts[:-1], cuts[1:])]
+        return self._blocks[count]
+
+    def product(self, values, dense):
+        """The matrix with `values` (in COO order) at this pattern, times the array `dense`."""
+        dense = np.ascontiguousarray(dense)
+        threads = min(get_num_threads(), len(self.rows) * dense.shape[1] // _BLOCK_WORK)
+        blocks = self._row_blocks(max(threads, 1))
+        out = np.empty((self.shape[0], dense.shape[1]), np.result_type(values, dense))
+
+        def block(i):
+            r0, r1, a, b, indptr = blocks[i]
+            data = values[a:b] if self.order is None else values[self.order[a:b]]
+            matrix = scipy.sparse.csr_matrix((data, self.indices[a:b], indptr),
+                                             shape=(r1 - r0, self.shape[1]))
+            out[r0:r1] = matrix @ dense
+
+        parallel_for(block, len(blocks))
+        return out
 
     def transposed(self):
         if self._transposed is None:
@@ -52,7 +87,7 @@ class CooMM(Function):
     def forward(ctx, values, dense, pattern):
         ctx.save_for_backward(values, dense)
         ctx.pattern = pattern
-        return wrap(np.asarray(pattern.matrix(values._data) @ dense._data))
+        return wrap(pattern.product(values._data, dense._data))
 
     @staticmethod
     def backward(ctx, ct):
