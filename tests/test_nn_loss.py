@@ -186,9 +186,14 @@ def test_binary_cross_entropy_clamps_and_grad():
     # log(0) clamped at -100, as PyTorch does
     close(F.binary_cross_entropy(t64([0.0, 1.0]), t64([1.0, 0.0]), reduction="none"),
           [100.0, 100.0])
-    p = t64([0.2, 0.7, 0.0, 1.0], True)
-    F.binary_cross_entropy(p, t64([1.0, 0.0, 1.0, 0.0]), reduction="sum").backward()
-    close(p.grad, [-1 / 0.2, 1 / 0.3, 0.0, 0.0])  # saturated: finite, through the flat clamp
+    # PyTorch's gradients: (x - t) / max(x (1 - x), 1e-12) in x, log(1 - x) - log(x) in t
+    x = np.array([0.2, 0.7, 0.0, 1.0, 1.0, 0.0, 1e-13, 0.5])
+    t = np.array([1.0, 0.0, 1.0, 0.0, 1.0, 0.0, 1.0, 0.3])
+    p, y = t64(x, True), t64(t, True)
+    F.binary_cross_entropy(p, y, reduction="sum").backward()
+    close(p.grad, (x - t) / np.maximum(x * (1 - x), 1e-12))
+    with np.errstate(divide="ignore"):
+        close(y.grad, np.maximum(np.log1p(-x), -100) - np.maximum(np.log(x), -100))
     with pytest.raises(RuntimeError, match="all elements of input should be between 0 and 1"):
         F.binary_cross_entropy(t64([1.5]), t64([1.0]))
     with pytest.raises(ValueError, match="Using a target size .* is deprecated"):

@@ -215,17 +215,30 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     return (1.0 - label_smoothing) * nll + smooth * (label_smoothing / n_classes)
 
 
+# PyTorch's bound on x (1 - x) in the gradient of binary cross-entropy.
+_BCE_EPS = 1e-12
+
+
 def _clamped_log(log, arg, valid, safe):
     """log(arg) clamped at -100, -100 outside `valid`. The inner where gives log a harmless
-    argument where arg would make it infinite, so a saturated probability (a float32 sigmoid
-    reaches exactly 0 or 1) gets a zero gradient through the flat clamp, not 0 * inf = nan."""
+    argument where arg would make it infinite, so no 0 * inf = nan reaches a gradient."""
     return lm.where(valid, lm.clamp_min(log(lm.where(valid, arg, safe)), -100.0), -100.0)
+
+
+def _bce_terms(input, target):
+    x = input
+    return -(target * _clamped_log(lm.log, x, x > 0, 1.0)
+             + (1.0 - target) * _clamped_log(lm.log1p, -x, x < 1, 0.0))
 
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
                          reduction="mean"):
     """-w (t log x + (1 - t) log(1 - x)), each log clamped at -100 as PyTorch does, so that a
-    saturated probability gives a large finite loss instead of inf."""
+    saturated probability gives a large finite loss instead of inf.
+
+    PyTorch's gradient in x is (x - t) / max(x (1 - x), 1e-12): where x (1 - x) is below that
+    bound (x at or next to 0 or 1) the loss is taken at a detached x, plus a term of value zero
+    whose slope in x is that bound's, (x - x.detach()) (x - t) / 1e-12."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
     if target.shape != input.shape:
         raise ValueError(f"Using a target size ({target.shape}) that is different to the input "
@@ -233,9 +246,9 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
                          "size.")
     if not LEVELS and bool(((input < 0) | (input > 1)).any()):
         raise RuntimeError("all elements of input should be between 0 and 1")
-    log_x = _clamped_log(lm.log, input, input > 0, 1.0)
-    log_1mx = _clamped_log(lm.log1p, -input, input < 1, 0.0)
-    loss = -(target * log_x + (1.0 - target) * log_1mx)
+    fixed = input.detach()
+    saturated = _bce_terms(fixed, target) + (input - fixed) * (input - target) / _BCE_EPS
+    loss = lm.where(fixed * (1.0 - fixed) < _BCE_EPS, saturated, _bce_terms(input, target))
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction)
