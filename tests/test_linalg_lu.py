@@ -184,6 +184,8 @@ def test_lane_kernels_every_level(simd_level, dtype, n):
     A[8, 1, 1] = np.inf
     A[9] *= 1e-30                                  # pivots below float32's smallest normal
     A[10] *= 1e25
+    A[11] *= 1e130                                 # pivots' product past 2^500: renormalised
+    A[12] *= 1e-130
     tol = 1e-4 if dtype == np.float32 else 1e-12
     saved = lm.get_num_threads()
     try:
@@ -218,8 +220,9 @@ def test_lane_kernels_every_level(simd_level, dtype, n):
 @pytest.mark.parametrize("n", [2, 3, 4, 5, 8, 13, 16, 17])
 def test_lane_solve_and_inverse_every_level(simd_level, dtype, n):
     """solve and inv of real n <= 16 through the lanes kernel (_simd_lu.h): a short last group,
-    1, 3 and 11 right-hand sides (past one block of 8), B transposed and broadcast, A
-    transposed, each thread count; residuals against float64 NumPy."""
+    1, 3, 4, 11 and 12 right-hand sides (past one block of 8; 4 x 4 blocks move through
+    transposes), B row-major, transposed and broadcast, A transposed, each thread count;
+    residuals against float64 NumPy."""
     rng = np.random.default_rng(n)
     A = (rng.standard_normal((29, n, n)) + n * np.eye(n)).astype(dtype)
     tol = 1e-3 if dtype == np.float32 else 1e-11
@@ -229,11 +232,12 @@ def test_lane_solve_and_inverse_every_level(simd_level, dtype, n):
             lm.set_num_threads(threads)
             for X in (A, A.swapaxes(-1, -2)):
                 wide = X.astype(np.float64)
-                for k in (1, 3, 11):
-                    B = rng.standard_normal((29, k, n)).astype(dtype).swapaxes(-1, -2)
-                    got = lm.linalg.solve(lm.from_numpy(X), lm.from_numpy(B)).numpy()
-                    np.testing.assert_allclose(got, np.linalg.solve(wide, B), rtol=tol,
-                                               atol=tol)
+                for k in (1, 3, 4, 11, 12):
+                    Bt = rng.standard_normal((29, k, n)).astype(dtype).swapaxes(-1, -2)
+                    for B in (Bt, np.ascontiguousarray(Bt)):
+                        got = lm.linalg.solve(lm.from_numpy(X), lm.from_numpy(B)).numpy()
+                        np.testing.assert_allclose(got, np.linalg.solve(wide, B), rtol=tol,
+                                                   atol=tol)
                 one = lm.from_numpy(B[0]).expand(29, n, k)         # zero batch stride
                 np.testing.assert_allclose(lm.linalg.solve(lm.from_numpy(X), one).numpy(),
                                            np.linalg.solve(wide, B[:1]), rtol=tol, atol=tol)

@@ -730,7 +730,8 @@ cdef void _run_lanes(lapack_t* tag, Plan* p, Py_ssize_t lo, Py_ssize_t hi) noexc
     cdef int odd[LM_LANES_MAX]
     cdef int info[LM_LANES_MAX]
     cdef int b, lanes = p.lanes, count, k = 0, n = p.n
-    cdef bint det = p.kind == DET or p.kind == SLOGDET
+    cdef bint slog = p.kind == SLOGDET
+    cdef lapack_t d
     if p.kind == SOLVE:
         k = p.k
     elif p.kind == INV:
@@ -747,14 +748,29 @@ cdef void _run_lanes(lapack_t* tag, Plan* p, Py_ssize_t lo, Py_ssize_t hi) noexc
                 _advance(p, idx, &oa, &ob, &op)
         if lapack_t is float:
             (<lm_lu_f>p.lanes_kernel)(n, mats, p.a.rs, p.a.cs, k,
-                                      rhs if p.kind == SOLVE else NULL, p.b.rs, p.b.cs, outs,
-                                      diag if det else NULL, odd, info)
+                                      rhs if p.kind == SOLVE else NULL, p.b.rs, p.b.cs,
+                                      outs, diag if slog else NULL, odd, info)
         elif lapack_t is double:
             (<lm_lu_d>p.lanes_kernel)(n, mats, p.a.rs, p.a.cs, k,
-                                      rhs if p.kind == SOLVE else NULL, p.b.rs, p.b.cs, outs,
-                                      diag if det else NULL, odd, info)
+                                      rhs if p.kind == SOLVE else NULL, p.b.rs, p.b.cs,
+                                      outs, diag if slog else NULL, odd, info)
+        if p.kind == DET:   # the kernel wrote the determinants
+            _advance(p, idx, &oa, &ob, &op)
+            i += count
+            continue
         for b in range(count):
-            if det:
+            if slog:
+                d = outs[b][0]
+                if lapack_t is float:   # NaN: the kernel's product left the range
+                    if d == d:
+                        outs[b][0] = 1 if d > 0 else -1
+                        (<float*>(p.out2 + (i + b) * p.out2_step))[0] = <float>log(fabs(d))
+                        continue
+                elif lapack_t is double:
+                    if d == d:
+                        outs[b][0] = 1 if d > 0 else -1
+                        (<double*>(p.out2 + (i + b) * p.out2_step))[0] = log(fabs(d))
+                        continue
                 _det_from_diag(diag + b, lanes, n, odd[b], p.kind, outs[b],
                                p.out2 + (i + b) * p.out2_step)
                 continue
