@@ -217,25 +217,20 @@ typedef void (*lm_lu_d)(int, const double *const *, ptrdiff_t, ptrdiff_t, int,
                         const double *const *, ptrdiff_t, ptrdiff_t, double *const *, double *,
                         int *, int *);
 
+/* One precision's kernels lm_lu<X>2/3/4/n_<SUFFIX>: the constant sizes unrolled. */
+#define LM_LU_SIZES(T, V, M, W, X, SUFFIX, ATTR, TINY_T, TR)                                    \
+    LM_LU(T, V, M, W, 2, 2, lm_lu##X##2_##SUFFIX, ATTR, TINY_T, TR, LM_UNROLL)                  \
+    LM_LU(T, V, M, W, 3, 3, lm_lu##X##3_##SUFFIX, ATTR, TINY_T, TR, LM_UNROLL)                  \
+    LM_LU(T, V, M, W, 4, 4, lm_lu##X##4_##SUFFIX, ATTR, TINY_T, TR, LM_UNROLL)                  \
+    LM_LU(T, V, M, W, n, LM_LU_MAX, lm_lu##X##n_##SUFFIX, ATTR, TINY_T, TR, )
+
 /* One level's kernels: constant n = 2, 3, 4 and any n <= LM_LU_MAX, each precision; the lane
  * counts of the level (WF floats, WD doubles) and its tables (slot n - 2 for n <= 4, else 3). */
 #define LM_LU_LEVEL(SUFFIX, ATTR, VF, MF, WF, VD, MD, WD)                                       \
     LM_TRANSPOSE_##WF(VF, MF, lm_lu_trf_##SUFFIX, ATTR)                                         \
     LM_TRANSPOSE_##WD(VD, MD, lm_lu_trd_##SUFFIX, ATTR)                                         \
-    LM_LU(float, VF, MF, WF, 2, 2, lm_luf2_##SUFFIX, ATTR, FLT_MIN, lm_lu_trf_##SUFFIX,         \
-          LM_UNROLL)                                                                            \
-    LM_LU(float, VF, MF, WF, 3, 3, lm_luf3_##SUFFIX, ATTR, FLT_MIN, lm_lu_trf_##SUFFIX,         \
-          LM_UNROLL)                                                                            \
-    LM_LU(float, VF, MF, WF, 4, 4, lm_luf4_##SUFFIX, ATTR, FLT_MIN, lm_lu_trf_##SUFFIX,         \
-          LM_UNROLL)                                                                            \
-    LM_LU(float, VF, MF, WF, n, LM_LU_MAX, lm_lufn_##SUFFIX, ATTR, FLT_MIN, lm_lu_trf_##SUFFIX, ) \
-    LM_LU(double, VD, MD, WD, 2, 2, lm_lud2_##SUFFIX, ATTR, DBL_MIN, lm_lu_trd_##SUFFIX,        \
-          LM_UNROLL)                                                                            \
-    LM_LU(double, VD, MD, WD, 3, 3, lm_lud3_##SUFFIX, ATTR, DBL_MIN, lm_lu_trd_##SUFFIX,        \
-          LM_UNROLL)                                                                            \
-    LM_LU(double, VD, MD, WD, 4, 4, lm_lud4_##SUFFIX, ATTR, DBL_MIN, lm_lu_trd_##SUFFIX,        \
-          LM_UNROLL)                                                                            \
-    LM_LU(double, VD, MD, WD, n, LM_LU_MAX, lm_ludn_##SUFFIX, ATTR, DBL_MIN, lm_lu_trd_##SUFFIX, )\
+    LM_LU_SIZES(float, VF, MF, WF, f, SUFFIX, ATTR, FLT_MIN, lm_lu_trf_##SUFFIX)                \
+    LM_LU_SIZES(double, VD, MD, WD, d, SUFFIX, ATTR, DBL_MIN, lm_lu_trd_##SUFFIX)               \
     static const lm_lu_f lm_luf_##SUFFIX[4] = {lm_luf2_##SUFFIX, lm_luf3_##SUFFIX,              \
                                                lm_luf4_##SUFFIX, lm_lufn_##SUFFIX};             \
     static const lm_lu_d lm_lud_##SUFFIX[4] = {lm_lud2_##SUFFIX, lm_lud3_##SUFFIX,              \
