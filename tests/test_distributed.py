@@ -286,6 +286,14 @@ def test_requires_grad_points_to_vjp_batched():
         ld.matmul(x, t)
 
 
+def test_bmm_shapes_as_torch():
+    x = da.zeros((4, 3, 3), chunks=(2, 3, 3))
+    with pytest.raises(RuntimeError, match=r"batch2 tensor to be: \[4, 3\] but got: \[5, 3\]"):
+        ld.bmm(x, da.zeros((5, 3, 3), chunks=(2, 3, 3)))
+    with pytest.raises(RuntimeError, match="batch1 must be a 3D tensor"):
+        ld.bmm(x[None], x)
+
+
 # -- gradients ------------------------------------------------------------------------------------
 
 def _loss_terms(A, W):
@@ -305,3 +313,4 @@ def test_vjp_batched_matches_whole_batch_autograd(compute):
     assert gA.shape == (10, 3, 3) and gW.shape == (3, 3)
     np.testing.assert_allclose(gA, At.grad.numpy(), rtol=1e-10)
     np.testing.assert_allclose(gW, Wt.grad.numpy(), rtol=1e-10)
+

@@ -19,8 +19,17 @@ from ._blockwise import batched
 _INFO = np.dtype(np.int32)
 
 
+# Output dtype rules: input dtype -> output dtype.
+def _same(dtype):
+    return dtype
+
+
 def _real(dtype):
     return np.finfo(dtype).dtype
+
+
+def _info(dtype):
+    return _INFO
 
 
 def _apply(fn, name, xs, signature, outputs, sizes=None, **kwargs):
@@ -31,14 +40,6 @@ def _apply(fn, name, xs, signature, outputs, sizes=None, **kwargs):
     dtype = lapack_dtype(name, arrays)
     return batched(fn, name, arrays, signature, tuple(out(dtype) for out in outputs), sizes,
                    **kwargs)
-
-
-def _same(dtype):
-    return dtype
-
-
-def _info(dtype):
-    return _INFO
 
 
 # -- Cholesky ---------------------------------------------------------------------------------
@@ -127,6 +128,8 @@ def bmm(input, mat2):
     for arg, t in (("batch1", input), ("batch2", mat2)):
         if t.ndim != 3:
             raise RuntimeError(f"{arg} must be a 3D tensor")
-    if input.shape[0] != mat2.shape[0]:
-        raise RuntimeError(f"bmm: batch sizes differ ({input.shape[0]} and {mat2.shape[0]})")
+    if (mat2.shape[0], mat2.shape[1]) != (input.shape[0], input.shape[2]):
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                           f"[{input.shape[0]}, {input.shape[2]}] but got: "
+                           f"[{mat2.shape[0]}, {mat2.shape[1]}].")
     return _apply(lm.bmm, "bmm", (input, mat2), "(n,k),(k,m)->(n,m)", (_same,))[0]
