@@ -2,6 +2,10 @@
 dims, the split over threads, and the dispatch to each dtype's loop, tried through every kernel
 that uses it against NumPy on the same inputs, on one thread and on two."""
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -118,3 +122,12 @@ def test_lstsq_and_ldl_threads(dtype, threads):
     _ldl.sytrs_batched(ld.swapaxes(-1, -2), off, piv, piv_off, x, np.iscomplexobj(a))
     np.testing.assert_allclose(x.swapaxes(-1, -2), want, rtol=TOL[dtype] * 100,
                                atol=TOL[dtype] * 100)
+
+
+@pytest.mark.parametrize("value, expected", [("3", 3), ("1", 1), ("0", None), ("many", None)])
+def test_default_thread_count_reads_omp_num_threads(value, expected):
+    """As PyTorch: a positive OMP_NUM_THREADS is the default count, anything else is ignored."""
+    env = dict(os.environ, OMP_NUM_THREADS=value)
+    out = subprocess.run([sys.executable, "-c", "import lamina; print(lamina.get_num_threads())"],
+                         env=env, capture_output=True, text=True, check=True).stdout
+    assert int(out) == (expected or len(os.sched_getaffinity(0)))

@@ -22,6 +22,11 @@ from queue import SimpleQueue
 
 
 def _default_num_threads():
+    """OMP_NUM_THREADS when it is a positive integer, as PyTorch reads it (Dask's workers set it
+    to 1, and so do job schedulers), else the cores this process may run on."""
+    value = os.environ.get("OMP_NUM_THREADS", "")
+    if value.isdigit() and int(value) > 0:
+        return int(value)
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
