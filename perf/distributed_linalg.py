@@ -60,10 +60,7 @@ def spd(batch, n, chunks, seed=0):
 def _cluster(workers):
     cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                            host="127.0.0.1", dashboard_address=None)
-    client = Client(cluster)
-    # One lamina thread per worker thread: lamina's default is every core of the machine.
-    client.run(lm.set_num_threads, 1)
-    return cluster, client
+    return cluster, Client(cluster)
 
 
 def _holds_factors(dask_scheduler):

@@ -14,10 +14,9 @@ Deployment:
   wait for each other (see the team's KERNEL-FACTS.md: 2-thread batched dpotrf on 4x4 ran no
   faster than serial). Threads pay off only where lamina's own tiny-matrix kernels serve the op
   (no LAPACK call); lamina then also splits each chunk over its own threads.
-- lamina's thread count defaults to the cores the process may use, not to the worker's threads
-  (the Nanny's OMP_NUM_THREADS=1 does not reach it): with several worker processes on one
-  machine, run `client.run(lamina.set_num_threads, threads_per_worker)` so that they do not
-  oversubscribe the cores.
+- lamina's thread count defaults to OMP_NUM_THREADS, which the Nanny sets to 1 in its worker
+  processes, so several workers on one machine do not oversubscribe its cores; with more threads
+  per worker, `client.run(lamina.set_num_threads, k)` lets each chunk use k.
 - Create or load the data on the workers (`dask.array.random`, `map_blocks`, a reader per chunk):
   a large array shipped from the client (as `from_tensor` does) costs more than the factorization.
 - Gradients: autograd is not tracked through dask graphs; `vjp_batched(fn, primals, cotangents)`
