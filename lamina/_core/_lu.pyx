@@ -726,7 +726,7 @@ cdef void _run_lanes(lapack_t* tag, Plan* p, Py_ssize_t lo, Py_ssize_t hi) noexc
     cdef const lapack_t* mats[LM_LANES_MAX]
     cdef const lapack_t* rhs[LM_LANES_MAX]
     cdef lapack_t* outs[LM_LANES_MAX]
-    cdef lapack_t diag[LM_LANES_MAX * LM_LU_MAX]
+    cdef lapack_t diag[LM_LANES_MAX * (LM_LU_MAX + 1)]
     cdef int odd[LM_LANES_MAX]
     cdef int info[LM_LANES_MAX]
     cdef int b, lanes = p.lanes, count, k = 0, n = p.n
@@ -761,15 +761,11 @@ cdef void _run_lanes(lapack_t* tag, Plan* p, Py_ssize_t lo, Py_ssize_t hi) noexc
         for b in range(count):
             if slog:
                 d = outs[b][0]
-                if lapack_t is float:   # NaN: the kernel's product left the range
+                # the kernel's log|det|, unless its product left the range (NaN)
+                if lapack_t is float or lapack_t is double:
                     if d == d:
                         outs[b][0] = 1 if d > 0 else -1
-                        (<float*>(p.out2 + (i + b) * p.out2_step))[0] = <float>log(fabs(d))
-                        continue
-                elif lapack_t is double:
-                    if d == d:
-                        outs[b][0] = 1 if d > 0 else -1
-                        (<double*>(p.out2 + (i + b) * p.out2_step))[0] = log(fabs(d))
+                        (<lapack_t*>(p.out2 + (i + b) * p.out2_step))[0] = diag[n * lanes + b]
                         continue
                 _det_from_diag(diag + b, lanes, n, odd[b], p.kind, outs[b],
                                p.out2 + (i + b) * p.out2_step)
