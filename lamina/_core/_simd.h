@@ -18,6 +18,15 @@
 /* Lane-wise select of x where the mask m is set (all ones), else y (C has no vector ?:). */
 #define LM_SEL(V, M, m, x, y) ((V)(((M)(x) & (m)) | ((M)(y) & ~(m))))
 
+/* Whether any lane of the W-lane mask m is set. */
+#define LM_ANY(W, m)                                                                            \
+    __extension__({                                                                             \
+        long long any_ = 0;                                                                     \
+        for (int b_ = 0; b_ < (W); b_++)                                                        \
+            any_ |= (m)[b_];                                                                    \
+        any_ != 0;                                                                              \
+    })
+
 /* x ++ y's lanes at the given indices. __builtin_shufflevector is Clang's and GCC 12's; older GCC
  * has __builtin_shuffle, which takes the indices as a vector of M. */
 #if defined(__clang__) || __GNUC__ >= 12

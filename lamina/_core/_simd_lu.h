@@ -150,8 +150,11 @@
             first = (now & ((M){0} + s + 1)) | (~now & first);                                 \
             V safe = LM_SEL(V, M, zero, one, t);                                                \
             V r = one / safe;                                                                   \
+            int divide = LM_ANY(W, small & ~zero);  /* rare: spare the divisions otherwise */   \
             UNROLL for (int i = s + 1; i < N; i++) {                                            \
-                V l = LM_SEL(V, M, small, a[i][s] / safe, a[i][s] * r);                         \
+                V l = a[i][s] * r;                                                              \
+                if (divide)                                                                     \
+                    l = LM_SEL(V, M, small, a[i][s] / safe, l);                                 \
                 a[i][s] = LM_SEL(V, M, zero, a[i][s], l);                                       \
             }                                                                                   \
             UNROLL for (int j = s + 1; j < N; j++)                                              \
