@@ -427,3 +427,13 @@ def test_slogdet_extreme_magnitudes(n, scale):
     np.testing.assert_allclose(lm.linalg.slogdet(_t(A32))[1].numpy(),
                                np.linalg.slogdet(A32.astype(np.float64))[1], rtol=1e-5,
                                atol=1e-3)
+
+
+@pytest.mark.parametrize("shape", [(1, 0), (3, 0), (2, 3, 0)])
+def test_lu_of_matrices_without_columns(shape):
+    # Found by the fuzz suite: the pivots of an (m, 0) LU are empty, and unpacking them reshaped
+    # to (-1, 0), which NumPy cannot resolve. P is then the identity, as in PyTorch.
+    P, L, U = lm.linalg.lu(lm.zeros(*shape))
+    m = shape[-2]
+    np.testing.assert_array_equal(P.numpy(), np.broadcast_to(np.eye(m), shape[:-2] + (m, m)))
+    assert L.shape == shape and U.shape == shape[:-2] + (0, 0)
