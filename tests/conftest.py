@@ -16,6 +16,12 @@ if os.environ.get("CI"):
     settings.load_profile("ci")
 
 
+def pytest_report_header(config):
+    """The fuzz suite's seed and example count, so a failing CI run can be replayed."""
+    from fuzz_inputs import EXAMPLES, SEED
+    return f"fuzz: LAMINA_FUZZ_SEED={SEED} LAMINA_FUZZ_EXAMPLES={EXAMPLES} per op"
+
+
 @pytest.fixture(params=_cpu.simd_levels())
 def simd_level(request):
     """Each instruction-set level of the _simd*.h kernels that this CPU can run."""

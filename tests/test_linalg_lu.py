@@ -461,3 +461,25 @@ def test_slogdet_extreme_magnitudes(n, scale):
     np.testing.assert_allclose(lm.linalg.slogdet(_t(A32))[1].numpy(),
                                np.linalg.slogdet(A32.astype(np.float64))[1], rtol=1e-5,
                                atol=1e-3)
+
+
+@pytest.mark.parametrize("shape", [(1, 0), (3, 0), (2, 3, 0)])
+def test_lu_of_matrices_without_columns(shape):
+    # Found by the fuzz suite: the pivots of an (m, 0) LU are empty, and unpacking them reshaped
+    # to (-1, 0), which NumPy cannot resolve. P is then the identity, as in PyTorch.
+    P, L, U = lm.linalg.lu(lm.zeros(*shape))
+    m = shape[-2]
+    np.testing.assert_array_equal(P.numpy(), np.broadcast_to(np.eye(m), shape[:-2] + (m, m)))
+    assert L.shape == shape and U.shape == shape[:-2] + (0, 0)
+
+
+def test_solve_over_an_empty_broadcast_batch():
+    # Found by the fuzz suite: B's empty batch dims used to break the reduction of info to A's
+    # batch shape (a narrow of a size-0 dim). PyTorch factors A unexpanded, so info (and the
+    # error) still report A's own factorization.
+    X, info = lm.linalg.solve_ex(lm.ones(1, 1), lm.ones(0, 1, 0))
+    assert X.shape == (0, 1, 0) and info.shape == () and int(info) == 0
+    X, info = lm.linalg.solve_ex(lm.zeros(1, 2, 2), lm.ones(3, 0, 2, 1))
+    assert X.shape == (3, 0, 2, 1) and info.tolist() == [1]
+    with pytest.raises(LinAlgError, match=r"\(Batch element 0\): The solver failed"):
+        lm.linalg.solve(lm.zeros(1, 2, 2), lm.ones(3, 0, 2, 1))

@@ -405,7 +405,8 @@ def _permutation(xp, piv, m, dtype):
     if r.size == 0:
         return xp.zeros(r.shape + (m,), dtype=dtype)
     rows = r.reshape(-1, m)
-    swaps = piv.reshape(-1, piv.shape[-1]).astype(np.int64) - 1
+    # rows.shape[0], not -1: pivots of a (m, 0) LU have no entries, so -1 would be ambiguous.
+    swaps = piv.reshape(rows.shape[0], piv.shape[-1]).astype(np.int64) - 1
     at = xp.arange(rows.shape[0])
     for i in range(swaps.shape[1]):     # sequential by nature: swap i depends on swaps < i
         j = swaps[:, i]

@@ -186,6 +186,10 @@ def _a_batch(info, A, batch):
     a_batch = A.shape[:-2]
     if tuple(a_batch) == tuple(batch):
         return info
+    if info.numel() == 0:
+        # An empty broadcast batch ran no solve, yet PyTorch's info still reports A's own
+        # factorization (a singular A gives 1), so factor A alone.
+        return _p.lu_factor_ex_p(A)[2]
     lead = len(batch) - len(a_batch)
     for d in range(len(batch)):
         if d < lead or a_batch[d - lead] == 1:
