@@ -11,8 +11,9 @@ import os
 
 
 def record(name, value, total=None, op=None):
-    """Append one figure record: `name` as printed on the line (fuzz, hangs, thread_mismatches, ...),
-    `value` the count (passed examples for a ratio, failures otherwise), `total` for a ratio."""
+    """Append one figure record: `name` as printed on the line (fuzz, hangs, thread_mismatches,
+    ...), `value` the count (passed examples for a ratio, failures otherwise), `total` for a
+    ratio."""
     path = os.environ.get("LAMINA_FIGURES")
     if not path:
         return
