@@ -38,6 +38,24 @@ def check_tensor(name, x, arg="input", position=1):
     return x
 
 
+# scipy's BLAS and LAPACK take 32-bit integers (LP64), and reference LAPACK addresses column j at
+# j * lda in that width: a matrix whose sizes or element count pass 2^31 - 1 would overflow inside
+# the call. The kernels' own checks come after the op has allocated its outputs (17 GB for
+# n = 46341), so the primitives ask this first. Empty matrices never reach LAPACK.
+LAPACK_INT_MAX = 2**31 - 1
+
+
+def check_lapack_size(name, *arrays):
+    """RuntimeError naming the limit unless each non-empty (..., rows, cols) array in `arrays`
+    fits LAPACK's 32-bit integers: rows, cols and rows * cols at most 2^31 - 1."""
+    for a in arrays:
+        rows, cols = a.shape[-2:]
+        if rows * cols and max(rows, cols, rows * cols) > LAPACK_INT_MAX:
+            raise RuntimeError(f"{name}: a {rows}x{cols} matrix is past the 32-bit integer "
+                               f"sizes of LP64 BLAS/LAPACK (rows, columns and their product "
+                               f"must be at most 2^31 - 1)")
+
+
 def float_result(d):
     """Integral and bool inputs of a float-only function compute in the default dtype."""
     return get_default_dtype() if d.category < dt.FLOAT else d

@@ -12,6 +12,7 @@ import numpy as np
 
 from .._core import _cholesky, _triangular
 from ._batching import batch_first, to_front
+from ._checks import check_lapack_size
 from ._rules import unbroadcast, wants
 from .primitive import Primitive
 
@@ -30,6 +31,7 @@ def _batch(*arrays):
 # that knows which matrices failed. No `xp=` body: numpy.linalg.cholesky raises on the first
 # failure instead of reporting each matrix's status.
 def _cholesky_ex_cpu(A, *, upper):
+    check_lapack_size("cholesky", A)
     out = np.empty(A.shape, A.dtype)
     info = np.empty(A.shape[:-2], np.int32)
     _cholesky.potrf_batched(A, out, info, upper)
@@ -77,6 +79,7 @@ cholesky_ex_p = Primitive("cholesky_ex", cpu=_cholesky_ex_cpu, vjp=_cholesky_ex_
 # A primitive for speed: ?potri inverts the triangle and forms the product in n^3 / 3 + n^3 / 3
 # multiply-adds, a third of a solve against the identity; `info` names a zero diagonal element.
 def _cholesky_inverse_ex_cpu(L, *, upper):
+    check_lapack_size("cholesky_inverse", L)
     out = np.empty(L.shape, L.dtype)
     info = np.empty(L.shape[:-2], np.int32)
     _cholesky.potri_batched(L, out, info, upper)
@@ -126,6 +129,7 @@ cholesky_inverse_ex_p = Primitive("cholesky_inverse_ex", cpu=_cholesky_inverse_e
 # A primitive for speed: both triangular solves in one pass over the right-hand sides (?potrs),
 # which are copied once into the result, instead of two solve_triangular calls.
 def _cholesky_solve_cpu(B, L, *, upper):
+    check_lapack_size("cholesky_solve", B, L)
     n, k = B.shape[-2:]
     out = np.empty(_batch(B, L) + (k, n), B.dtype)
     _triangular.potrs_batched(L, B, out, upper)
@@ -174,6 +178,7 @@ cholesky_solve_p = Primitive("cholesky_solve", cpu=_cholesky_solve_cpu, xp=_chol
 # A primitive: the triangular solve (?trsm) that linalg.solve_triangular and triangular_solve
 # both are. op(A) is A, or A^T with `transpose`; `left` solves op(A) X = B, else X op(A) = B.
 def _triangular_solve_cpu(A, B, *, upper, left, unitriangular, transpose):
+    check_lapack_size("triangular_solve", A, B)
     rows, cols = B.shape[-2:]
     out = np.empty(_batch(A, B) + (cols, rows), A.dtype)
     _triangular.trsm_batched(A, B, out, upper, left, unitriangular, transpose)

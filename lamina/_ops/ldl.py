@@ -13,6 +13,7 @@ import numpy as np
 
 from .._core import _ldl
 from ._batching import batch_first, to_front
+from ._checks import check_lapack_size
 from ._rules import not_implemented
 from .lstsq import batch_offsets
 from .primitive import Primitive
@@ -22,6 +23,7 @@ from .primitive import Primitive
 # (?sytrf/?hetrf) whose pivoting nothing else here reproduces. Outputs: LD (*, n, n), pivots
 # (*, n) int32, info (*,) int32.
 def _ldl_factor_cpu(A, *, hermitian):
+    check_lapack_size("ldl_factor", A)
     batch, n = A.shape[:-2], A.shape[-1]
     out = np.empty(batch + (n, n), A.dtype)
     lower = np.swapaxes(out, -1, -2)        # out holds A^T: A column-major
@@ -50,6 +52,7 @@ ldl_factor_p = Primitive("ldl_factor", cpu=_ldl_factor_cpu,
 # A primitive because the solve with the factor is one LAPACK call per matrix (?sytrs/?hetrs),
 # applying the pivots and D's 2x2 blocks as the factorization left them.
 def _ldl_solve_cpu(LD, pivots, B, *, hermitian):
+    check_lapack_size("ldl_solve", LD, B)
     batch = LD.shape[:-2]
     if B.shape[:-2] != batch:
         batch = np.broadcast_shapes(B.shape[:-2], batch)

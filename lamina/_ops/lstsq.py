@@ -12,6 +12,7 @@ import numpy as np
 
 from .._core import _lstsq
 from ._batching import to_front
+from ._checks import check_lapack_size
 from ._rules import unbroadcast
 from .primitive import Primitive
 from .svd import svd_ex_p
@@ -45,6 +46,7 @@ _REAL = {np.dtype(c): np.dtype(c.lower()) for c in "fdFD"}
 # not gelsy) else (0,); rank (*,) int64, (0,) for gels; singular values (*, min(m, n)) for
 # gelsd/gelss else (0,); LAPACK's info (*,) int32.
 def _lstsq_cpu(A, B, *, rcond, driver):
+    check_lapack_size("lstsq", A, B)
     batch = A.shape[:-2]
     if B.shape[:-2] != batch:
         batch = np.broadcast_shapes(batch, B.shape[:-2])

@@ -18,6 +18,7 @@ import numpy as np
 
 from .._core import _qr
 from ._batching import same_batch, to_front
+from ._checks import check_lapack_size
 from ._rules import not_implemented
 from .cholesky import triangular_solve_p
 from .creation import eye
@@ -52,6 +53,7 @@ def _eye_columns(batch, m, cols, dtype):
 
 
 def _qr_cpu(a, *, mode):
+    check_lapack_size("qr", a)
     *batch, m, n = a.shape
     batch = tuple(batch)
     k = min(m, n)
@@ -159,6 +161,7 @@ qr_p = Primitive("qr", cpu=_qr_cpu, xp=_qr_fwd, vjp=_qr_vjp, jvp=_qr_jvp, batch=
 # geqrf: LAPACK's own output, which householder_product and ormqr consume. A primitive because
 # it is the kernel call; PyTorch gives it no derivative.
 def _geqrf_cpu(a):
+    check_lapack_size("geqrf", a)
     *batch, m, n = a.shape
     out, tau = _qr.geqrf(_batched(a, (m, n)))
     return _matrices(out, tuple(batch)), tau.reshape(tuple(batch) + tau.shape[1:])
@@ -181,6 +184,7 @@ geqrf_p = Primitive("geqrf", cpu=_geqrf_cpu, xp=_geqrf_fwd, vjp=not_implemented(
 # householder_product: ?orgqr, the explicit Q of (reflectors, tau); a primitive for the kernel
 # call.
 def _householder_product_cpu(a, tau):
+    check_lapack_size("householder_product", a)
     *batch, m, n = a.shape
     k = tau.shape[-1]
     out = _qr.orgqr(_batched(a, (m, n)), _batched(tau, (k,)))
@@ -280,6 +284,7 @@ householder_product_p = Primitive("householder_product", cpu=_householder_produc
 # ormqr: op(Q) C or C op(Q) without forming Q (?ormqr, O(mnk) instead of O(m^2 n)); a primitive
 # for that reason.
 def _ormqr_cpu(a, tau, c, *, left, transpose):
+    check_lapack_size("ormqr", a, c)
     *batch, m, n = a.shape
     k = tau.shape[-1]
     out = _qr.ormqr(_batched(a, (m, n)), _batched(tau, (k,)), _batched(c, c.shape[-2:]),
