@@ -25,10 +25,12 @@ class Outcome:
 
 def run_isolated(code, timeout, env=None):
     """Run `code` with this interpreter, capturing its output; a child still running after
-    `timeout` seconds is killed, and what it printed until then is kept."""
+    `timeout` seconds is killed, and what it printed until then is kept. -P: the working
+    directory stays off the child's path, where a checkout's source tree (no built modules)
+    would shadow the installed lamina."""
     try:
-        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                              timeout=timeout, env=env)
+        done = subprocess.run([sys.executable, "-P", "-c", code], capture_output=True,
+                              text=True, timeout=timeout, env=env)
     except subprocess.TimeoutExpired as e:
         return Outcome(None, _text(e.stdout), _text(e.stderr))
     return Outcome(done.returncode, done.stdout, done.stderr)

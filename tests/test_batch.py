@@ -128,6 +128,7 @@ def test_lstsq_and_ldl_threads(dtype, threads):
 def test_default_thread_count_reads_omp_num_threads(value, expected):
     """As PyTorch: a positive OMP_NUM_THREADS is the default count, anything else is ignored."""
     env = dict(os.environ, OMP_NUM_THREADS=value)
-    out = subprocess.run([sys.executable, "-c", "import lamina; print(lamina.get_num_threads())"],
-                         env=env, capture_output=True, text=True, check=True).stdout
+    code = "import lamina; print(lamina.get_num_threads())"
+    out = subprocess.run([sys.executable, "-P", "-c", code], env=env, capture_output=True,
+                         text=True, check=True).stdout
     assert int(out) == (expected or len(os.sched_getaffinity(0)))

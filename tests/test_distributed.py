@@ -186,13 +186,14 @@ def test_building_calls_no_kernel(op, monkeypatch):
 
 def test_importing_lamina_does_not_import_dask():
     code = "import sys, lamina; assert 'dask' not in sys.modules, 'dask imported'"
-    subprocess.run([sys.executable, "-c", code], check=True)
+    subprocess.run([sys.executable, "-P", "-c", code], check=True)
 
 
 def test_missing_dask_names_the_extra():
     code = ("import sys; sys.modules['dask'] = None\n"
             "try:\n    import lamina.distributed\nexcept ImportError as e:\n    print(e)")
-    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    out = subprocess.run([sys.executable, "-P", "-c", code], check=True, capture_output=True,
+                         text=True)
     assert "pip install lamina[distributed]" in out.stdout
 
 
