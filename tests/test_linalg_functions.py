@@ -57,6 +57,27 @@ def test_matrix_exp_matches_scipy_in_every_degree(norm, dtype):
     assert max(_rel(g, r) for g, r in zip(got, ref)) < 20 * EPS
 
 
+def test_matrix_exp_of_a_large_batch_goes_in_pieces():
+    """Batches past 2 MiB are exponentiated a piece at a time (memory): into one output, or
+    joined when autograd records; both against SciPy, gradients against a small batch's."""
+    rng = np.random.default_rng(4)
+    a = rng.standard_normal((40000, 4, 4)) * rng.uniform(0.01, 8, (40000, 1, 1))
+    ref = scipy.linalg.expm(a)
+
+    def error(x):   # per matrix, relative to its largest entry
+        return (np.abs(x - ref).max(axis=(1, 2)) / np.abs(ref).max(axis=(1, 2))).max()
+
+    assert error(lm.linalg.matrix_exp(lm.from_numpy(a)).numpy()) < 1e-10
+    A = lm.tensor(a, requires_grad=True)
+    X = lm.linalg.matrix_exp(A)
+    assert error(X.detach().numpy()) < 1e-10
+    X[[0, 39999]].sum().backward()
+    small = lm.tensor(a[[0, 39999]], requires_grad=True)
+    lm.linalg.matrix_exp(small).sum().backward()
+    np.testing.assert_allclose(A.grad.numpy()[[0, 39999]], small.grad.numpy(), rtol=1e-12)
+    assert not A.grad.numpy()[1:39999].any()
+
+
 @pytest.mark.parametrize("norm", [10.0, 100.0, 500.0])
 def test_matrix_exp_large_norm_symmetric_against_eigh(norm):
     # A symmetric matrix's exponential from its eigendecomposition is accurate to ~eps |exp(A)|.

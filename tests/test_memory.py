@@ -105,22 +105,8 @@ print(json.dumps({{"growth": after - before, "input": a.nbytes}}))
 """
 
 
-# matrix_exp composes its Pade approximants from whole-batch products and sums, each a new
-# batch-sized array: ~12x the input when run alone. A bug to fix (in place, or batch in chunks),
-# recorded as over budget meanwhile. Not strict: once, late in a full run, it measured within
-# budget (unexplained: the child is a fresh process).
-KNOWN_OVER = {"linalg.matrix_exp"}
-
-
-def _param(op):
-    if op in KNOWN_OVER:
-        return pytest.param(op, marks=pytest.mark.xfail(reason="over budget"))
-    return op
-
-
-# AddressSanitizer keeps freed memory in quarantine, so resident size means nothing there.
 @pytest.mark.skipif(bool(os.environ.get("LAMINA_SANITIZER")), reason="sanitizer build")
-@pytest.mark.parametrize("op", [_param(op) for op in sorted(LARGE)])
+@pytest.mark.parametrize("op", sorted(LARGE))
 def test_rss_growth_large(op):
     out = run_isolated(CHILD.format(op=LARGE[op]), timeout=240)
     assert out.returncode == 0, out.stderr[-2000:]

@@ -20,6 +20,7 @@ from .. import linalg as _linalg  # the package: its families' functions at call
 from .._core import dtype as _dt
 from .._core._tensor import TensorBase as _TensorBase
 from .._core._tensor import canonical_dim as _canonical_dim
+from .._core._tensor import is_grad_enabled as _is_grad_enabled
 from .._ops import blas as _blas
 from .._ops import contraction as _contraction
 from .._ops import creation as _creation
@@ -35,6 +36,7 @@ from .._ops._checks import check_tensor as _check_tensor
 from .._ops._checks import not_implemented as _not_implemented
 from .._ops._checks import torch_type_name as _torch_type_name
 from .._ops.mutation import finish_out as _finish_out
+from .._ops.primitive import LEVELS
 from ._checks import check_is_matrix, check_square
 from ._checks import finish_castable_out as _finish_castable_out
 from ._lu import _raise_inv_info
@@ -220,6 +222,13 @@ def _matrix_exp_uniform(A, norm_t, norm, real):
     return X
 
 
+# Bytes of input per piece of a large batch: the Pade chain allocates about 12 batch-sized
+# temporaries, so pieces of 2 MiB keep the peak near the result's size (issue 10's memory budget:
+# 3x the input), where the whole batch at once took 12x. Results are written into one output
+# unless autograd or a transform needs the pieces joined.
+_EXP_PIECE_BYTES = 2 << 20
+
+
 def matrix_exp(input):
     A = _check_tensor("linalg_matrix_exp", input)
     check_square("linalg.matrix_exp", A)
@@ -234,7 +243,17 @@ def matrix_exp(input):
     # float16 computes in float32 and rounds once (PyTorch's float16 matrix_exp overflows).
     work = A.to(_dt.float32) if A.dtype is _dt.float16 else A
     real = _dt.float64 if work.dtype in (_dt.float64, _dt.complex128) else _dt.float32
-    X = _matrix_exp_batch(work.reshape(-1, n, n), real)
+    flat = work.reshape(-1, n, n)
+    piece = max(1, _EXP_PIECE_BYTES // (n * n * flat.element_size()))
+    if flat.shape[0] <= piece:
+        X = _matrix_exp_batch(flat, real)
+    elif LEVELS or (flat.requires_grad and _is_grad_enabled()):
+        X = _joining.cat([_matrix_exp_batch(flat[lo:lo + piece], real)
+                          for lo in range(0, flat.shape[0], piece)])
+    else:
+        X = _creation.empty_like(flat)
+        for lo in range(0, flat.shape[0], piece):
+            X[lo:lo + piece] = _matrix_exp_batch(flat[lo:lo + piece], real)
     return X.reshape(A.shape).to(A.dtype)
 
 
