@@ -4,6 +4,8 @@ hooks, grad modes, in-place correctness and the version counter, Function, gradc
 Expected values are computed by hand or with NumPy, never by lamina itself.
 """
 
+import threading
+
 import numpy as np
 import pytest
 
@@ -525,3 +527,38 @@ def test_view_made_before_its_base_entered_the_graph():
     z[2] = x[0] * 5  # z enters the graph through another view
     (v * v).sum().backward()  # v = [0, 5 x0]
     np.testing.assert_allclose(x.grad.numpy(), [50.0, 0.0])
+
+
+def test_grad_mode_is_per_thread():
+    """As PyTorch: a thread starts with grad on, and no_grad in one thread leaves the others
+    recording. Two threads enter no_grad in turn and leave in the same order: with one shared
+    flag, the second restores the "off" it saved from the first, and grad stays off for good."""
+    seen = []
+    with lm.no_grad():
+        t = threading.Thread(target=lambda: seen.append(lm.is_grad_enabled()))
+        t.start()
+        t.join()
+    assert seen == [True]
+    first_in, second_in, first_out = threading.Event(), threading.Event(), threading.Event()
+
+    def first():
+        with lm.no_grad():
+            first_in.set()
+            second_in.wait()
+        first_out.set()
+
+    def second():
+        first_in.wait()
+        with lm.no_grad():
+            second_in.set()
+            first_out.wait()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert lm.is_grad_enabled()
+    x = lm.ones(2, requires_grad=True)
+    (x * 3).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [3.0, 3.0])

@@ -13,6 +13,7 @@ place, and skipping the allocation is measurable on the per-op path.
 """
 
 cimport numpy as cnp
+from cpython.pythread cimport PyThread_tss_create, PyThread_tss_get, PyThread_tss_set
 from cpython.ref cimport Py_INCREF
 from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM
 
@@ -28,7 +29,15 @@ cdef object np_asarray = np.asarray
 cdef object _Tensor = None          # the Python Tensor class, registered by tensor.py
 cdef object _cpu_device = None      # registered by tensor.py
 cdef object _tape = None            # lamina.autograd's recorder, registered by it
-cdef bint _grad_enabled = True      # torch's grad mode (no_grad, enable_grad, set_grad_enabled)
+# torch's grad mode (no_grad, enable_grad, set_grad_enabled), per thread as in PyTorch: a new
+# thread starts with grad on, and one thread's no_grad leaves the others recording (a global flag
+# saved and restored by two threads at once could end up off for good). NULL: on.
+cdef Py_tss_t _grad_off
+PyThread_tss_create(&_grad_off)
+
+
+cdef inline bint _grad_enabled() noexcept:
+    return PyThread_tss_get(&_grad_off) == NULL
 
 # Index NumPy's type numbers, not its dtypes: int64 has two numbers ('l' and 'q') on Linux.
 cdef dict _DT_BY_NUM = {}
@@ -61,14 +70,13 @@ def get_tape():
 
 
 def is_grad_enabled():
-    return _grad_enabled
+    return _grad_enabled()
 
 
 def _set_grad_mode(bint enabled):
-    """Set grad mode; returns the previous mode (the context managers restore it)."""
-    global _grad_enabled
-    cdef bint previous = _grad_enabled
-    _grad_enabled = enabled
+    """Set this thread's grad mode; returns the previous mode (the context managers restore it)."""
+    cdef bint previous = _grad_enabled()
+    PyThread_tss_set(&_grad_off, NULL if enabled else <void*>1)
     return previous
 
 
@@ -428,6 +436,6 @@ cdef class PrimitiveBase:
             result = _wrap_views(out, <TensorBase>args[0], self, args, params, None)
         else:
             result = _wrap_out(out)
-        if record and _grad_enabled and _tape is not None:
+        if record and _grad_enabled() and _tape is not None:
             return _tape.record(self, args, params, result)
         return result
