@@ -731,6 +731,9 @@ cdef void _run_lanes(lapack_t* tag, Plan* p, Py_ssize_t lo, Py_ssize_t hi) noexc
     cdef int info[LM_LANES_MAX]
     cdef int b, lanes = p.lanes, count, k = 0, n = p.n
     cdef bint slog = p.kind == SLOGDET
+    # with k = 0 and outs given the kernel writes determinants: a solve with no right-hand
+    # side has no output to write them to
+    cdef bint det = p.kind == DET or slog
     cdef lapack_t d
     if p.kind == SOLVE:
         k = p.k
@@ -749,11 +752,13 @@ cdef void _run_lanes(lapack_t* tag, Plan* p, Py_ssize_t lo, Py_ssize_t hi) noexc
         if lapack_t is float:
             (<lm_lu_f>p.lanes_kernel)(n, mats, p.a.rs, p.a.cs, k,
                                       rhs if p.kind == SOLVE else NULL, p.b.rs, p.b.cs,
-                                      outs, diag if slog else NULL, odd, info)
+                                      outs if k > 0 or det else NULL, diag if slog else NULL,
+                                      odd, info)
         elif lapack_t is double:
             (<lm_lu_d>p.lanes_kernel)(n, mats, p.a.rs, p.a.cs, k,
                                       rhs if p.kind == SOLVE else NULL, p.b.rs, p.b.cs,
-                                      outs, diag if slog else NULL, odd, info)
+                                      outs if k > 0 or det else NULL, diag if slog else NULL,
+                                      odd, info)
         if p.kind == DET:   # the kernel wrote the determinants
             _advance(p, idx, &oa, &ob, &op)
             i += count
