@@ -31,6 +31,7 @@ from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
 import lamina as lm
+from lamina._core import _threads
 
 TOL = {np.float32: 2e-3, np.complex64: 2e-3, np.float64: 1e-9, np.complex128: 1e-9}
 
@@ -376,6 +377,16 @@ def run(op, tensors, threads, **kw):
         lm.set_num_threads(before)
 
 
+def run_split(op, tensors):
+    """`run` at 2 threads with every batch of two or more elements split (the kernels' own
+    thresholds would keep the small batches drawn here on one thread)."""
+    _threads.split_every_batch = True
+    try:
+        return run(op, tensors, 2)
+    finally:
+        _threads.split_every_batch = False
+
+
 def same(a, b, what):
     """Two runs agree: both raised the same error type, or gave NaN-aware equal outputs."""
     (oa, ea), (ob, eb) = a, b
@@ -507,7 +518,7 @@ EMPTY_FIRST = {"linalg.cond"}
 MODES = ("valid", "valid", "special", "invalid", "fail")
 
 
-def fuzz_one(op, data):
+def fuzz_one(op, data, counts):
     dtype = data.draw(st.sampled_from(DTYPES), label="dtype")
     rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1), label="rng"))
     dims, shapes = shapes_for(op, data)
@@ -530,7 +541,11 @@ def fuzz_one(op, data):
     tensors = [p.tensor for p in placed]
     values = [p.values for p in placed]
     one = run(op, tensors, 1)
-    same(one, run(op, tensors, 2), "1 vs 2 threads")
+    try:
+        same(one, run_split(op, tensors), "1 vs 2 threads")
+    except AssertionError:
+        counts["thread_mismatches"] += 1
+        raise
     same(one, run(op, [lm.from_numpy(np.ascontiguousarray(v)) for v in values], 1),
          "strided vs contiguous")
     assert all(p.intact() for p in placed), "an input's parent buffer changed"
@@ -567,9 +582,22 @@ def check_fail(op, values, got, err):
         assert "Batch element" not in err[1], err[1]
 
 
+# Ops composed of NumPy reductions and products over the whole batch: no lamina kernel, so
+# nothing to split over threads.
+UNSPLIT = {"linalg.matrix_norm", "linalg.vector_norm", "linalg.norm", "linalg.cross",
+           "linalg.vecdot"}
+
+
 @pytest.mark.parametrize("op", OPS, ids=[o.name for o in OPS])
-def test_fuzz(op):
-    counts = {"run": 0, "failed": 0}
+def test_fuzz(op, monkeypatch):
+    counts = {"run": 0, "failed": 0, "thread_mismatches": 0, "splits": 0}
+    parallel = _threads.run_parallel
+
+    def counted(fn, threads):
+        counts["splits"] += 1
+        parallel(fn, threads)
+
+    monkeypatch.setattr(_threads, "run_parallel", counted)
 
     @seed(SEED)
     @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=False,
@@ -578,7 +606,7 @@ def test_fuzz(op):
     def fuzz(data):
         counts["run"] += 1
         try:
-            fuzz_one(op, data)
+            fuzz_one(op, data, counts)
         except BaseException:
             counts["failed"] += 1
             raise
@@ -588,3 +616,7 @@ def test_fuzz(op):
     finally:
         record("fuzz", min(counts["run"] - counts["failed"], EXAMPLES), total=EXAMPLES,
                op=op.name)
+        record("thread_mismatches", counts["thread_mismatches"], op=op.name)
+    # The 1-vs-2-thread comparison means something only if some batches were split.
+    if op.batch != "none" and op.name not in UNSPLIT:
+        assert counts["splits"] > 0, counts

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from figures import record
 from fuzz_inputs import LAYOUTS, Placed, matrix_of_kind
-from test_fuzz import OPS, core_shape, run, same
+from test_fuzz import OPS, UNSPLIT, core_shape, run, same
 
 import lamina as lm
 from lamina._core import _threads
@@ -67,12 +67,6 @@ def test_concurrent_calls_match_serial(op):
     bad = sum(mismatch(serial, r, "thread vs serial") for rs in results for r in rs)
     record("thread_mismatches", bad)
     assert bad == 0, f"{bad} of {WORKERS * ITERATIONS} concurrent calls differ from the serial one"
-
-
-# Ops composed of NumPy reductions and products over the whole batch: no lamina kernel, so
-# nothing to split.
-UNSPLIT = {"linalg.matrix_norm", "linalg.vector_norm", "linalg.norm", "linalg.cross",
-           "linalg.vecdot"}
 
 
 @pytest.mark.parametrize("op", [o for o in OPS if o.batch != "none"],

@@ -963,9 +963,9 @@ cdef _launch(_Job job, tuple keep):
         elems = n * n + ((n + 7) // 8 * 8 * 4 + item - 1) // item + p.lwork
     cdef Py_ssize_t work = p.nbatch * n * n * (n + p.k)
     cdef Py_ssize_t threads = min(_threads.get_num_threads(), p.nbatch)
-    if not p.tiny and (not _threads.BLAS_CONTROL or n < LAPACK_PARALLEL_N):
-        threads = 1
-    if threads > 1 and (work < PARALLEL_WORK or (n >= BLAS_THREADED_N and p.nbatch < 4 * threads)):
+    if not _threads.split_every_batch and (
+            (not p.tiny and (not _threads.BLAS_CONTROL or n < LAPACK_PARALLEL_N))
+            or work < PARALLEL_WORK or (n >= BLAS_THREADED_N and p.nbatch < 4 * threads)):
         threads = 1
     p.threads = threads
     p.scratch_step = (elems * item + 63) // 64 * 64          # a cache line apart

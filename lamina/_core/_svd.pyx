@@ -587,7 +587,7 @@ def jacobi_batched(a, bint full_matrices=True, bint compute_uv=True):
     # A rotation sweep costs ~ rows * cols^2 flops; below JACOBI_PARALLEL_WORK in all, waking a
     # pool thread costs more than it saves.
     threads = min(_threads.get_num_threads(), nbatch)
-    if nbatch * mx * k * k < JACOBI_PARALLEL_WORK:
+    if nbatch * mx * k * k < JACOBI_PARALLEL_WORK and not _threads.split_every_batch:
         threads = 1
     p.nbatch, p.threads = nbatch, threads
     buf = np.empty(threads * p.scratch_step + 64, dtype=np.uint8)

@@ -35,6 +35,11 @@ def _default_num_threads():
 
 _num_threads = _default_num_threads()
 
+# True splits every batch of two or more elements across the threads, whatever its work. The
+# kernels' thresholds keep small batches on one thread; the tests set this so that comparing
+# runs at 1 and 2 threads on small inputs (the fuzz suite's) compares a split batch.
+split_every_batch = False
+
 
 def set_num_threads(num):
     """The number of threads lamina's kernels use (batch splitting, and BLAS for one product)."""
