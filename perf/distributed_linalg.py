@@ -28,7 +28,6 @@ import time
 import dask.array as da
 import numpy as np
 from distributed import Client, LocalCluster, wait
-from timing import time_once
 
 import lamina as lm
 import lamina.distributed as ld
@@ -99,6 +98,10 @@ def _sweep(client, cases):
 
 def _eager(batch, n):
     """Seconds for the eager lamina call on the whole batch in this process, one thread."""
+    # Imported here, not at the top: the workers import this module to run _spd_block, and
+    # timing imports PyTorch (about 0.2 GB resident in each worker otherwise).
+    from timing import time_once
+
     before = lm.get_num_threads()
     lm.set_num_threads(1)
     x = _spd_block((0,), chunk=batch, n=n, seed=0)
