@@ -30,6 +30,7 @@ from ._batch cimport (
 from ._lapack cimport c64, c128
 from ._lapack cimport lapack_t as blas_t
 from ._cpu cimport simd_level
+from ._extent cimport EXTENT_ON, Span, check_mat, check_vec, span_at, span_of
 from ._pool cimport empty
 
 
@@ -86,6 +87,7 @@ cdef struct Plan:
     int amode, bmode, lda, ldb
     bint tiny
     void* square                              # an lm_square_f/_d kernel, or NULL
+    Span sa, sb, sc                           # the arrays' bytes (extent-checked builds only)
 
 
 cdef int _layout(Py_ssize_t rows, Py_ssize_t cols, Py_ssize_t rs, Py_ssize_t cs,
@@ -193,6 +195,15 @@ cdef inline blas_t _dot(int* n, blas_t* x, int* incx, blas_t* y, int* incy) noex
         return zdotu(n, x, incx, y, incy)
 
 
+cdef inline void _check_gemv(bint t, int m, int n, const blas_t* a, int lda, Span sa,
+                             const blas_t* x, int incx, Span sx, const blas_t* y,
+                             Span sy) noexcept nogil:
+    """The extents ?gemv(t ? 'T' : 'N', m, n, a, lda, x, incx, y, 1) touches (_extent.h)."""
+    check_mat("?gemv A", a, m, n, lda, sizeof(blas_t), sa)
+    check_vec("?gemv x", x, m if t else n, incx, sizeof(blas_t), sx)
+    check_vec("?gemv y", y, n if t else m, 1, sizeof(blas_t), sy)
+
+
 cdef inline void _product(blas_t* a, blas_t* b, blas_t* c, Plan* p,
                           blas_t* scratch) noexcept nogil:
     """One C = A @ B through BLAS; m, n, k >= 1 (the caller handles k = 0)."""
@@ -201,31 +212,44 @@ cdef inline void _product(blas_t* a, blas_t* b, blas_t* c, Plan* p,
     cdef blas_t alpha = 1, beta = 0
     cdef char* ta
     cdef char* tb
+    cdef Span sa = p.sa, sb = p.sb, ss = span_at(scratch, p.split.scratch_step)
     if amode == COPY:
         _copy(a, scratch, m, k, p.ars, p.acs)
-        a, amode = scratch, ROW
+        a, amode, sa = scratch, ROW, ss
         scratch += <Py_ssize_t>m * k
     if bmode == COPY:
         _copy(b, scratch, k, n, p.brs, p.bcs)
-        b, bmode = scratch, ROW
+        b, bmode, sb = scratch, ROW, ss
     # A row of A is a vector with increment 1 (ROW) or ld (COL); a column of B the other way.
     inca = 1 if amode == ROW else lda
     incb = ldb if bmode == ROW else 1
     if m == 1 and n == 1:
+        check_vec("?dot x", a, k, inca, sizeof(blas_t), sa)
+        check_vec("?dot y", b, k, incb, sizeof(blas_t), sb)
         c[0] = _dot(&k, a, &inca, b, &incb)
     elif n == 1:
         if amode == ROW:
+            _check_gemv(True, k, m, a, lda, sa, b, incb, sb, c, p.sc)
             _gemv(b"T", &k, &m, &alpha, a, &lda, b, &incb, &beta, c, &one)
         else:
+            _check_gemv(False, m, k, a, lda, sa, b, incb, sb, c, p.sc)
             _gemv(b"N", &m, &k, &alpha, a, &lda, b, &incb, &beta, c, &one)
     elif m == 1:
         if bmode == ROW:
+            _check_gemv(False, n, k, b, ldb, sb, a, inca, sa, c, p.sc)
             _gemv(b"N", &n, &k, &alpha, b, &ldb, a, &inca, &beta, c, &one)
         else:
+            _check_gemv(True, k, n, b, ldb, sb, a, inca, sa, c, p.sc)
             _gemv(b"T", &k, &n, &alpha, b, &ldb, a, &inca, &beta, c, &one)
     else:
         ta = b"N" if amode == ROW else b"T"
         tb = b"N" if bmode == ROW else b"T"
+        # C^T (n x m) = op(B^T) op(A^T): B^T stored n x k ('N') or k x n, A^T k x m or m x k
+        check_mat("?gemm A", b, n if bmode == ROW else k, k if bmode == ROW else n, ldb,
+                  sizeof(blas_t), sb)
+        check_mat("?gemm B", a, k if amode == ROW else m, m if amode == ROW else k, lda,
+                  sizeof(blas_t), sa)
+        check_mat("?gemm C", c, n, m, n, sizeof(blas_t), p.sc)
         _gemm(tb, ta, &n, &m, &k, &alpha, b, &ldb, a, &lda, &beta, c, &n)
 
 
@@ -336,6 +360,8 @@ def matmul(cnp.ndarray a, cnp.ndarray b):
                                   and m * n * k <= TINY_WORK)
     p.amode = _layout(m, k, p.ars, p.acs, &p.lda)
     p.bmode = _layout(k, n, p.brs, p.bcs, &p.ldb)
+    if EXTENT_ON:
+        p.sa, p.sb, p.sc = span_of(a), span_of(b), span_of(out)
     cdef Py_ssize_t scratch = 0
     if not p.tiny and k:
         scratch = (m * k if p.amode == COPY else 0) + (k * n if p.bmode == COPY else 0)

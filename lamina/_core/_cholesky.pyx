@@ -48,6 +48,7 @@ from scipy.linalg.cython_lapack cimport (
 from ._cpu cimport simd_level
 from ._batch cimport (
     MAXDIM, Cursor, Dims, Loops, Split, advance, broadcast, launch, pick_threads, run_range, seek)
+from ._extent cimport EXTENT_ON, Span, check_mat, span_of
 from ._lapack cimport c64, c128, lapack_t
 
 import numpy as np
@@ -122,6 +123,7 @@ cdef struct Plan:
     char* out
     Py_ssize_t out_step                  # bytes between output matrices
     int* info
+    Span sout                            # out's bytes (extent-checked builds only)
 
 
 # -- scalar helpers -------------------------------------------------------------------------------
@@ -222,6 +224,7 @@ cdef void _lapack_one(const lapack_t* a, lapack_t* f, int* info, Plan* p) noexce
             return
         info[0] = 0                     # a failure: LAPACK's result and info, below
     _load(a, p.rs, p.cs, f, n, p.upper)
+    check_mat("?potrf A" if p.op == POTRF else "?potri A", f, n, n, n, sizeof(lapack_t), p.sout)
     if p.op == POTRF:
         _potrf(uplo, &n, f, info)
         if info[0] == 0:
@@ -530,6 +533,8 @@ cdef _call(int op, cnp.ndarray a, cnp.ndarray out, cnp.ndarray info, bint upper)
     p.a, p.out, p.info = a.data, out.data, <int*>info.data
     p.rs, p.cs = a.strides[nd - 2] // item, a.strides[nd - 1] // item
     p.out_step = n * n * item
+    if EXTENT_ON:
+        p.sout = span_of(out)
     p.split.loops, p.split.typenum, p.split.nbatch = &_LOOPS, typenum, nbatch
     p.split.threads = pick_threads(_threads, nbatch, n * n * n, not p.tiny, 3 * PARALLEL_WORK,
                                    BLAS_THREADED_N ** 3)

@@ -32,6 +32,7 @@ from libc.limits cimport INT_MAX
 from scipy.linalg.cython_lapack cimport cgeev, dgeev, sgeev, zgeev
 
 from ._batch cimport Loops, Split, alloc_scratch, launch, pick_threads, run_range
+from ._extent cimport EXTENT_ON, Span, check_mat, check_vec, span_at, span_of
 from ._colmajor cimport INFO_NONFINITE, batch_offsets, copy_finite, fill_nan, real_t, round64
 from ._lapack cimport c64, c128, lapack_t
 
@@ -64,6 +65,7 @@ cdef struct Plan:
     int* info
     Py_ssize_t w_step, v_step         # bytes between output matrices
     Py_ssize_t work_at, wr_at, vr_at  # byte offsets inside a thread's scratch
+    Span sw, sv                       # the output arrays' bytes (extent-checked builds only)
 
 
 cdef inline void _geev(char* jobvr, int* n, lapack_t* a, lapack_t* w, lapack_t* wi,
@@ -109,6 +111,26 @@ cdef inline void _assemble(const real_t* wr, const real_t* wi, const real_t* vr,
             j += 2
 
 
+cdef inline void _check_geev(Plan* p, char* scratch, const lapack_t* w,
+                             const lapack_t* v) noexcept nogil:
+    """The extents ?geev touches (_extent.h): A (n x n, lda n), work and the real routines' wr,
+    wi and VR or the complex ones' rwork (2n reals) in the thread's scratch; the complex
+    routines' w and VR in the outputs. VL is never referenced (jobvl 'N')."""
+    cdef Span ss = span_at(scratch, p.split.scratch_step)
+    cdef int n = p.n
+    check_mat("?geev A", scratch, n, n, n, sizeof(lapack_t), ss)
+    check_vec("?geev work", scratch + p.work_at, p.lwork, 1, sizeof(lapack_t), ss)
+    if lapack_t is float or lapack_t is double:
+        check_vec("?geev wr, wi", scratch + p.wr_at, 2 * n, 1, sizeof(lapack_t), ss)
+        if p.vectors:
+            check_mat("?geev VR", scratch + p.vr_at, n, n, n, sizeof(lapack_t), ss)
+    else:
+        check_vec("?geev w", w, n, 1, sizeof(lapack_t), p.sw)
+        check_vec("?geev rwork", scratch + p.wr_at, 2 * n, 1, sizeof(lapack_t) // 2, ss)
+        if p.vectors:
+            check_mat("?geev VR", v, n, n, n, sizeof(lapack_t), p.sv)
+
+
 cdef void _run(lapack_t* tag, void* plan, Py_ssize_t lo, Py_ssize_t hi,
                char* scratch) noexcept nogil:
     """Matrices lo..hi-1 of the batch, with this thread's scratch."""
@@ -136,9 +158,11 @@ cdef void _run(lapack_t* tag, void* plan, Py_ssize_t lo, Py_ssize_t hi,
                 if p.vectors:
                     fill_nan(<double*>v, 2 * nn)
         elif lapack_t is float or lapack_t is double:
+            _check_geev(p, scratch, w, v)
             _geev(jobvr, &n, a, wr, wr + n, vr, &ldvr, work, &lwork, NULL, &p.info[i])
             _assemble(wr, wr + n, vr, <lapack_t*>w, <lapack_t*>v, n, p.vectors)
         else:
+            _check_geev(p, scratch, w, v)
             _geev(jobvr, &n, a, w, NULL, v if p.vectors else a, &ldvr, work, &lwork, wr,
                   &p.info[i])
 
@@ -161,6 +185,8 @@ cdef int _query(Plan* p) except -1:
     cdef double rw[1]
     cdef int lwork = -1, info = 0, n = p.n, ldvr = p.n if p.vectors else 1
     cdef char* jobvr = b"V" if p.vectors else b"N"
+    # a query writes work[0] only: `w` here, which holds one element of any of the four types
+    check_vec("?geev work (query)", w, 1, 1, sizeof(w), span_at(w, sizeof(w)))
     if p.split.typenum == cnp.NPY_FLOAT32:
         _geev(jobvr, &n, <float*>w, <float*>w, <float*>w, <float*>w, &ldvr, <float*>w,
               &lwork, NULL, &info)
@@ -220,6 +246,8 @@ def geev_batched(a, bint compute_v=True):
     if compute_v:
         p.v, p.v_step = cnp.PyArray_BYTES(v), n * n * w.itemsize
     p.info = <int*>cnp.PyArray_DATA(info)
+    if EXTENT_ON:
+        p.sw, p.sv = span_of(w), span_of(v if compute_v else w)
     p.lwork = _query(p)
     # Scratch per thread: A, work, then wr and wi (real) or rwork (complex, 2n reals), then the
     # real eigenvectors (real input only).

@@ -40,6 +40,7 @@ from libc.math cimport NAN, fabs, frexp, ldexp, sqrt
 from scipy.linalg.cython_lapack cimport cheevd, dsyevd, ssyevd, zheevd
 
 from ._batch cimport Loops, Split, alloc_scratch, launch, pick_threads, run_range
+from ._extent cimport EXTENT_ON, Span, check_mat, check_vec, span_at, span_of
 from ._lapack cimport c64, c128, lapack_t
 
 import numpy as np
@@ -97,6 +98,7 @@ cdef struct Plan:
     int lwork, lrwork, liwork
     int tiny_max              # real matrices up to this order skip LAPACK
     int max_iter              # QL iterations per eigenvalue in the tiny kernel
+    Span sw, sv               # the output arrays' bytes (extent-checked builds only)
 
 
 cdef inline void _syevd(char* jobz, char* uplo, int* n, lapack_t* a, int* lda, void* w,
@@ -459,6 +461,22 @@ cdef void _nan(lapack_t* tag, Plan* p, Py_ssize_t b) noexcept nogil:
     (<int*>p.info)[b] = 0
 
 
+cdef inline void _check_syevd(Plan* p, const lapack_t* a, const void* w,
+                              const char* work) noexcept nogil:
+    """The extents ?syevd/?heevd touch (_extent.h): A n x n (lda n) in the eigenvector output or
+    the thread's scratch, w (n reals) in the output, then work, rwork (complex only) and iwork
+    at their offsets in the scratch."""
+    cdef Span ss = span_at(work, p.split.scratch_step)
+    cdef Py_ssize_t real = sizeof(float) if lapack_t is float or lapack_t is c64 else sizeof(
+        double)
+    check_mat("?syevd/?heevd A", a, p.n, p.n, p.n, sizeof(lapack_t), p.sv if p.vectors else ss)
+    check_vec("?syevd/?heevd w", w, p.n, 1, real, p.sw)
+    check_vec("?syevd/?heevd work", work, p.lwork, 1, sizeof(lapack_t), ss)
+    if lapack_t is c64 or lapack_t is c128:
+        check_vec("?heevd rwork", work + p.rwork_off, p.lrwork, 1, real, ss)
+    check_vec("?syevd/?heevd iwork", work + p.iwork_off, p.liwork, 1, sizeof(int), ss)
+
+
 cdef void _one(lapack_t* tag, Plan* p, Py_ssize_t b, char* work) noexcept nogil:
     cdef int n = p.n, info = 0, i
     cdef bint single = lapack_t is float or lapack_t is c64
@@ -483,6 +501,7 @@ cdef void _one(lapack_t* tag, Plan* p, Py_ssize_t b, char* work) noexcept nogil:
         _nan(tag, p, b)
         return
     else:
+        _check_syevd(p, v, w, work)
         _syevd(&jobz, &p.uplo, &n, v, &n, w, <lapack_t*>work, &p.lwork, work + p.rwork_off,
                &p.lrwork, <int*>(work + p.iwork_off), &p.liwork, &info)
         if lapack_t is c64 or lapack_t is c128:
@@ -520,6 +539,12 @@ cdef void _query(lapack_t* tag, Plan* p) noexcept:
     cdef int isize = 0, q = -1, info = 0, n = p.n
     cdef char jobz = b"V"[0] if p.vectors else b"N"[0]
     rsize[0] = 0
+    # a query writes work[0], rwork[0] (complex) and iwork[0] only
+    check_vec("?syevd/?heevd work (query)", &size, 1, 1, sizeof(lapack_t),
+              span_at(&size, sizeof(size)))
+    check_vec("?heevd rwork (query)", rsize, 1, 1, sizeof(rsize[0]), span_at(rsize, sizeof(rsize)))
+    check_vec("?syevd/?heevd iwork (query)", &isize, 1, 1, sizeof(int),
+              span_at(&isize, sizeof(isize)))
     _syevd(&jobz, &p.uplo, &n, dummy, &n, rdummy, &size, &q, rsize, &q, &isize, &q, &info)
     if lapack_t is c64:
         p.lwork = <int>size.real
@@ -574,6 +599,8 @@ def eigh(cnp.ndarray a, bint vectors, bint lower, int tiny_max=TINY_MAX,
     info = np.zeros(nbatch, dtype=np.int32)
     p.w, p.info = cnp.PyArray_BYTES(w), cnp.PyArray_BYTES(info)
     p.v = cnp.PyArray_BYTES(v) if vectors else NULL
+    if EXTENT_ON:
+        p.sw, p.sv = span_of(w), span_of(v if vectors else w)
     if nbatch == 0 or n == 0:
         return w, v, info
     if typenum == cnp.NPY_FLOAT32:

@@ -45,6 +45,7 @@ from scipy.linalg.cython_lapack cimport (
 )
 
 from ._batch cimport Loops, Split, alloc_scratch, launch, lwork_of, pick_threads, run_range
+from ._extent cimport EXTENT_ON, Span, check_mat, check_vec, span_at, span_of
 from ._lapack cimport c64, c128, lapack_t
 
 import numpy as np
@@ -74,6 +75,7 @@ cdef struct Plan:
     const Py_ssize_t* piv_off       # sytrs: byte offset of each element's pivots
     char* x
     int* info
+    Span sa, spiv, sx               # the arrays' bytes (extent-checked builds only)
 
 
 cdef inline void _trf(lapack_t* a, Plan* p, int* ipiv, lapack_t* work, int* info) noexcept nogil:
@@ -119,6 +121,10 @@ cdef void _factor(lapack_t* tag, void* plan, Py_ssize_t lo, Py_ssize_t hi,
     cdef lapack_t* a
     for i in range(lo, hi):
         a = <lapack_t*>(p.a + i * n * n * sizeof(lapack_t))
+        check_mat("?sytrf/?hetrf A", a, n, n, n, sizeof(lapack_t), p.sa)
+        check_vec("?sytrf/?hetrf ipiv", p.ipiv + i * n, n, 1, sizeof(int), p.spiv)
+        check_vec("?sytrf/?hetrf work", scratch, p.lwork, 1, sizeof(lapack_t),
+                  span_at(scratch, p.split.scratch_step))
         _trf(a, p, p.ipiv + i * n, <lapack_t*>scratch, p.info + i)
         # A's strict upper triangle is LAPACK's, column c above row c: a[c * n + r], r < c.
         for c in range(n):
@@ -133,6 +139,7 @@ cdef void _solve(lapack_t* tag, void* plan, Py_ssize_t lo, Py_ssize_t hi,
     cdef const lapack_t* src
     cdef lapack_t* a = <lapack_t*>scratch
     cdef int lda = p.lda
+    cdef Span sa = span_at(scratch, p.split.scratch_step) if p.copy else p.sa
     for i in range(lo, hi):
         src = <const lapack_t*>(p.a + p.a_off[i])
         if p.copy:          # column-major into the scratch: element (r, c) at r + c * n
@@ -141,6 +148,10 @@ cdef void _solve(lapack_t* tag, void* plan, Py_ssize_t lo, Py_ssize_t hi,
                     a[r + c * n] = src[r * p.rs + c * p.cs]
         else:
             a = <lapack_t*>src
+        check_mat("?sytrs/?hetrs A", a, n, n, lda, sizeof(lapack_t), sa)
+        check_vec("?sytrs/?hetrs ipiv", <char*>p.ipiv + p.piv_off[i], n, 1, sizeof(int), p.spiv)
+        check_mat("?sytrs/?hetrs B", p.x + i * p.k * n * sizeof(lapack_t), n, p.k, n,
+                  sizeof(lapack_t), p.sx)
         _trs(a, lda, p, <int*>(<char*>p.ipiv + p.piv_off[i]),
              <lapack_t*>(p.x + i * p.k * n * sizeof(lapack_t)))
 
@@ -166,7 +177,8 @@ cdef int _lwork(lapack_t* tag, Plan* p) except -1:
     cdef int info = 0
     p.lwork = -1
     wq[0] = 0
-    _trf(dummy, p, ipiv, wq, &info)     # a query reads no array
+    check_vec("?sytrf/?hetrf work (query)", wq, 1, 1, sizeof(lapack_t), span_at(wq, sizeof(wq)))
+    _trf(dummy, p, ipiv, wq, &info)     # a query reads no array, and writes work[0] only
     if info != 0:
         raise ValueError(f"ldl kernel: workspace query failed (info {info})")
     return lwork_of(wq[0])
@@ -229,6 +241,8 @@ def sytrf_batched(cnp.ndarray a, cnp.ndarray ipiv, cnp.ndarray info, bint hermit
     p.ipiv = <int*>cnp.PyArray_DATA(ipiv)
     p.info = <int*>cnp.PyArray_DATA(info)
     job.keep = (a, ipiv, info)
+    if EXTENT_ON:
+        p.sa, p.spiv = span_of(a), span_of(ipiv)
     _start(job, nbatch, n * n * n, p.lwork * a.itemsize)
 
 
@@ -310,4 +324,6 @@ def sytrs_batched(cnp.ndarray ld, cnp.ndarray ld_off, cnp.ndarray ipiv, cnp.ndar
     p.piv_off = <const Py_ssize_t*>cnp.PyArray_DATA(piv_off)
     p.x = cnp.PyArray_BYTES(x)
     job.keep = (ld, ld_off, ipiv, piv_off, x)
+    if EXTENT_ON:
+        p.sa, p.spiv, p.sx = span_of(ld), span_of(ipiv), span_of(x)
     _start(job, nbatch, n * n * k, n * n * item if p.copy else 0)

@@ -51,6 +51,7 @@ from scipy.linalg.cython_lapack cimport (
 )
 
 from ._batch cimport Loops, Split, alloc_scratch, launch, lwork_of, pick_threads, run_range
+from ._extent cimport EXTENT_ON, Span, check_mat, check_vec, span_at, span_of
 from ._lapack cimport c64, c128, lapack_t
 
 import numpy as np
@@ -94,6 +95,7 @@ cdef struct Plan:
     double rcond
     int lwork, lrwork, liwork
     Py_ssize_t work_at, rwork_at, iwork_at   # byte offsets inside a thread's scratch
+    Span sx, ssv                        # x's and sv's bytes (extent-checked builds only)
 
 
 # -- LAPACK, by type ---------------------------------------------------------------------------
@@ -192,6 +194,26 @@ cdef inline void _fill_nan(void* buf, Py_ssize_t count, bint single) noexcept no
             (<double*>buf)[i] = NAN
 
 
+cdef inline void _check_driver(Plan* p, char* scratch, const lapack_t* x,
+                               const void* s) noexcept nogil:
+    """The extents the ?gels* drivers touch (_extent.h): A (m x n, lda) and the workspaces in
+    the thread's scratch (rwork: the complex gelsy/gelsd/gelss; iwork: gelsy's jpvt, gelsd's
+    iwork); B, max(m, n) x k with ldb, in x; s (min(m, n) reals) in sv for gelsd/gelss."""
+    cdef Span ss = span_at(scratch, p.split.scratch_step)
+    cdef Py_ssize_t real = sizeof(float) if lapack_t is float or lapack_t is c64 else sizeof(
+        double)
+    check_mat("?gels* A", scratch, p.m, p.n, p.lda, sizeof(lapack_t), ss)
+    check_mat("?gels* B", x, max(p.m, p.n), p.k, p.ldb, sizeof(lapack_t), p.sx)
+    check_vec("?gels* work", scratch + p.work_at, p.lwork, 1, sizeof(lapack_t), ss)
+    if (lapack_t is c64 or lapack_t is c128) and p.driver != GELS:
+        check_vec("?gels* rwork", scratch + p.rwork_at, p.lrwork, 1, real, ss)
+    if p.driver == GELSY or p.driver == GELSD:
+        check_vec("?gelsy jpvt/?gelsd iwork", scratch + p.iwork_at, p.liwork, 1, sizeof(int),
+                  ss)
+    if p.driver == GELSD or p.driver == GELSS:
+        check_vec("?gelsd/?gelss s", s, p.mn, 1, real, p.ssv)
+
+
 cdef void _one(lapack_t* tag, Plan* p, Py_ssize_t i, char* scratch) noexcept nogil:
     cdef int m = p.m, n = p.n, k = p.k, lda = p.lda, ldb = p.ldb, r, j, rank = 0, info = 0
     cdef const lapack_t* src = <const lapack_t*>(p.a + p.a_off[i])
@@ -230,6 +252,7 @@ cdef void _one(lapack_t* tag, Plan* p, Py_ssize_t i, char* scratch) noexcept nog
             p.rank[i] = 0
         p.info[i] = 0
         return
+    _check_driver(p, scratch, x, s)
     if p.driver == GELS:
         _gels(a, x, p, work, &info)
     elif p.driver == GELSY:
@@ -293,7 +316,15 @@ cdef int _query(lapack_t* tag, Plan* p, int* lwork, int* lrwork, int* liwork) ex
     sq[0] = 0
     dq[0] = 0
     iq[0] = 0
-    # A query reads no array, so one-element dummies stand in for all of them.
+    # A query reads no array, so one-element dummies stand in for all of them; it writes
+    # work[0], and gelsd rwork[0] and iwork[0].
+    check_vec("?gels* work (query)", wq, 1, 1, sizeof(lapack_t), span_at(wq, sizeof(wq)))
+    if p.driver == GELSD:
+        if lapack_t is float or lapack_t is c64:
+            check_vec("?gelsd rwork (query)", sq, 1, 1, sizeof(float), span_at(sq, sizeof(sq)))
+        else:
+            check_vec("?gelsd rwork (query)", dq, 1, 1, sizeof(double), span_at(dq, sizeof(dq)))
+        check_vec("?gelsd iwork (query)", iq, 1, 1, sizeof(int), span_at(iq, sizeof(iq)))
     if p.driver == GELS:
         _gels(dummy, dummy, p, wq, &info)
     elif p.driver == GELSY:
@@ -430,4 +461,7 @@ def lstsq_batched(cnp.ndarray a, cnp.ndarray a_off, cnp.ndarray x, res, rank, sv
                                    PY_SSIZE_T_MAX)
     buf = alloc_scratch(&p.split, p.iwork_at + _aligned(<Py_ssize_t>liwork * sizeof(int)))
     job.keep = (a, a_off, x, res, rank, sv, info, buf)
+    if EXTENT_ON:
+        p.sx = span_of(x)
+        p.ssv = span_of(sv) if sv is not None else p.sx
     launch(_threads, job, p.split.threads, False)

@@ -38,6 +38,7 @@ from scipy.linalg.cython_lapack cimport (
     zgetrs)
 
 from ._cpu cimport simd_level
+from ._extent cimport EXTENT_ON, Span, check_mat, check_vec, span_at, span_of
 from ._lapack cimport c64, c128, lapack_t
 
 
@@ -204,6 +205,7 @@ cdef struct Plan:
     Py_ssize_t scratch_step
     int lwork                           # getri's workspace, in elements
     Py_ssize_t nbatch, threads
+    Span sa, sb, spiv, sout, sout2      # the arrays' bytes (extent-checked builds only)
 
 
 # -- scalars ------------------------------------------------------------------------------------
@@ -574,10 +576,27 @@ cdef inline void _getri(int n, lapack_t* a, int* piv, lapack_t* work, int lwork,
         zgetri(&n, a, &n, piv, work, &lwork, info)
 
 
+cdef inline void _check_getrf(const lapack_t* a, int n, Span sa, const int* piv,
+                              Span spiv) noexcept nogil:
+    """The extents ?getrf (and ?getri, which takes the same arguments) touches for a square
+    n x n `a` with lda = n (_extent.h)."""
+    check_mat("?getrf/?getri A", a, n, n, n, sizeof(lapack_t), sa)
+    check_vec("?getrf/?getri ipiv", piv, n, 1, sizeof(int), spiv)
+
+
+cdef inline void _check_getrs(const lapack_t* a, int n, int lda, Span sa, const int* piv,
+                              Span spiv, const lapack_t* b, int k, Span sb) noexcept nogil:
+    """The extents ?getrs(trans, n, k, a, lda, piv, b, ldb = n) touches (_extent.h)."""
+    check_mat("?getrs A", a, n, n, lda, sizeof(lapack_t), sa)
+    check_vec("?getrs ipiv", piv, n, 1, sizeof(int), spiv)
+    check_mat("?getrs B", b, n, k, n, sizeof(lapack_t), sb)
+
+
 cdef int _getri_lwork(lapack_t* tag, int n):
     """getri's optimal workspace for n x n, from a workspace query (lwork = -1)."""
     cdef lapack_t a = 1, work = 0
     cdef int piv = 1, info = 0
+    check_vec("?getri work (query)", &work, 1, 1, sizeof(lapack_t), span_at(&work, sizeof(work)))
     _getri(n, &a, &piv, &work, -1, &info)
     return max(n, <int>_abs(work))
 
@@ -647,13 +666,19 @@ cdef inline void _one_lapack(lapack_t* tag, Plan* p, Py_ssize_t i, Py_ssize_t oa
     cdef lapack_t* work = <lapack_t*>(piv + ((n + 7) // 8) * 8)
     cdef lapack_t* lu
     cdef _NX* nx = NULL
+    cdef Span ss = span_at(scratch, p.scratch_step), slu
     if p.kind == LU:
         _load(nx, a, p.a.rs, p.a.cs, out, m, n, m)
+        check_mat("?getrf A", out, m, n, m, sizeof(lapack_t), p.sout)
+        check_vec("?getrf ipiv", p.out2 + i * p.out2_step, min(m, n), 1, sizeof(int), p.sout2)
         _getrf(m, n, out, m, <int*>(p.out2 + i * p.out2_step), &p.info[i])
     elif p.kind == INV:
         _load(nx, a, p.a.rs, p.a.cs, out, n, n, n)
+        _check_getrf(out, n, p.sout, piv, ss)
         _getrf(n, n, out, n, piv, &info)
         if info == 0:
+            _check_getrf(out, n, p.sout, piv, ss)
+            check_vec("?getri work", work, p.lwork, 1, sizeof(lapack_t), ss)
             _getri(n, out, piv, work, p.lwork, &info)
         if info:
             for j in range(n * n):
@@ -662,24 +687,28 @@ cdef inline void _one_lapack(lapack_t* tag, Plan* p, Py_ssize_t i, Py_ssize_t oa
     elif p.kind == SOLVE:
         # A copied row-major: LAPACK factors A^T, and getrs('T') solves A X = B with it.
         _load_t(a, p.a.rs, p.a.cs, scratch, n)
+        _check_getrf(scratch, n, ss, piv, ss)
         _getrf(n, n, scratch, n, piv, &info)
         _load(nx, <const lapack_t*>(p.b.data + ob), p.b.rs, p.b.cs, out, n, k, n)
+        _check_getrs(scratch, n, n, ss, piv, ss, out, k, p.sout)
         _getrs(<char>b'T', n, k, scratch, n, piv, out, n)
         p.info[i] = info
     elif p.kind == LU_SOLVE:
         if p.lu_direct:
-            lu, lda = <lapack_t*>a, <int>p.a.cs
+            lu, lda, slu = <lapack_t*>a, <int>p.a.cs, p.sa
         else:
             _load(nx, a, p.a.rs, p.a.cs, scratch, n, n, n)
-            lu, lda = scratch, n
+            lu, lda, slu = scratch, n, ss
         _load(nx, <const lapack_t*>(p.b.data + ob), p.b.rs, p.b.cs, out, n, k, n)
         if p.conj:
             _conj_inplace(out, <Py_ssize_t>n * k)
+        _check_getrs(lu, n, lda, slu, <int*>(p.piv.data + op), p.spiv, out, k, p.sout)
         _getrs(p.trans, n, k, lu, lda, <int*>(p.piv.data + op), out, n)
         if p.conj:
             _conj_inplace(out, <Py_ssize_t>n * k)
     else:
         _load(nx, a, p.a.rs, p.a.cs, scratch, n, n, n)
+        _check_getrf(scratch, n, ss, piv, ss)
         _getrf(n, n, scratch, n, piv, &info)
         _det_from_diag(scratch, n + 1, n, _odd(piv, n, 1), p.kind, out,
                        p.out2 + i * p.out2_step)
@@ -905,6 +934,10 @@ cdef _Job _plan(int kind, cnp.ndarray a, cnp.ndarray b, cnp.ndarray piv, int k):
         p.shape[d] = batch[d]
         p.nbatch *= batch[d]
     _operand(&p.a, a, batch, item, True)
+    if EXTENT_ON:
+        p.sa = span_of(a)
+        p.sb = span_of(b) if b is not None else span_of(a)
+        p.spiv = span_of(piv) if piv is not None else span_of(a)
     p.b.data = p.piv.data = NULL
     for d in range(p.ndim):
         p.b.strides[d] = p.piv.strides[d] = 0
@@ -1010,6 +1043,8 @@ def lu_factor(cnp.ndarray a):
     p.out, p.out_step = cnp.PyArray_BYTES(lu), m * n * a.itemsize
     p.out2, p.out2_step = cnp.PyArray_BYTES(piv), min(m, n) * 4
     p.info = <int*>cnp.PyArray_BYTES(info)
+    if EXTENT_ON:
+        p.sout, p.sout2 = span_of(lu), span_of(piv)
     _launch(job, (a, lu, piv, info))
     return lu.swapaxes(-1, -2), piv, info
 
@@ -1024,6 +1059,8 @@ def inv(cnp.ndarray a):
     info = _info_array(batch)
     p.out, p.out_step = cnp.PyArray_BYTES(out), p.n * p.n * a.itemsize
     p.info = <int*>cnp.PyArray_BYTES(info)
+    if EXTENT_ON:
+        p.sout = span_of(out)
     _launch(job, (a, out, info))
     return out.swapaxes(-1, -2), info
 
@@ -1038,6 +1075,8 @@ def solve(cnp.ndarray a, cnp.ndarray b):
     info = _info_array(batch)
     p.out, p.out_step = cnp.PyArray_BYTES(out), p.n * p.k * a.itemsize
     p.info = <int*>cnp.PyArray_BYTES(info)
+    if EXTENT_ON:
+        p.sout = span_of(out)
     _launch(job, (a, b, out, info))
     return out.swapaxes(-1, -2), info
 
@@ -1054,6 +1093,8 @@ def lu_solve(cnp.ndarray lu, cnp.ndarray piv, cnp.ndarray b, str trans="N", bint
     p.trans, p.conj = ord(trans), conj
     out = np.empty(batch + (p.k, p.n), dtype=lu.dtype)
     p.out, p.out_step = cnp.PyArray_BYTES(out), p.n * p.k * lu.itemsize
+    if EXTENT_ON:
+        p.sout = span_of(out)
     _launch(job, (lu, piv, b, out))
     return out.swapaxes(-1, -2)
 

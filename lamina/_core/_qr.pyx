@@ -39,6 +39,7 @@ from scipy.linalg.cython_lapack cimport (
 
 from ._cpu cimport simd_level
 from ._batch cimport Loops, Split, alloc_scratch, launch, lwork_of, pick_threads, run_range
+from ._extent cimport EXTENT_ON, Span, check_mat, check_vec, span_at, span_of
 from ._lapack cimport c64, c128, lapack_t
 
 cdef extern from "_simd_larf.h" nogil:
@@ -103,6 +104,7 @@ cdef struct Plan:
     Py_ssize_t tau_step
     int lwork
     bint tiny                # the loops below instead of ?geqrf / ?orgqr
+    Span sq, sr, stau        # the output arrays' bytes (extent-checked builds only)
     void* larf               # their reflector step from _simd_larf.h (real), or NULL
 
 
@@ -275,21 +277,34 @@ cdef void _org2r(int m, int n, int k, lapack_t* a, int lda, const lapack_t* tau,
             col[l] = 0
 
 
-cdef inline void _factor(Plan* p, int m, int n, lapack_t* a, int lda, lapack_t* tau,
-                         lapack_t* work) noexcept nogil:
+cdef inline void _check_work(Plan* p, const lapack_t* tau, int k, Span stau,
+                             const lapack_t* work) noexcept nogil:
+    """The extents of tau (k) and of the workspace (lwork, at the start of the thread's scratch)
+    that a ?geqrf / ?orgqr / ?ormqr call touches (_extent.h)."""
+    check_vec("?geqrf/?orgqr/?ormqr tau", tau, k, 1, sizeof(lapack_t), stau)
+    check_vec("?geqrf/?orgqr/?ormqr work", work, p.lwork, 1, sizeof(lapack_t),
+              span_at(work, p.split.scratch_step))
+
+
+cdef inline void _factor(Plan* p, int m, int n, lapack_t* a, int lda, Span sa, lapack_t* tau,
+                         Span stau, lapack_t* work) noexcept nogil:
     cdef int info = 0
     if p.tiny:
         _geqr2(m, n, a, lda, tau, p.larf)
     else:
+        check_mat("?geqrf A", a, m, n, lda, sizeof(lapack_t), sa)
+        _check_work(p, tau, min(m, n), stau, work)
         _geqrf(&m, &n, a, &lda, tau, work, &p.lwork, &info)
 
 
-cdef inline void _expand(Plan* p, int m, int n, int k, lapack_t* a, int lda, lapack_t* tau,
-                         lapack_t* work) noexcept nogil:
+cdef inline void _expand(Plan* p, int m, int n, int k, lapack_t* a, int lda, Span sa,
+                         lapack_t* tau, Span stau, lapack_t* work) noexcept nogil:
     cdef int info = 0
     if p.tiny:
         _org2r(m, n, k, a, lda, tau, p.larf)
     else:
+        check_mat("?orgqr A", a, m, n, lda, sizeof(lapack_t), sa)
+        _check_work(p, tau, k, stau, work)
         _orgqr(&m, &n, &k, a, &lda, tau, work, &p.lwork, &info)
 
 
@@ -335,28 +350,29 @@ cdef void _one(lapack_t* tag, Plan* p, Py_ssize_t i, lapack_t* work) noexcept no
     cdef lapack_t* tau
     cdef const lapack_t* tsrc
     cdef int j, mc, ldc
+    cdef Span ss = span_at(work, p.split.scratch_step)
     if p.kind == QR:
         tau = scratch
         if m >= n:
             f = <lapack_t*>(p.q + i * p.q_step) if qc else scratch + k
             _load(a, p.ars, p.acs, m, n, f, lda)
-            _factor(p, m, n, f, lda, tau, work)
+            _factor(p, m, n, f, lda, p.sq if qc else ss, tau, ss, work)
             _take_r(f, lda, p.mc, n, <lapack_t*>(p.r + i * p.r_step))
             if qc:
-                _expand(p, m, qc, k, f, lda, tau, work)
+                _expand(p, m, qc, k, f, lda, p.sq, tau, ss, work)
         else:
             f = <lapack_t*>(p.r + i * p.r_step)
             _load(a, p.ars, p.acs, m, n, f, lda)
-            _factor(p, m, n, f, lda, tau, work)
+            _factor(p, m, n, f, lda, p.sr, tau, ss, work)
             if qc:
                 q = <lapack_t*>(p.q + i * p.q_step)
                 memcpy(q, f, <size_t>m * m * sizeof(lapack_t))
-                _expand(p, m, m, k, q, lda, tau, work)
+                _expand(p, m, m, k, q, lda, p.sq, tau, ss, work)
             _zero_below(f, m, m)
     elif p.kind == GEQRF:
         f = <lapack_t*>(p.q + i * p.q_step)
         _load(a, p.ars, p.acs, m, n, f, lda)
-        _factor(p, m, n, f, lda, <lapack_t*>(p.tau + i * p.tau_step), work)
+        _factor(p, m, n, f, lda, p.sq, <lapack_t*>(p.tau + i * p.tau_step), p.stau, work)
     else:
         # tau is read with its own stride into the scratch (LAPACK wants it contiguous).
         tsrc = <const lapack_t*>(p.t + i * p.t_step)
@@ -366,12 +382,16 @@ cdef void _one(lapack_t* tag, Plan* p, Py_ssize_t i, lapack_t* work) noexcept no
         f = <lapack_t*>(p.q + i * p.q_step)
         if p.kind == ORGQR:
             _load(a, p.ars, p.acs, m, n, f, lda)
-            _expand(p, m, n, k, f, lda, tau, work)
+            _expand(p, m, n, k, f, lda, p.sq, tau, ss, work)
         else:
             _load(a, p.ars, p.acs, m, k, scratch + k, lda)
             mc = p.mc
             ldc = mc if mc > 1 else 1
             _load(<lapack_t*>(p.b + i * p.b_step), p.brs, p.bcs, mc, qc, f, ldc)
+            # the reflectors are m x k, m = C's rows (side L) or columns (side R)
+            check_mat("?ormqr A", scratch + k, m, k, lda, sizeof(lapack_t), ss)
+            check_mat("?ormqr C", f, mc, qc, ldc, sizeof(lapack_t), p.sq)
+            _check_work(p, tau, k, ss, work)
             _ormqr(&p.side, &p.trans, &mc, &qc, &k, scratch + k, &lda, tau, f, &ldc, work,
                    &p.lwork, &info)
 
@@ -403,6 +423,9 @@ cdef int _query(lapack_t* tag, Plan* p) except -1:
     cdef lapack_t size = 0
     cdef int m = p.m, n = p.n, k = p.k, qc = p.qc, mc = p.mc, info = 0, q = -1, best = 1
     cdef int lda = m if m > 1 else 1, ldc = mc if mc > 1 else 1
+    # a query writes work[0] only
+    check_vec("?geqrf/?orgqr/?ormqr work (query)", &size, 1, 1, sizeof(lapack_t),
+              span_at(&size, sizeof(size)))
     if p.kind == QR or p.kind == GEQRF:
         _geqrf(&m, &n, dummy, &lda, dummy, &size, &q, &info)
         best = max(best, lwork_of(size))
@@ -511,6 +534,8 @@ def qr(cnp.ndarray a, str mode, tiny=None):
     r = np.empty((b, n, p.mc), dtype=a.dtype)
     p.r, p.r_step = cnp.PyArray_BYTES(r), r.strides[0]
     job.keep = (a, q, r)
+    if EXTENT_ON:
+        p.sq, p.sr = span_of(q) if q is not None else span_of(r), span_of(r)
     # scratch: tau, then (mode 'r', m >= n) the matrix being factorized
     _launch(job, k + (m * n if not p.qc and m >= n else 0))
     return q, r
@@ -526,6 +551,8 @@ def geqrf(cnp.ndarray a, tiny=None):
     p.q, p.q_step = cnp.PyArray_BYTES(out), out.strides[0]
     p.tau, p.tau_step = cnp.PyArray_BYTES(tau), tau.strides[0]
     job.keep = (a, out, tau)
+    if EXTENT_ON:
+        p.sq, p.stau = span_of(out), span_of(tau)
     if p.m and p.n:
         _launch(job, 0)
     return out, tau
@@ -553,6 +580,8 @@ def orgqr(cnp.ndarray a, cnp.ndarray tau, tiny=None):
     out = np.empty((p.split.nbatch, p.n, p.m), dtype=a.dtype)
     p.q, p.q_step = cnp.PyArray_BYTES(out), out.strides[0]
     job.keep = (a, tau, out)
+    if EXTENT_ON:
+        p.sq = span_of(out)
     if p.n:
         _launch(job, p.k)
     return out
@@ -580,6 +609,8 @@ def ormqr(cnp.ndarray a, cnp.ndarray tau, cnp.ndarray c, bint left, bint transpo
     out = np.empty((p.split.nbatch, p.qc, p.mc), dtype=a.dtype)
     p.q, p.q_step = cnp.PyArray_BYTES(out), out.strides[0]
     job.keep = (a, tau, c, out)
+    if EXTENT_ON:
+        p.sq = span_of(out)
     if p.mc and p.qc:
         if p.k == 0:
             out[...] = c.swapaxes(1, 2)

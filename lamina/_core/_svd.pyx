@@ -33,6 +33,7 @@ from libc.math cimport copysign, fabs, frexp, ldexp, sqrt
 from scipy.linalg.cython_lapack cimport cgesdd, dgesdd, sgesdd, zgesdd
 
 from ._batch cimport Loops, Split, alloc_scratch, launch, pick_threads, run_range
+from ._extent cimport EXTENT_ON, Span, check_mat, check_vec, span_at, span_of
 from ._colmajor cimport (
     INFO_NONFINITE, batch_offsets, copy_finite, fill_nan, real_t, round64, run_threads)
 from ._lapack cimport c64, c128, lapack_t
@@ -83,6 +84,7 @@ cdef struct Plan:
     int* info
     Py_ssize_t s_step, u_step, v_step  # bytes between output matrices
     Py_ssize_t work_at, rwork_at, iwork_at  # byte offsets inside a thread's scratch
+    Span ss, su, svt                  # the output arrays' bytes (extent-checked builds only)
 
 
 cdef inline void _gesdd(char* jobz, int* m, int* n, lapack_t* a, void* s, lapack_t* u,
@@ -99,6 +101,25 @@ cdef inline void _gesdd(char* jobz, int* m, int* n, lapack_t* a, void* s, lapack
     else:
         zgesdd(jobz, m, n, a, m, <double*>s, u, ldu, vt, ldvt, work, lwork, <double*>rwork,
                iwork, info)
+
+
+cdef inline void _check_gesdd(Plan* p, char* scratch, const void* s, const lapack_t* u,
+                              const lapack_t* vt) noexcept nogil:
+    """The extents ?gesdd touches (_extent.h): A (m x n, lda m), work, rwork (complex) and
+    iwork (8k ints) in the thread's scratch; s (k reals), U (m x ucols, ldu m) and VT (vrows x
+    n, ldvt vrows) in the outputs, U and VT only when jobz asks for them."""
+    cdef Span sscr = span_at(scratch, p.split.scratch_step)
+    cdef Py_ssize_t real = sizeof(float) if lapack_t is float or lapack_t is c64 else sizeof(
+        double)
+    check_mat("?gesdd A", scratch, p.m, p.n, p.m, sizeof(lapack_t), sscr)
+    check_vec("?gesdd s", s, p.k, 1, real, p.ss)
+    check_vec("?gesdd work", scratch + p.work_at, p.lwork, 1, sizeof(lapack_t), sscr)
+    if lapack_t is c64 or lapack_t is c128:
+        check_vec("?gesdd rwork", scratch + p.rwork_at, p.lrwork, 1, real, sscr)
+    check_vec("?gesdd iwork", scratch + p.iwork_at, 8 * p.k, 1, sizeof(int), sscr)
+    if p.uv:
+        check_mat("?gesdd U", u, p.m, p.ucols, p.m, sizeof(lapack_t), p.su)
+        check_mat("?gesdd VT", vt, p.vrows, p.n, p.vrows, sizeof(lapack_t), p.svt)
 
 
 cdef void _run(lapack_t* tag, void* plan, Py_ssize_t lo, Py_ssize_t hi,
@@ -119,6 +140,7 @@ cdef void _run(lapack_t* tag, void* plan, Py_ssize_t lo, Py_ssize_t hi,
         u = <lapack_t*>(p.u + i * p.u_step) if p.uv else a
         vt = <lapack_t*>(p.vt + i * p.v_step) if p.uv else a
         if copy_finite(<lapack_t*>(p.a + p.offs[i]), a, p.m, p.n, p.rs, p.cs):
+            _check_gesdd(p, scratch, s, u, vt)
             _gesdd(&p.jobz, &p.m, &p.n, a, s, u, &ldu, vt, &ldvt, work, &lwork, rwork, iwork,
                    &p.info[i])
             continue
@@ -153,6 +175,8 @@ cdef int _query(Plan* p) except -1:
     cdef int lwork = -1, info = 0, ldu = p.m, ldvt = p.vrows
     cdef int iw[1]
     cdef double rw[1]
+    # a query writes work[0] only: `w` here, which holds one element of any of the four types
+    check_vec("?gesdd work (query)", w, 1, 1, sizeof(w), span_at(w, sizeof(w)))
     if p.split.typenum == cnp.NPY_FLOAT32:
         _gesdd(&p.jobz, &p.m, &p.n, <float*>w, rw, <float*>w, &ldu, <float*>w, &ldvt,
                <float*>w, &lwork, rw, iw, &info)
@@ -230,6 +254,10 @@ def gesdd_batched(a, bint full_matrices=True, bint compute_uv=True):
     p.work_at = round64(m * n * a.itemsize)
     p.rwork_at = p.work_at + round64(<Py_ssize_t>p.lwork * a.itemsize)
     p.iwork_at = p.rwork_at + round64(lrwork * s.itemsize)
+    p.lrwork = lrwork
+    if EXTENT_ON:
+        p.ss = span_of(s)
+        p.su, p.svt = (span_of(u), span_of(vt)) if compute_uv else (p.ss, p.ss)
     cdef Py_ssize_t scratch = p.iwork_at + round64(8 * k * sizeof(int))
 
     p.split.loops, p.split.nbatch = &_LOOPS, nbatch

@@ -33,6 +33,7 @@ from scipy.linalg.cython_lapack cimport cpotrs, dpotrs, spotrs, zpotrs
 from ._batch cimport (
     MAXDIM, Cursor, Dims, Loops, Split, advance, alloc_scratch, broadcast, launch, pick_threads,
     run_range, seek)
+from ._extent cimport EXTENT_ON, Span, check_mat, span_at, span_of
 from ._lapack cimport c64, c128, lapack_t
 
 import numpy as np
@@ -69,6 +70,7 @@ cdef struct Plan:
     int amode, lda
     bint conj                            # potrs on a ROW factor of complex data
     bint tiny                            # substitution loops, no LAPACK call
+    Span sa, sout                        # the arrays' bytes (extent-checked builds only)
 
 
 cdef inline lapack_t _conj(lapack_t x) noexcept nogil:
@@ -167,6 +169,7 @@ cdef void _solve(const lapack_t* a, const lapack_t* b, lapack_t* x, Plan* p,
     cdef int n = p.n, rows = p.rows, cols = p.cols, lda = p.lda
     cdef Py_ssize_t i, j
     cdef bint upper = p.upper, trans = p.trans
+    cdef Span sa = p.sa
     for j in range(cols):
         for i in range(rows):
             if p.conj:
@@ -180,11 +183,15 @@ cdef void _solve(const lapack_t* a, const lapack_t* b, lapack_t* x, Plan* p,
         for j in range(n):
             for i in range(n):
                 scratch[i + j * n] = a[i * p.ars + j * p.acs]
-        a = scratch
+        a, sa = scratch, span_at(scratch, p.split.scratch_step)
     elif p.amode == ROW:            # LAPACK sees A^T: the other triangle, the other operation
         upper = not upper
         trans = not trans
     cdef char* uplo = b"U" if upper else b"L"
+    # A is n x n (lda); X rows x cols (ld rows) in the output, for both routines
+    check_mat("?potrs A" if p.op == POTRS else "?trsm A", a, n, n, lda, sizeof(lapack_t), sa)
+    check_mat("?potrs B" if p.op == POTRS else "?trsm B", x, rows, cols, rows, sizeof(lapack_t),
+              p.sout)
     if p.op == POTRS:
         _potrs(uplo, &n, &cols, <lapack_t*>a, &lda, x, &rows)
         if p.conj:
@@ -300,6 +307,8 @@ cdef _call(int op, cnp.ndarray a, cnp.ndarray b, cnp.ndarray out, bint upper, bi
     p.brs, p.bcs = b.strides[ndb - 2] // item, b.strides[ndb - 1] // item
     p.tiny = n <= _tiny_max
     p.amode = COL if p.tiny else _layout(n, p.ars, p.acs, &p.lda)
+    if EXTENT_ON:
+        p.sa, p.sout = span_of(a), span_of(out)
     p.conj = (op == POTRS and p.amode == ROW
               and typenum in (cnp.NPY_COMPLEX64, cnp.NPY_COMPLEX128))
     cdef Py_ssize_t work = n * n * (cols if left else rows)
