@@ -115,17 +115,22 @@ VECTORS = {
 }
 
 
-def _sample(shape, dtype, seed=0):
+def _sample(shape, dtype, strided, seed=0):
     """A well-conditioned matrix batch: Hermitian positive definite when square (every op above
-    accepts it), else a random one with its dims' sum added to its leading diagonal."""
+    accepts it), else a random one with its dims' sum added to its leading diagonal. `strided`:
+    every other column of a buffer twice as wide, a layout BLAS cannot take as it is (the
+    kernels copy each matrix into their scratch: gemm's and trsm's are declared only then)."""
     rng = np.random.default_rng(seed)
     m, n = shape[-2:]
     a = rng.standard_normal(shape).astype(dtype)
     if a.dtype.kind == "c":
         a += 1j * rng.standard_normal(shape)
-    if m == n:
-        return lm.from_numpy(a @ a.conj().swapaxes(-1, -2) + n * np.eye(n))
-    return lm.from_numpy(a + (m + n) * np.eye(m, n))
+    a = a @ a.conj().swapaxes(-1, -2) + n * np.eye(n) if m == n else a + (m + n) * np.eye(m, n)
+    if not strided:
+        return lm.from_numpy(a)
+    wide = np.zeros(shape[:-1] + (2 * n,), dtype=a.dtype)
+    wide[..., ::2] = a
+    return lm.from_numpy(wide)[..., ::2]
 
 
 def _alive(result):
@@ -144,19 +149,22 @@ def _alive(result):
 
 
 def _cases():
-    """Every op on SHAPES (and RECT), in float64; in complex128 on the largest shapes too, where
-    LAPACK adds its real workspaces (rwork)."""
+    """Every op on SHAPES (and RECT), in float64, contiguous and strided; in complex128 on the
+    largest shapes too, where LAPACK adds its real workspaces (rwork)."""
     for op, (_, _, rect) in sorted(OPS.items()):
         shapes = SHAPES + (RECT if rect else ())
-        cases = [(s, "float64") for s in shapes] + [(s, "complex128") for s in shapes if s[0] == 8]
-        for shape, dtype in cases:
-            yield pytest.param(op, shape, dtype, id=f"{op}-{dtype}-{'x'.join(map(str, shape))}")
+        cases = [(s, "float64", strided) for s in shapes for strided in (False, True)]
+        cases += [(s, "complex128", False) for s in shapes if s[0] == 8]
+        for shape, dtype, strided in cases:
+            layout = "strided" if strided else "contiguous"
+            yield pytest.param(op, shape, dtype, strided,
+                               id=f"{op}-{dtype}-{layout}-{'x'.join(map(str, shape))}")
 
 
-@pytest.mark.parametrize("op, shape, dtype", _cases())
-def test_tracemalloc_peak(op, shape, dtype):
+@pytest.mark.parametrize("op, shape, dtype, strided", _cases())
+def test_tracemalloc_peak(op, shape, dtype, strided):
     prepare, fn, _ = OPS[op]
-    A = _sample(shape, dtype)
+    A = _sample(shape, dtype, strided)
     args = prepare(A)
     with _workspace.declared() as scratch:
         fn(*args)               # first calls build caches (thread pool, LAPACK queries)
@@ -179,7 +187,8 @@ def test_tracemalloc_peak(op, shape, dtype):
     budget = (_alive(out) + workspace + copies * A.numel() * item
               + VECTORS.get(op, 0) * b * min(m, n) * real + SLACK)
     record("mem_over_budget", int(peak > budget), op=op)
-    assert peak <= budget, (f"{op} {shape}: peak {peak} B over {budget} B (outputs "
+    assert peak <= budget, (f"{op} {shape} {dtype} {'strided' if strided else ''}: peak {peak} "
+                            f"B over {budget} B (outputs "
                             f"{_alive(out)}, workspace {scratch})")
     # Sanity bound on the declarations (the budget above trusts them). A thread's scratch holds
     # the copy of one matrix that a routine destroying its input needs, a few more matrices'
