@@ -44,7 +44,7 @@ cdef extern from "_simd_gemm.h" nogil:
 
 import numpy as np
 
-from . import _threads
+from . import _threads, _workspace
 
 cnp.import_array()
 
@@ -374,5 +374,7 @@ def matmul(cnp.ndarray a, cnp.ndarray b):
     p.split.threads = pick_threads(_threads, nbatch, work, uses_blas, PARALLEL_WORK,
                                    BLAS_THREADED_WORK)
     job.keep = (a, b, out, alloc_scratch(&p.split, scratch * item))
+    if scratch:
+        _workspace.note("gemm", p.split.threads, p.split.scratch_step)
     launch(_threads, job, p.split.threads, uses_blas and work >= BLAS_THREADED_WORK)
     return out

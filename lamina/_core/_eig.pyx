@@ -38,7 +38,7 @@ from ._lapack cimport c64, c128, lapack_t
 
 import numpy as np
 
-from . import _threads
+from . import _threads, _workspace
 
 cnp.import_array()
 
@@ -260,5 +260,6 @@ def geev_batched(a, bint compute_v=True):
     p.split.threads = pick_threads(_threads, nbatch, n * n * n + CALL_COST, True, PARALLEL_WORK,
                                    PY_SSIZE_T_MAX)
     job.keep = (a, offs, w, v, info, alloc_scratch(&p.split, scratch))
+    _workspace.note("geev", p.split.threads, p.split.scratch_step)
     launch(_threads, job, p.split.threads, n * n * n >= BLAS_THREADED_WORK)
     return w, v.swapaxes(-1, -2) if compute_v else None, info

@@ -45,7 +45,7 @@ from ._lapack cimport c64, c128, lapack_t
 
 import numpy as np
 
-from . import _threads
+from . import _threads, _workspace
 
 cnp.import_array()
 
@@ -622,5 +622,6 @@ def eigh(cnp.ndarray a, bint vectors, bint lower, int tiny_max=TINY_MAX,
     p.split.threads = pick_threads(_threads, nbatch, work, not tiny, PARALLEL_WORK,
                                    BLAS_THREADED_WORK)
     job.keep = (a, w, v, info, alloc_scratch(&p.split, scratch))
+    _workspace.note("eigh", p.split.threads, p.split.scratch_step)
     launch(_threads, job, p.split.threads, work >= BLAS_THREADED_WORK)
     return w, v, info

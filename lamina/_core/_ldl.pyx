@@ -50,7 +50,7 @@ from ._lapack cimport c64, c128, lapack_t
 
 import numpy as np
 
-from . import _threads
+from . import _threads, _workspace
 from ._lstsq import offsets_inside
 
 cnp.import_array()
@@ -207,6 +207,7 @@ cdef _start(_Job job, Py_ssize_t nbatch, Py_ssize_t work, Py_ssize_t scratch):
     s.nbatch = nbatch
     s.threads = pick_threads(_threads, nbatch, work, True, PARALLEL_WORK, PY_SSIZE_T_MAX)
     job.keep = (job.keep, alloc_scratch(s, scratch))
+    _workspace.note("ldl", s.threads, s.scratch_step)
     launch(_threads, job, s.threads, False)
 
 

@@ -56,7 +56,7 @@ from ._lapack cimport c64, c128, lapack_t
 
 import numpy as np
 
-from . import _threads
+from . import _threads, _workspace
 
 cnp.import_array()
 
@@ -460,6 +460,7 @@ def lstsq_batched(cnp.ndarray a, cnp.ndarray a_off, cnp.ndarray x, res, rank, sv
     p.split.threads = pick_threads(_threads, nbatch, m * n * max(m, n), True, PARALLEL_WORK,
                                    PY_SSIZE_T_MAX)
     buf = alloc_scratch(&p.split, p.iwork_at + _aligned(<Py_ssize_t>liwork * sizeof(int)))
+    _workspace.note("lstsq", p.split.threads, p.split.scratch_step)
     job.keep = (a, a_off, x, res, rank, sv, info, buf)
     if EXTENT_ON:
         p.sx = span_of(x)

@@ -68,7 +68,7 @@ cdef extern from "_simd_blocked.h" nogil:
 
 import numpy as np
 
-from . import _threads
+from . import _threads, _workspace
 
 cnp.import_array()
 
@@ -1006,6 +1006,7 @@ cdef _launch(_Job job, tuple keep):
     if elems:
         buf = np.empty(threads * p.scratch_step, dtype=np.uint8)
         p.scratch = cnp.PyArray_BYTES(buf)
+        _workspace.note("lu", threads, p.scratch_step)
     job.keep = keep + (buf,)
     if threads > 1:
         _threads.run_parallel(job.run, threads)

@@ -51,7 +51,7 @@ cdef extern from "_simd_larf.h" nogil:
 
 import numpy as np
 
-from . import _threads
+from . import _threads, _workspace
 
 cnp.import_array()
 
@@ -491,6 +491,7 @@ cdef object _launch(_Job job, Py_ssize_t scratch):
     p.split.threads = pick_threads(_threads, p.split.nbatch, work, not p.tiny, PARALLEL_WORK,
                                    BLAS_THREADED_WORK)
     job.keep = (job.keep, alloc_scratch(&p.split, (p.lwork + scratch) * item))
+    _workspace.note("qr", p.split.threads, p.split.scratch_step)
     if p.split.nbatch:
         launch(_threads, job, p.split.threads, not p.tiny and work >= BLAS_THREADED_WORK)
 

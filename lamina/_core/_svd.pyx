@@ -40,7 +40,7 @@ from ._lapack cimport c64, c128, lapack_t
 
 import numpy as np
 
-from . import _threads
+from . import _threads, _workspace
 
 cnp.import_array()
 
@@ -264,6 +264,7 @@ def gesdd_batched(a, bint full_matrices=True, bint compute_uv=True):
     p.split.threads = pick_threads(_threads, nbatch, mx * k * k + CALL_COST, True, PARALLEL_WORK,
                                    PY_SSIZE_T_MAX)
     job.keep = (a, offs, s, u, vt, info, alloc_scratch(&p.split, scratch))
+    _workspace.note("gesdd", p.split.threads, p.split.scratch_step)
     launch(_threads, job, p.split.threads, mx * k * k >= BLAS_THREADED_WORK)
     if compute_uv:
         return u.swapaxes(-1, -2), s, vt.swapaxes(-1, -2), info
@@ -621,6 +622,7 @@ def jacobi_batched(a, bint full_matrices=True, bint compute_uv=True):
     buf = np.empty(threads * p.scratch_step + 64, dtype=np.uint8)
     p.scratch = cnp.PyArray_BYTES(buf)
     p.scratch += (-<size_t>p.scratch) % 64
+    _workspace.note("jacobi", threads, p.scratch_step)     # and 64 bytes to align the start
     job.keep = (a, offs, pairs, s, u, vt, info, buf)
     run_threads(job.run, threads, False)
     if compute_uv:

@@ -38,7 +38,7 @@ from ._lapack cimport c64, c128, lapack_t
 
 import numpy as np
 
-from . import _threads
+from . import _threads, _workspace
 
 cnp.import_array()
 
@@ -316,6 +316,8 @@ cdef _call(int op, cnp.ndarray a, cnp.ndarray b, cnp.ndarray out, bint upper, bi
     p.split.threads = pick_threads(_threads, nbatch, work, not p.tiny, PARALLEL_WORK,
                                    BLAS_THREADED_WORK)
     job.keep = (a, b, out, alloc_scratch(&p.split, n * n * item if p.amode == COPY else 0))
+    if p.split.scratch != NULL:
+        _workspace.note("trsm", p.split.threads, p.split.scratch_step)
     launch(_threads, job, p.split.threads, not p.tiny and work >= BLAS_THREADED_WORK)
 
 
