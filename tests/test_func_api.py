@@ -530,3 +530,36 @@ def test_errors_match_torch_func(name):
             FUNC_ERRORS[name](L, L.tensor([0.5, 1.0, 2.0], dtype=L.float64))
         seen.append((type(e.value).__name__, str(e.value).replace("torch.", "lamina.")))
     assert seen[1] == seen[0]
+
+
+# -- threads ---------------------------------------------------------------------------------------
+
+def test_transforms_in_concurrent_threads_are_independent():
+    """Each thread has its own transform levels, as in torch.func: 4 threads released together,
+    each taking vmap(grad) and vjp of its own function many times, get what calculus says (a
+    shared stack would send one thread's ops to another thread's level)."""
+    import threading
+
+    workers, iterations = 4, 200
+    xs = [RNG.standard_normal((3, 4)) for _ in range(workers)]
+    barrier = threading.Barrier(workers)
+    errors = [[] for _ in range(workers)]
+
+    def work(i):
+        x = t64(xs[i])
+        barrier.wait()
+        for _ in range(iterations):
+            # d/dx sum((i + 1) * sin(x)) per row, and the vjp of x^2 against ones
+            g = vmap(grad(lambda r: ((i + 1) * r.sin()).sum()))(x)
+            _, pull = vjp(lambda v: v * v, x)
+            (gx,) = pull(lm.ones_like(x))
+            errors[i].append(max(np.abs(g.numpy() - (i + 1) * np.cos(xs[i])).max(),
+                                 np.abs(gx.numpy() - 2 * xs[i]).max()))
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(len(e) == iterations for e in errors)
+    assert max(max(e) for e in errors) < 1e-12

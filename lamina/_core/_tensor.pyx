@@ -17,6 +17,8 @@ from cpython.pythread cimport PyThread_tss_create, PyThread_tss_get, PyThread_ts
 from cpython.ref cimport Py_INCREF
 from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM
 
+import threading
+
 import numpy as np
 
 cnp.import_array()
@@ -38,6 +40,49 @@ PyThread_tss_create(&_grad_off)
 
 cdef inline bint _grad_enabled() noexcept:
     return PyThread_tss_get(&_grad_off) == NULL
+
+# The transform-level stack (vmap, grad, jvp), per thread as torch.func's: two threads each
+# inside func.vjp (dask's threaded scheduler running two chunks) must not see each other's
+# levels. The key holds a borrowed pointer to this thread's list, NULL until the thread first
+# pushes a level; `_thread_levels` owns the list and drops it when the thread ends.
+cdef Py_tss_t _levels_key
+PyThread_tss_create(&_levels_key)
+_thread_levels = threading.local()
+
+
+cdef list _my_levels():
+    cdef void* p = PyThread_tss_get(&_levels_key)
+    cdef list levels
+    if p != NULL:
+        return <list>p
+    levels = []
+    _thread_levels.stack = levels
+    PyThread_tss_set(&_levels_key, <void*>levels)
+    return levels
+
+
+cdef class LevelStack:
+    """This thread's transform levels, innermost last, with the list operations the layers
+    above use on it (lamina/_ops/primitive.py's LEVELS is the one instance)."""
+
+    def __len__(self):
+        cdef void* p = PyThread_tss_get(&_levels_key)
+        return 0 if p == NULL else len(<list>p)
+
+    def __getitem__(self, key):
+        return _my_levels()[key]
+
+    def __iter__(self):
+        return iter(_my_levels())
+
+    def __reversed__(self):
+        return reversed(_my_levels())
+
+    def append(self, level):
+        _my_levels().append(level)
+
+    def pop(self):
+        return _my_levels().pop()
 
 # Index NumPy's type numbers, not its dtypes: int64 has two numbers ('l' and 'q') on Linux.
 cdef dict _DT_BY_NUM = {}
@@ -390,20 +435,22 @@ cdef class PrimitiveBase:
     """The call path of a primitive: hand the call to the innermost transform level, if any,
     else run the forward body on the arrays behind the arguments and wrap what comes back.
 
-    `levels` is the transform-level stack owned by the layer above (lamina/_ops/primitive.py);
-    this class only asks whether it is empty. `xp` is the array namespace passed first to a body
+    Transform levels are pushed by the layers above (lamina/_ops/primitive.py) onto this
+    thread's LevelStack; this class only asks whether it is empty. `xp` is the array namespace passed first to a body
     written for both devices; a `cpu` kernel takes the arrays alone. A view primitive's outputs
     alias its first argument's storage.
     """
     cdef public str name
     cdef public object xp, cpu, cuda, vjp, jvp, batch
     cdef public bint view
-    cdef public list levels
 
     def __call__(self, *args, **params):
-        cdef list levels = self.levels
-        if levels:  # (no negative index: the module compiles with wraparound off)
-            return levels[len(levels) - 1].process(self, args, params)
+        cdef void* p = PyThread_tss_get(&_levels_key)
+        cdef list levels
+        if p != NULL:
+            levels = <list>p
+            if levels:  # (no negative index: the module compiles with wraparound off)
+                return levels[len(levels) - 1].process(self, args, params)
         return self.eager(args, params)
 
     cpdef object eager(self, tuple args, dict params):

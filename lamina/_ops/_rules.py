@@ -1,21 +1,32 @@
 """Helpers the VJP rules of several families share. Rules are written in lamina ops (Tensor
 methods here), so they are differentiable themselves; these helpers are too."""
 
+import threading
+
 import numpy as np
 
 from .._core._tensor import TensorBase
 
 # Set by a transform level while one of its nodes runs a rule on the values of the level below,
-# whose own requires_grad says nothing about this level: the ids of the inputs that take a
-# gradient there (PyTorch's grad_input_mask). None on the eager tape.
-NEEDED = None
+# whose own requires_grad says nothing about this level: `ids`, the ids of the inputs that take
+# a gradient there (PyTorch's grad_input_mask). Per thread, as the levels are; unset (None) on
+# the eager tape.
+_needed = threading.local()
+
+
+def set_needed(ids):
+    """Make `ids` (or None) what `wants` answers from in this thread; returns the previous."""
+    previous = getattr(_needed, "ids", None)
+    _needed.ids = ids
+    return previous
 
 
 def wants(x):
     """Whether the rule must compute a gradient for input `x`."""
     if not isinstance(x, TensorBase):
         return False
-    return x._requires_grad if NEEDED is None else id(x) in NEEDED
+    ids = getattr(_needed, "ids", None)
+    return x._requires_grad if ids is None else id(x) in ids
 
 
 def unbroadcast(g, x):

@@ -15,14 +15,14 @@ fine, as in PyTorch), and only a saved "out" reaches the rule (`out` is None oth
 default a linear op saves nothing and any other op saves every input.
 """
 
-from .._core._tensor import PrimitiveBase
+from .._core._tensor import LevelStack, PrimitiveBase
 
 # Markers for rule slots, each naming why no function is there.
 NONDIFF = "nondiff"        # vjp/jvp: integer or boolean outputs carry no derivative
 LINEAR = "linear"          # jvp: the op applied to the tangents
 ELEMENTWISE = "elementwise"  # batch: broadcasting already maps any leading batch dim
 
-LEVELS = []                # active transform levels, innermost last
+LEVELS = LevelStack()      # this thread's active transform levels, innermost last
 REGISTRY = {}              # name -> Primitive, for the registry test and introspection
 
 
@@ -42,7 +42,6 @@ class Primitive(PrimitiveBase):
         self.batch = batch
         self.view = view  # outputs alias the first input's storage
         self.saves = saves
-        self.levels = LEVELS
         REGISTRY[name] = self
 
     def __repr__(self):

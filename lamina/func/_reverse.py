@@ -37,14 +37,13 @@ class _LevelNode:
         return value
 
     def apply(self, grads, create_graph):
-        previous = _rules.NEEDED
         # A node freed by vjp_fn(retain_graph=False) has no values: the tape's apply says so.
-        _rules.NEEDED = {id(v) for v, (n, _) in zip(self._args or (), self.next_functions)
-                         if n is not None}
+        previous = _rules.set_needed({id(v) for v, (n, _) in
+                                      zip(self._args or (), self.next_functions) if n is not None})
         try:
             return super().apply(grads, create_graph)
         finally:
-            _rules.NEEDED = previous
+            _rules.set_needed(previous)
 
 
 _LEVEL_CLASSES = {}
