@@ -2,8 +2,9 @@
 well-conditioned values of a few matrix kinds, special values, and memory layouts cut from a
 parent buffer filled with a sentinel.
 
-A layout is built in NumPy (lamina's from_numpy shares any strides, negative ones included), so
-each view's parent can be snapshotted and compared byte for byte after the op.
+A layout is built in NumPy (lamina's from_numpy shares any whole-element strides, negative ones
+included, and misaligned memory), so each view's parent can be snapshotted and compared byte for
+byte after the op.
 """
 
 import os
@@ -15,7 +16,9 @@ EXAMPLES = int(os.environ.get("LAMINA_FUZZ_EXAMPLES", "1000"))
 SEED = int(os.environ.get("LAMINA_FUZZ_SEED", "0"))
 
 DTYPES = (np.float32, np.float64, np.complex64, np.complex128)
-LAYOUTS = ("C", "T", "step2", "neg1", "neg3", "expand", "offset")
+# "misaligned": C order in a parent one byte past an aligned address, as an array deserialised
+# from a byte stream can be (dask's workers hand those over).
+LAYOUTS = ("C", "T", "step2", "neg1", "neg3", "expand", "offset", "misaligned")
 # NaN, +-Inf, +-0, a subnormal of each precision, +-1e300 (Inf in float32).
 SPECIALS = (np.nan, np.inf, -np.inf, 0.0, -0.0, 1e-40, 5e-324, 1e300, -1e300)
 SENTINEL = 12345.678
@@ -101,8 +104,13 @@ class Placed:
         offset = int(rng.integers(0, 4)) if layout == "offset" else 0
         start = offset + sum((s - 1) * -st_ for s, st_ in zip(values.shape, strides)
                              if st_ < 0 and s > 0)
-        self.parent = np.full(start + extent + 3, SENTINEL, dtype=values.dtype)
         item = values.itemsize
+        if layout == "misaligned":
+            raw = np.empty((start + extent + 3) * item + 1, np.uint8)
+            self.parent = raw[1:].view(values.dtype)
+            self.parent[...] = SENTINEL
+        else:
+            self.parent = np.full(start + extent + 3, SENTINEL, dtype=values.dtype)
         view = np.lib.stride_tricks.as_strided(self.parent[start:], values.shape,
                                                [s * item for s in strides])
         view[...] = values

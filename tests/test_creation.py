@@ -108,6 +108,35 @@ def test_from_numpy_shares_memory():
         lm.from_numpy([1, 2])
 
 
+def test_from_numpy_refuses_what_torch_refuses():
+    swapped = (np.eye(3) * 4 + 1).astype(">f8")
+    with pytest.raises(ValueError, match="byte order different from the native byte order"):
+        lm.from_numpy(swapped)
+    # as_tensor and tensor may copy: they convert to native order
+    np.testing.assert_array_equal(lm.as_tensor(swapped).numpy(), swapped)
+    np.testing.assert_array_equal(lm.tensor(swapped).numpy(), swapped)
+    odd = np.ndarray((3, 3), np.float64, buffer=np.zeros(100, np.uint8), offset=1,
+                     strides=(25, 9))
+    for share in (lm.from_numpy, lm.as_tensor):
+        with pytest.raises(ValueError, match="strides not a multiple of the element byte size"):
+            share(odd)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.complex64])
+def test_from_numpy_of_misaligned_memory_shares_it_and_computes_right(dtype):
+    item = np.dtype(dtype).itemsize
+    a = np.zeros(2 * 9 * item + 1, np.uint8)[1:].view(dtype).reshape(2, 3, 3)
+    assert not a.flags.aligned
+    a[...] = np.eye(3) * 4 + 1
+    t = lm.from_numpy(a)
+    np.testing.assert_allclose(lm.linalg.cholesky(t).numpy(), np.linalg.cholesky(a), rtol=1e-6)
+    np.testing.assert_allclose((t @ t).numpy(), a @ a, rtol=1e-6)
+    np.testing.assert_allclose(lm.linalg.solve(t, t[..., :1]).numpy(),
+                               np.linalg.solve(a, a[..., :1]), rtol=1e-6, atol=1e-6)
+    t[0].add_(1)  # a view of it, written in place, writes into the shared memory
+    assert a[0, 0, 0] == 6 and a[1, 0, 0] == 5
+
+
 def test_new_methods_take_self_dtype():
     x = lm.zeros(3, dtype=lm.int8)
     assert x.new_zeros(2, 2).dtype == lm.int8

@@ -473,6 +473,12 @@ cdef class PrimitiveBase:
                     (<TensorBase>a)._base is not None
                     and (<TensorBase>(<TensorBase>a)._base)._requires_grad)
                 a = (<TensorBase>a)._data
+                # Memory shared from a misaligned buffer (from_numpy of bytes that dask or a
+                # file handed over at an odd address): kernels load whole elements, so they
+                # get an aligned copy; a view primitive's outputs must alias the original.
+                if (not self.view and type(a) is ndarray
+                        and not cnp.PyArray_ISALIGNED(<cnp.ndarray>a)):
+                    a = a.copy()
             Py_INCREF(a)
             PyTuple_SET_ITEM(data, i + with_xp, a)
         if params:

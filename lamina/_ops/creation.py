@@ -173,7 +173,7 @@ def as_tensor(data, dtype=None, device=None):
         return data.to(dtype)
     if isinstance(data, np.ndarray):
         d = dtype_of(data) if dtype is None else dt.to_dtype(dtype)
-        return wrap(data if d.np == data.dtype else data.astype(d.np))
+        return _share(data) if d.np == data.dtype else wrap(data.astype(d.np))
     return tensor(data, dtype=dtype)
 
 
@@ -182,7 +182,21 @@ def from_numpy(ndarray):
     if not isinstance(ndarray, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
     dtype_of(ndarray)  # refuse the dtypes lamina has no name for
-    return wrap(ndarray)
+    return _share(ndarray)
+
+
+def _share(a):
+    """A tensor on `a`'s memory, refused as PyTorch refuses it: the kernels read native-order
+    elements at whole-element strides (a swapped array's Cholesky was garbage, a 9-byte stride
+    was rounded down). Memory that is merely misaligned is shared: primitives copy it to
+    aligned memory before a kernel reads it (PrimitiveBase.eager)."""
+    if not a.dtype.isnative:
+        raise ValueError("given numpy array has byte order different from the native byte "
+                         "order. Conversion between byte orders is currently not supported.")
+    if any(s % a.itemsize for s in a.strides):
+        raise ValueError("given numpy array strides not a multiple of the element byte size. "
+                         "Copy the numpy array to reallocate the memory.")
+    return wrap(a)
 
 
 # -- filled ---------------------------------------------------------------------------------------
