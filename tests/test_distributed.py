@@ -2,7 +2,6 @@
 multi-process schedulers; the graph's shape (one task per chunk, no kernel call while building);
 the error cases; vjp_batched against whole-batch autograd."""
 
-import os
 import subprocess
 import sys
 import types
@@ -33,10 +32,6 @@ TOL = {"float32": 2e-4, "complex64": 2e-4, "float64": 1e-10, "complex128": 1e-10
 @pytest.fixture(scope="module")
 def client():
     """One two-process cluster for the module: starting one costs seconds."""
-    if os.environ.get("LAMINA_SANITIZER"):
-        # Under .ci/sanitize the workers (ASan-preloaded too) died late in this module, in
-        # vjp_batched's tasks, with no sanitizer report: not understood yet, so skipped there.
-        pytest.skip("the process scheduler under the sanitizers (workers die; see issue 10)")
     # The workers cannot import this test module, so its functions travel by value.
     cloudpickle.register_pickle_by_value(sys.modules[__name__])
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
