@@ -277,6 +277,26 @@ def test_lane_solve_and_inverse_every_level(simd_level, dtype, n):
         lm.set_num_threads(saved)
 
 
+@pytest.mark.parametrize("n", [2, 4, 7])
+def test_lane_solve_divides_by_a_subnormal_pivot(simd_level, n):
+    """The lanes' solves multiply by U's reciprocal diagonal, except in a group with a subnormal
+    pivot, whose reciprocal overflows: there they divide, so x = b / d stays exact. (The base
+    level has no lanes for solve: its scalar loops multiply by the reciprocal as OpenBLAS's trsm
+    does, giving NaN here as NumPy does.)"""
+    if simd_level == "base":
+        pytest.skip("no lanes kernel for solve at the base level")
+    A = np.stack([np.eye(n)] * 17)
+    A[5, 1, 1] = 1e-310
+    B = np.ones((17, n, 2))
+    B[5, 1] = 1e-310
+    X = lm.linalg.solve(_t(A), _t(B)).numpy()
+    np.testing.assert_array_equal(X, np.ones((17, n, 2)))
+    singular = A.copy()
+    singular[9, 1, 1] = 0                          # a zero pivot still gives LAPACK's inf/NaN
+    X, info = lm.linalg.solve_ex(_t(singular), _t(B))
+    assert info.numpy()[9] == 2 and not np.isfinite(X.numpy()[9]).all()
+
+
 @pytest.mark.parametrize("n", [3, 4, 16, 40])
 def test_ex_info(simd_level, n):
     """info holds getrf's first zero pivot (1-based) per batch element; *_ex never raise unless

@@ -40,6 +40,7 @@ from scipy.linalg.cython_lapack cimport (
 from ._cpu cimport simd_level
 from ._extent cimport EXTENT_ON, Span, check_mat, check_vec, span_at, span_of
 from ._lapack cimport c64, c128, lapack_t
+from ._pool cimport empty_shaped
 
 
 cdef extern from "_simd_lu.h" nogil:
@@ -1038,7 +1039,7 @@ def lu_factor(cnp.ndarray a):
     cdef Plan* p = &job.p
     batch = (<object>a).shape[:-2]
     cdef Py_ssize_t m = p.m, n = p.n
-    lu = np.empty(batch + (n, m), dtype=a.dtype)
+    lu = empty_shaped(batch + (n, m), p.typenum)
     piv = np.empty(batch + (min(m, n),), dtype=np.int32)
     info = _info_array(batch)
     p.out, p.out_step = cnp.PyArray_BYTES(lu), m * n * a.itemsize
@@ -1056,7 +1057,7 @@ def inv(cnp.ndarray a):
     cdef _Job job = _plan(INV, a, None, None, 0)
     cdef Plan* p = &job.p
     batch = (<object>a).shape[:-2]
-    out = np.empty(batch + (p.n, p.n), dtype=a.dtype)
+    out = empty_shaped(batch + (p.n, p.n), p.typenum)
     info = _info_array(batch)
     p.out, p.out_step = cnp.PyArray_BYTES(out), p.n * p.n * a.itemsize
     p.info = <int*>cnp.PyArray_BYTES(info)
@@ -1072,7 +1073,7 @@ def solve(cnp.ndarray a, cnp.ndarray b):
     cdef _Job job = _plan(SOLVE, a, b, None, b.shape[b.ndim - 1])
     cdef Plan* p = &job.p
     batch = (<object>a).shape[:-2]
-    out = np.empty(batch + (p.k, p.n), dtype=a.dtype)
+    out = empty_shaped(batch + (p.k, p.n), p.typenum)
     info = _info_array(batch)
     p.out, p.out_step = cnp.PyArray_BYTES(out), p.n * p.k * a.itemsize
     p.info = <int*>cnp.PyArray_BYTES(info)
@@ -1092,7 +1093,7 @@ def lu_solve(cnp.ndarray lu, cnp.ndarray piv, cnp.ndarray b, str trans="N", bint
     if trans not in ("N", "T", "C"):
         raise ValueError(f"lu kernel: trans must be N, T or C, not {trans!r}")
     p.trans, p.conj = ord(trans), conj
-    out = np.empty(batch + (p.k, p.n), dtype=lu.dtype)
+    out = empty_shaped(batch + (p.k, p.n), p.typenum)
     p.out, p.out_step = cnp.PyArray_BYTES(out), p.n * p.k * lu.itemsize
     if EXTENT_ON:
         p.sout = span_of(out)

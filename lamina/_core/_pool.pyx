@@ -41,6 +41,17 @@ cdef cnp.ndarray empty(int nd, cnp.npy_intp* shape, int typenum):
         PyDataMem_SetHandler(previous)
 
 
+cdef cnp.ndarray empty_shaped(tuple shape, int typenum):
+    """`empty` for a shape given as a tuple."""
+    cdef cnp.npy_intp dims[64]           # NPY_MAXDIMS
+    cdef int d, nd = len(shape)
+    if nd > 64:
+        raise ValueError(f"an output of {nd} dims exceeds NumPy's 64")
+    for d in range(nd):
+        dims[d] = shape[d]
+    return empty(nd, dims, typenum)
+
+
 def stats():
     """(blocks kept, bytes kept)."""
     return lm_pool_count, lm_pool_bytes

@@ -112,6 +112,8 @@
         (void)n;                                                                                \
         V a[DIM][DIM];                                                                          \
         M piv[DIM];                                                                             \
+        V rp[DIM];               /* 1 / U's diagonal, for the solves */                        \
+        int exact = 0;           /* a subnormal pivot: the solves divide */                    \
         M flips = (M){0}, first = (M){0};                                                       \
         const V one = (V){0} + 1;                                                               \
         if (DIM == 4 && LM_LU_PACKED(rs, cs)) {                                                 \
@@ -151,6 +153,10 @@
             V safe = LM_SEL(V, M, zero, one, t);                                                \
             V r = one / safe;                                                                   \
             int divide = LM_ANY(W, small & ~zero);  /* rare: spare the divisions otherwise */   \
+            if (k) {                /* det and slogdet never read them */                       \
+                exact |= divide;                                                                \
+                rp[s] = LM_ANY(W, zero) ? LM_SEL(V, M, zero, one / t, r) : r;  /* +-inf */     \
+            }                                                                                   \
             UNROLL for (int i = s + 1; i < N; i++) {                                            \
                 V l = a[i][s] * r;                                                              \
                 if (divide)                                                                     \
@@ -218,7 +224,7 @@
                         x[i][j] = x[i][j] - a[i][s2] * x[s2][j];                                \
             UNROLL for (int s2 = N - 1; s2 >= 0; s2--)                                          \
                 UNROLL for (int j = 0; j < cols; j++) {                                         \
-                    x[s2][j] = x[s2][j] / a[s2][s2];                                            \
+                    x[s2][j] = exact ? x[s2][j] / a[s2][s2] : x[s2][j] * rp[s2];                \
                     UNROLL for (int i = 0; i < s2; i++)                                         \
                         x[i][j] = x[i][j] - x[s2][j] * a[i][s2];                                \
                 }                                                                               \
