@@ -151,8 +151,9 @@ cdef inline Py_ssize_t pick_threads(object threads_mod, Py_ssize_t nbatch, Py_ss
     `blas_work` or more (OpenBLAS threads it) and the batch is too short to split evenly; but
     always more than one where the tests ask for it (`split_every_batch`)."""
     cdef Py_ssize_t threads = min(<Py_ssize_t>threads_mod.get_num_threads(), nbatch)
-    if threads > 1 and not threads_mod.split_every_batch and ((lapack and not threads_mod.BLAS_CONTROL) or work * nbatch < parallel_work
-                        or (work >= blas_work and nbatch < 4 * threads)):
+    if threads > 1 and not threads_mod.split_every_batch and (
+            (lapack and not threads_mod.BLAS_CONTROL) or work * nbatch < parallel_work
+            or (work >= blas_work and nbatch < 4 * threads)):
         threads = 1
     return max(threads, 1)
 

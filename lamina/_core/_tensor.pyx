@@ -436,9 +436,9 @@ cdef class PrimitiveBase:
     else run the forward body on the arrays behind the arguments and wrap what comes back.
 
     Transform levels are pushed by the layers above (lamina/_ops/primitive.py) onto this
-    thread's LevelStack; this class only asks whether it is empty. `xp` is the array namespace passed first to a body
-    written for both devices; a `cpu` kernel takes the arrays alone. A view primitive's outputs
-    alias its first argument's storage.
+    thread's LevelStack; this class only asks whether it is empty. `xp` is the array namespace
+    passed first to a body written for both devices; a `cpu` kernel takes the arrays alone. A
+    view primitive's outputs alias its first argument's storage.
     """
     cdef public str name
     cdef public object xp, cpu, cuda, vjp, jvp, batch
