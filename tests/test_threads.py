@@ -7,6 +7,7 @@ set_num_threads(1) and (2). Mismatches are recorded as the `thread_mismatches` f
 """
 
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -15,7 +16,7 @@ from fuzz_inputs import LAYOUTS, Placed, matrix_of_kind
 from test_fuzz import OPS, UNSPLIT, core_shape, run, same
 
 import lamina as lm
-from lamina._core import _threads
+from lamina._core import _team, _threads
 
 WORKERS = 8
 ITERATIONS = 10
@@ -71,16 +72,49 @@ def test_concurrent_calls_match_serial(op):
 
 @pytest.mark.parametrize("op", [o for o in OPS if o.batch != "none"],
                          ids=[o.name for o in OPS if o.batch != "none"])
-def test_split_batch_matches_one_thread(op, monkeypatch):
+def test_split_batch_matches_one_thread(op):
     tensors = inputs(op, BIG_BATCH, 2)
     one = run(op, tensors, 1)
     assert one[1] is None, one[1]
-    splits = []
-    parallel = _threads.run_parallel
-    monkeypatch.setattr(_threads, "run_parallel",
-                        lambda fn, threads: splits.append(threads) or parallel(fn, threads))
+    regions = _team.regions()
     bad = mismatch(one, run(op, tensors, 2), "1 vs 2 threads")
     record("thread_mismatches", bad)
     assert bad == 0
     # The comparison means something only if the batch was split.
-    assert (max(splits, default=1) > 1) == (op.name not in UNSPLIT), splits
+    assert (_team.regions() > regions) == (op.name not in UNSPLIT)
+
+
+def _split_inverses(threads, batch, pause=0.0, calls=1):
+    """`calls` inverses of one batch of 4x4 matrices at `threads` threads, every batch split,
+    sleeping `pause` seconds before each (a team worker sleeps after ~0.1 ms idle); each checked
+    against NumPy's."""
+    a = np.random.default_rng(7).standard_normal((batch, 4, 4)) + 4 * np.eye(4)
+    want = np.linalg.inv(a)
+    before = lm.get_num_threads()
+    lm.set_num_threads(threads)
+    _threads.split_every_batch = True
+    regions = _team.regions()
+    try:
+        for _ in range(calls):
+            time.sleep(pause)
+            np.testing.assert_allclose(lm.linalg.inv(lm.from_numpy(a)).numpy(), want,
+                                       rtol=1e-12, atol=1e-14)
+    finally:
+        _threads.split_every_batch = False
+        lm.set_num_threads(before)
+    assert _team.regions() - regions == calls
+
+
+def test_team_wakes_sleeping_workers():
+    # 2 ms apart, each region finds its worker asleep on the condition variable, not polling.
+    _split_inverses(2, 64, pause=0.002, calls=20)
+
+
+def test_team_back_to_back_regions():
+    # Back to back, the worker is still polling: the post is a store, no wake-up.
+    _split_inverses(2, 64, calls=200)
+
+
+def test_more_ranges_than_team_threads():
+    # 300 ranges: the team stops at 255 workers (LM_TEAM_MAX), the caller runs the rest.
+    _split_inverses(300, 600)

@@ -7,7 +7,7 @@
 #   so the common cases walk one dim; a Cursor walks it in C order, odometer style.
 # - Split, run_range: the batch cut into one contiguous range per thread, and the call of the
 #   kernel's loop over one range, its dtype picked from a table of the loop's four
-#   specializations (an indirect call per range, none per matrix), with the GIL released.
+#   specializations (an indirect call per range, none per matrix), without the GIL.
 # - pick_threads, alloc_scratch, launch: the thread count, the per-thread scratch and the run,
 #   with the GIL.
 # - lwork_of: a workspace size that a LAPACK query returned.
@@ -15,6 +15,7 @@
 cimport numpy as cnp
 
 from ._lapack cimport c64, c128, lapack_t
+from ._team cimport run_team
 
 
 cdef enum:
@@ -124,21 +125,27 @@ cdef struct Split:
     Py_ssize_t scratch_step              # bytes per thread
 
 
-cdef inline void run_range(void* plan, const Split* s, Py_ssize_t t) noexcept:
-    """Thread t's range of the batch, without the GIL."""
+cdef struct Batch:
+    void* plan                           # the kernel's own Plan, handed to its Loops
+    const Split* split
+
+
+cdef inline void run_range(void* ctx, Py_ssize_t t) noexcept nogil:
+    """Thread t's range of the batch `ctx` (a Batch): the team's task (_team.pxd)."""
+    cdef const Batch* b = <const Batch*>ctx
+    cdef const Split* s = b.split
     cdef Py_ssize_t lo = s.nbatch * t // s.threads, hi = s.nbatch * (t + 1) // s.threads
     cdef char* scratch = NULL
     if s.scratch != NULL:
         scratch = s.scratch + t * s.scratch_step
-    with nogil:
-        if s.typenum == cnp.NPY_FLOAT32:
-            s.loops.s(NULL, plan, lo, hi, scratch)
-        elif s.typenum == cnp.NPY_FLOAT64:
-            s.loops.d(NULL, plan, lo, hi, scratch)
-        elif s.typenum == cnp.NPY_COMPLEX64:
-            s.loops.c(NULL, plan, lo, hi, scratch)
-        else:
-            s.loops.z(NULL, plan, lo, hi, scratch)
+    if s.typenum == cnp.NPY_FLOAT32:
+        s.loops.s(NULL, b.plan, lo, hi, scratch)
+    elif s.typenum == cnp.NPY_FLOAT64:
+        s.loops.d(NULL, b.plan, lo, hi, scratch)
+    elif s.typenum == cnp.NPY_COMPLEX64:
+        s.loops.c(NULL, b.plan, lo, hi, scratch)
+    else:
+        s.loops.z(NULL, b.plan, lo, hi, scratch)
 
 
 cdef inline Py_ssize_t pick_threads(object threads_mod, Py_ssize_t nbatch, Py_ssize_t work,
@@ -146,10 +153,10 @@ cdef inline Py_ssize_t pick_threads(object threads_mod, Py_ssize_t nbatch, Py_ss
                                     Py_ssize_t blas_work):
     """How many threads split a batch of `nbatch` elements of `work` multiply-adds each (from
     lamina._core._threads, passed as `threads_mod`). One when the batch holds less than
-    `parallel_work` in all (waking a pool thread costs ~25-40 us), when the elements call BLAS or
-    LAPACK (`lapack`) and their thread count is out of reach, and when one element has
-    `blas_work` or more (OpenBLAS threads it) and the batch is too short to split evenly; but
-    always more than one where the tests ask for it (`split_every_batch`)."""
+    `parallel_work` in all (waking a sleeping team thread costs up to ~40-140 us), when the
+    elements call BLAS or LAPACK (`lapack`) and their thread count is out of reach, and when one
+    element has `blas_work` or more (OpenBLAS threads it) and the batch is too short to split
+    evenly; but always more than one where the tests ask for it (`split_every_batch`)."""
     cdef Py_ssize_t threads = min(<Py_ssize_t>threads_mod.get_num_threads(), nbatch)
     if threads > 1 and not threads_mod.split_every_batch and (
             (lapack and not threads_mod.BLAS_CONTROL) or work * nbatch < parallel_work
@@ -173,20 +180,12 @@ cdef inline object alloc_scratch(Split* s, Py_ssize_t nbytes):
     return buf
 
 
-cdef inline launch(object threads_mod, object job, Py_ssize_t threads, bint blas_threaded):
-    """job.run(t) for each thread t, across lamina's pool (with BLAS at one thread). A batch run
-    on one thread whose calls OpenBLAS threads (`blas_threaded`) runs with BLAS at lamina's
-    thread count instead. (`job.run(0)` is called as a method, not through a bound method
-    object: on a single small product that object would cost ~5% of the call.)"""
-    if threads > 1:
-        threads_mod.run_parallel(job.run, threads)
-        return
-    limited = blas_threaded and threads_mod.limit_blas(threads_mod.get_num_threads())
-    try:
-        job.run(0)
-    finally:
-        if limited:
-            threads_mod.unlimit_blas()
+cdef inline int launch(void* plan, const Split* s, bint blas_threaded) except -1:
+    """Run the planned batch: its `s.threads` ranges on lamina's thread team (_team.run_team,
+    with BLAS at one thread), or its one range here, with BLAS at lamina's thread count where
+    OpenBLAS threads its calls (`blas_threaded`)."""
+    cdef Batch b = Batch(plan, s)
+    return run_team(run_range, &b, s.threads, blas_threaded)
 
 
 # -- LAPACK workspace ------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from scipy.linalg.cython_blas cimport (
 
 from ._batch cimport (
     MAXDIM, Cursor, Dims, Loops, Split, advance, alloc_scratch, broadcast, launch, pick_threads,
-    run_range, seek)
+    seek)
 from ._lapack cimport c64, c128
 from ._lapack cimport lapack_t as blas_t
 from ._cpu cimport simd_level
@@ -64,9 +64,10 @@ cdef enum:
     TINY_WORK = 216
 
 # A batch whose total multiply-adds (batch * m * n * k) are below PARALLEL_WORK stays on one
-# thread. Waking a pool thread and joining it costs ~25-40 us here (a SimpleQueue hand-off each
-# way); measured serial vs 2 threads: 4096 4x4 products (2^18 multiply-adds) 157 vs 331 us,
-# 16384 (2^20) 729 vs 404 us; 256 16x16 products (2^20) 190 vs 196 us, 1024 (2^22) 797 vs 658.
+# thread. Waking a team thread costs up to 40-140 us here when it sleeps (~3 us when a previous
+# region left it polling, _team.h); measured with the Python pool before it, serial vs 2
+# threads: 4096 4x4 products (2^18 multiply-adds) 157 vs 331 us, 16384 (2^20) 729 vs 404 us; 256
+# 16x16 products (2^20) 190 vs 196 us, 1024 (2^22) 797 vs 658.
 cdef Py_ssize_t PARALLEL_WORK = 1 << 20
 
 # OpenBLAS threads one gemm only when m * n * k >= 65536 * 4 (SMP_THRESHOLD_MIN times
@@ -286,9 +287,6 @@ cdef class _Job:
     cdef Plan p
     cdef object keep
 
-    def run(self, Py_ssize_t t):
-        run_range(&self.p, &self.p.split, t)
-
 
 # Square real products of n = 2, 3, 4, 8, 16 with unit column strides take the _simd_gemm.h
 # kernels built for the CPU's instruction set rather than a BLAS call or the loops above. A
@@ -376,5 +374,5 @@ def matmul(cnp.ndarray a, cnp.ndarray b):
     job.keep = (a, b, out, alloc_scratch(&p.split, scratch * item))
     if scratch:
         _workspace.note("gemm", p.split.threads, p.split.scratch_step)
-    launch(_threads, job, p.split.threads, uses_blas and work >= BLAS_THREADED_WORK)
+    launch(&job.p, &job.p.split, uses_blas and work >= BLAS_THREADED_WORK)
     return out

@@ -47,7 +47,7 @@ from scipy.linalg.cython_lapack cimport (
 
 from ._cpu cimport simd_level
 from ._batch cimport (
-    MAXDIM, Cursor, Dims, Loops, Split, advance, broadcast, launch, pick_threads, run_range, seek)
+    MAXDIM, Cursor, Dims, Loops, Split, advance, broadcast, launch, pick_threads, seek)
 from ._extent cimport EXTENT_ON, Span, check_mat, span_of
 from ._lapack cimport c64, c128, lapack_t
 
@@ -442,12 +442,9 @@ cdef class _Job:
     cdef Plan p
     cdef object keep
 
-    def run(self, Py_ssize_t t):
-        run_range(&self.p, &self.p.split, t)
-
 
 # A batch whose total work (nbatch * n^3 / 3 multiply-adds) is below PARALLEL_WORK stays on one
-# thread: waking a pool thread and joining it costs ~25-40 us here (_batch.pick_threads).
+# thread: waking a sleeping team thread costs up to ~40-140 us here (_team.h).
 cdef Py_ssize_t PARALLEL_WORK = 1 << 17
 
 # OpenBLAS threads one potrf only from n ~ 512 (KERNEL-FACTS); from there a short batch runs
@@ -539,7 +536,7 @@ cdef _call(int op, cnp.ndarray a, cnp.ndarray out, cnp.ndarray info, bint upper)
     p.split.threads = pick_threads(_threads, nbatch, n * n * n, not p.tiny, 3 * PARALLEL_WORK,
                                    BLAS_THREADED_N ** 3)
     job.keep = (a, out, info)
-    launch(_threads, job, p.split.threads, not p.tiny and n >= BLAS_THREADED_N)
+    launch(&job.p, &job.p.split, not p.tiny and n >= BLAS_THREADED_N)
 
 
 def potrf_batched(cnp.ndarray a, cnp.ndarray out, cnp.ndarray info, bint upper):

@@ -8,8 +8,6 @@ from ._lapack cimport c64, c128, lapack_t
 
 import numpy as np
 
-from . import _threads
-
 # info value of a matrix that held a NaN or an infinity: LAPACK's own codes are >= 0 there, as
 # every argument is validated before a call.
 cdef enum:
@@ -71,16 +69,3 @@ cdef inline Py_ssize_t round64(Py_ssize_t nbytes) noexcept:
     """`nbytes` rounded up to a cache line, so per-thread scratch regions never share one."""
     return (nbytes + 63) // 64 * 64
 
-
-cdef inline object run_threads(run, Py_ssize_t threads, bint large):
-    """Call `run(t)` for t in range(threads) on lamina's pool (BLAS at 1 thread meanwhile); a
-    single range runs here, with OpenBLAS at lamina's thread count for a `large` matrix."""
-    if threads > 1:
-        _threads.run_parallel(run, threads)
-        return
-    limited = large and _threads.limit_blas(_threads.get_num_threads())
-    try:
-        run(0)
-    finally:
-        if limited:
-            _threads.unlimit_blas()

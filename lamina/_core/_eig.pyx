@@ -31,7 +31,7 @@ from cpython.pyport cimport PY_SSIZE_T_MAX
 from libc.limits cimport INT_MAX
 from scipy.linalg.cython_lapack cimport cgeev, dgeev, sgeev, zgeev
 
-from ._batch cimport Loops, Split, alloc_scratch, launch, pick_threads, run_range
+from ._batch cimport Loops, Split, alloc_scratch, launch, pick_threads
 from ._extent cimport EXTENT_ON, Span, check_mat, check_vec, span_at, span_of
 from ._colmajor cimport INFO_NONFINITE, batch_offsets, copy_finite, fill_nan, real_t, round64
 from ._lapack cimport c64, c128, lapack_t
@@ -175,9 +175,6 @@ cdef class _Job:
     cdef Plan p
     cdef object keep
 
-    def run(self, Py_ssize_t t):
-        run_range(&self.p, &self.p.split, t)
-
 
 cdef int _query(Plan* p) except -1:
     """?geev's optimal lwork for this call's size (a workspace query touches no matrix)."""
@@ -261,5 +258,5 @@ def geev_batched(a, bint compute_v=True):
                                    PY_SSIZE_T_MAX)
     job.keep = (a, offs, w, v, info, alloc_scratch(&p.split, scratch))
     _workspace.note("geev", p.split.threads, p.split.scratch_step)
-    launch(_threads, job, p.split.threads, n * n * n >= BLAS_THREADED_WORK)
+    launch(&job.p, &job.p.split, n * n * n >= BLAS_THREADED_WORK)
     return w, v.swapaxes(-1, -2) if compute_v else None, info

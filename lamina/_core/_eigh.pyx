@@ -39,7 +39,7 @@ from libc.limits cimport INT_MAX
 from libc.math cimport NAN, fabs, frexp, ldexp, sqrt
 from scipy.linalg.cython_lapack cimport cheevd, dsyevd, ssyevd, zheevd
 
-from ._batch cimport Loops, Split, alloc_scratch, launch, pick_threads, run_range
+from ._batch cimport Loops, Split, alloc_scratch, launch, pick_threads
 from ._extent cimport EXTENT_ON, Span, check_mat, check_vec, span_at, span_of
 from ._lapack cimport c64, c128, lapack_t
 
@@ -50,10 +50,10 @@ from . import _threads, _workspace
 cnp.import_array()
 
 
-# A batch whose total work (batch * n^3) is below PARALLEL_WORK stays on one thread: handing a
-# range to a pool thread costs ~25-40 us here. Per 8x8 matrix ?syevd costs ~4-7 us and the tiny
-# kernel ~2-3.5 us (CPU time, eigenvalues only / with vectors), so 2^16 (128 8x8 matrices,
-# >= 0.25 ms) keeps the hand-off under ~15%. ?syevd barely scales on threads (OpenBLAS's
+# A batch whose total work (batch * n^3) is below PARALLEL_WORK stays on one thread: handing a range
+# to a sleeping team thread costs up to ~40-140 us here (_team.h). Per 8x8 matrix ?syevd costs
+# ~4-7 us and the tiny kernel ~2-3.5 us (CPU time, eigenvalues only / with vectors), so 2^16 (128 8x8
+# matrices, >= 0.25 ms) keeps the hand-off under ~15%. ?syevd barely scales on threads (OpenBLAS's
 # per-call lock, KERNEL-FACTS.md; measured 1 vs 2 threads, loaded machine: 4x4 172 vs 164 ms,
 # 16x16 30 vs 27); the tiny kernel makes no LAPACK call and ran 1.7x faster on 2 threads
 # (20000 8x8 with vectors, 64 vs 38 ms) whenever the second core was free.
@@ -526,9 +526,6 @@ cdef class _Job:
     cdef Plan p
     cdef object keep
 
-    def run(self, Py_ssize_t t):
-        run_range(&self.p, &self.p.split, t)
-
 
 cdef void _query(lapack_t* tag, Plan* p) noexcept:
     """lwork, lrwork, liwork for this plan's n and jobz (lwork = -1 queries, no data read)."""
@@ -623,5 +620,5 @@ def eigh(cnp.ndarray a, bint vectors, bint lower, int tiny_max=TINY_MAX,
                                    BLAS_THREADED_WORK)
     job.keep = (a, w, v, info, alloc_scratch(&p.split, scratch))
     _workspace.note("eigh", p.split.threads, p.split.scratch_step)
-    launch(_threads, job, p.split.threads, work >= BLAS_THREADED_WORK)
+    launch(&job.p, &job.p.split, work >= BLAS_THREADED_WORK)
     return w, v, info

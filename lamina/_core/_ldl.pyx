@@ -44,7 +44,7 @@ from scipy.linalg.cython_lapack cimport (
     zsytrs,
 )
 
-from ._batch cimport Loops, Split, alloc_scratch, launch, lwork_of, pick_threads, run_range
+from ._batch cimport Loops, Split, alloc_scratch, launch, lwork_of, pick_threads
 from ._extent cimport EXTENT_ON, Span, check_mat, check_vec, span_at, span_of
 from ._lapack cimport c64, c128, lapack_t
 
@@ -57,9 +57,10 @@ cnp.import_array()
 
 
 # Batches with less estimated work (nbatch * n^3 multiply-adds) stay on one thread: waking a
-# pool thread costs ~25-40 us, a 32x32 sytrf ~10-20 us here, so a split pays only from a few
-# hundred microseconds of work (2^20 is ~0.3-1 ms). The 2-thread gain could not be measured (see
-# the same note in _lstsq.pyx: the machine was saturated by other work); re-measure when idle.
+# sleeping team thread costs up to ~40-140 us (_team.h), a 32x32 sytrf ~10-20 us here, so a split
+# pays only from a few hundred microseconds of work (2^20 is ~0.3-1 ms). The 2-thread gain could not
+# be measured (see the same note in _lstsq.pyx: the machine was saturated by other work); re-measure
+# when idle.
 cdef Py_ssize_t PARALLEL_WORK = 1 << 20
 
 
@@ -165,9 +166,6 @@ cdef class _Job:
     cdef Plan p
     cdef object keep
 
-    def run(self, Py_ssize_t t):
-        run_range(&self.p, &self.p.split, t)
-
 
 cdef int _lwork(lapack_t* tag, Plan* p) except -1:
     """?sytrf's workspace size for p's n, from a query."""
@@ -208,7 +206,7 @@ cdef _start(_Job job, Py_ssize_t nbatch, Py_ssize_t work, Py_ssize_t scratch):
     s.threads = pick_threads(_threads, nbatch, work, True, PARALLEL_WORK, PY_SSIZE_T_MAX)
     job.keep = (job.keep, alloc_scratch(s, scratch))
     _workspace.note("ldl", s.threads, s.scratch_step)
-    launch(_threads, job, s.threads, False)
+    launch(&job.p, s, False)
 
 
 def sytrf_batched(cnp.ndarray a, cnp.ndarray ipiv, cnp.ndarray info, bint hermitian):

@@ -50,7 +50,7 @@ from scipy.linalg.cython_lapack cimport (
     zgelsy,
 )
 
-from ._batch cimport Loops, Split, alloc_scratch, launch, lwork_of, pick_threads, run_range
+from ._batch cimport Loops, Split, alloc_scratch, launch, lwork_of, pick_threads
 from ._extent cimport EXTENT_ON, Span, check_mat, check_vec, span_at, span_of
 from ._lapack cimport c64, c128, lapack_t
 
@@ -69,8 +69,8 @@ cdef enum:
 
 DRIVERS = {"gels": GELS, "gelsy": GELSY, "gelsd": GELSD, "gelss": GELSS}
 
-# A batch whose estimated work (nbatch * m * n * max(m, n) multiply-adds) is below
-# PARALLEL_WORK stays on one thread. Waking a pool thread costs ~25-40 us, and one 32x16 gelsy
+# A batch whose estimated work (nbatch * m * n * max(m, n) multiply-adds) is below PARALLEL_WORK
+# stays on one thread. Waking a team thread costs up to ~40-140 us (_team.h), and one 32x16 gelsy
 # ~10-25 us here, so a split pays only from a few hundred microseconds of work: 2^20 is ~0.3-1 ms.
 # The 2-thread gain itself could not be measured: the shared 2-core machine ran at load 6-7
 # while this was written (serial wall time was twice the CPU time, and even the matmul kernel's
@@ -291,9 +291,6 @@ cdef class _Job:
     cdef Plan p
     cdef object keep
 
-    def run(self, Py_ssize_t t):
-        run_range(&self.p, &self.p.split, t)
-
 
 # -- workspace ---------------------------------------------------------------------------------
 
@@ -465,4 +462,4 @@ def lstsq_batched(cnp.ndarray a, cnp.ndarray a_off, cnp.ndarray x, res, rank, sv
     if EXTENT_ON:
         p.sx = span_of(x)
         p.ssv = span_of(sv) if sv is not None else p.sx
-    launch(_threads, job, p.split.threads, False)
+    launch(&job.p, &job.p.split, False)

@@ -41,6 +41,7 @@ from ._cpu cimport simd_level
 from ._extent cimport EXTENT_ON, Span, check_mat, check_vec, span_at, span_of
 from ._lapack cimport c64, c128, lapack_t
 from ._pool cimport empty_shaped
+from ._team cimport run_team
 
 
 cdef extern from "_simd_lu.h" nogil:
@@ -114,8 +115,9 @@ cdef enum:
     GETRF_MIN = 20
 
 # A batch whose total work (nbatch * n^2 * (n + k)) is below PARALLEL_WORK stays on one thread:
-# waking a pool thread costs ~25-40 us here, and 2^17 is ~2000 4x4 inverses, ~100 us of loops.
-# A round figure: two-thread timings on the shared machine were too noisy to tune it finer.
+# waking a sleeping team thread costs up to ~40-140 us here (_team.h), and 2^17 is ~2000 4x4
+# inverses, ~100 us of loops. A round figure: two-thread timings on the shared machine were too
+# noisy to tune it finer.
 cdef Py_ssize_t PARALLEL_WORK = 1 << 17
 
 # The tiny loops' solve with k >= ROWS_K right-hand sides, and their inverse from n >=
@@ -796,10 +798,9 @@ cdef void _run_lanes(lapack_t* tag, Plan* p, Py_ssize_t lo, Py_ssize_t hi) noexc
         for b in range(count):
             if slog:
                 d = outs[b][0]
-                # the kernel's log|det|, unless its product left the range (NaN)
+                # the kernel's sign and log|det|, unless its product left the range (NaN)
                 if lapack_t is float or lapack_t is double:
                     if d == d:
-                        outs[b][0] = 1 if d > 0 else -1
                         (<lapack_t*>(p.out2 + (i + b) * p.out2_step))[0] = diag[n * lanes + b]
                         continue
                 _det_from_diag(diag + b, lanes, n, odd[b], p.kind, outs[b],
@@ -869,22 +870,23 @@ cdef class _Job:
     cdef Plan p
     cdef object keep
 
-    def run(self, Py_ssize_t t):
-        cdef Py_ssize_t lo = self.p.nbatch * t // self.p.threads
-        cdef Py_ssize_t hi = self.p.nbatch * (t + 1) // self.p.threads
-        cdef char* scratch = self.p.scratch
-        if scratch != NULL:
-            scratch += t * self.p.scratch_step
-        cdef int typenum = self.p.typenum
-        with nogil:
-            if typenum == cnp.NPY_FLOAT32:
-                _run(<float*>NULL, &self.p, lo, hi, <float*>scratch)
-            elif typenum == cnp.NPY_FLOAT64:
-                _run(<double*>NULL, &self.p, lo, hi, <double*>scratch)
-            elif typenum == cnp.NPY_COMPLEX64:
-                _run(<c64*>NULL, &self.p, lo, hi, <c64*>scratch)
-            else:
-                _run(<c128*>NULL, &self.p, lo, hi, <c128*>scratch)
+
+
+cdef void _range(void* plan, Py_ssize_t t) noexcept nogil:
+    """Thread t's range of the Plan `plan` (the team's task)."""
+    cdef Plan* p = <Plan*>plan
+    cdef Py_ssize_t lo = p.nbatch * t // p.threads, hi = p.nbatch * (t + 1) // p.threads
+    cdef char* scratch = p.scratch
+    if scratch != NULL:
+        scratch += t * p.scratch_step
+    if p.typenum == cnp.NPY_FLOAT32:
+        _run(<float*>NULL, p, lo, hi, <float*>scratch)
+    elif p.typenum == cnp.NPY_FLOAT64:
+        _run(<double*>NULL, p, lo, hi, <double*>scratch)
+    elif p.typenum == cnp.NPY_COMPLEX64:
+        _run(<c64*>NULL, p, lo, hi, <c64*>scratch)
+    else:
+        _run(<c128*>NULL, p, lo, hi, <c128*>scratch)
 
 
 # -- planning (GIL held) ------------------------------------------------------------------------
@@ -1009,17 +1011,7 @@ cdef _launch(_Job job, tuple keep):
         p.scratch = cnp.PyArray_BYTES(buf)
         _workspace.note("lu", threads, p.scratch_step)
     job.keep = keep + (buf,)
-    if threads > 1:
-        _threads.run_parallel(job.run, threads)
-        return
-    limited = not p.tiny and n >= BLAS_THREADED_N and _threads.limit_blas(
-        _threads.get_num_threads())
-    try:
-        job.run(0)
-    finally:
-        if limited:
-            _threads.unlimit_blas()
-    job.keep = None
+    run_team(_range, p, threads, not p.tiny and n >= BLAS_THREADED_N)
 
 
 _TYPENAMES = {cnp.NPY_FLOAT32: "f", cnp.NPY_FLOAT64: "d", cnp.NPY_COMPLEX64: "F",

@@ -38,7 +38,7 @@ from scipy.linalg.cython_lapack cimport (
     zunmqr)
 
 from ._cpu cimport simd_level
-from ._batch cimport Loops, Split, alloc_scratch, launch, lwork_of, pick_threads, run_range
+from ._batch cimport Loops, Split, alloc_scratch, launch, lwork_of, pick_threads
 from ._extent cimport EXTENT_ON, Span, check_mat, check_vec, span_at, span_of
 from ._lapack cimport c64, c128, lapack_t
 
@@ -411,9 +411,6 @@ cdef class _Job:
     cdef Plan p
     cdef object keep
 
-    def run(self, Py_ssize_t t):
-        run_range(&self.p, &self.p.split, t)
-
 
 # -- workspace queries --------------------------------------------------------------------------
 
@@ -493,7 +490,7 @@ cdef object _launch(_Job job, Py_ssize_t scratch):
     job.keep = (job.keep, alloc_scratch(&p.split, (p.lwork + scratch) * item))
     _workspace.note("qr", p.split.threads, p.split.scratch_step)
     if p.split.nbatch:
-        launch(_threads, job, p.split.threads, not p.tiny and work >= BLAS_THREADED_WORK)
+        launch(&job.p, &job.p.split, not p.tiny and work >= BLAS_THREADED_WORK)
 
 
 cdef _Job _plan(int kind, cnp.ndarray a, tiny=None):

@@ -32,11 +32,11 @@ from libc.limits cimport INT_MAX
 from libc.math cimport copysign, fabs, frexp, ldexp, sqrt
 from scipy.linalg.cython_lapack cimport cgesdd, dgesdd, sgesdd, zgesdd
 
-from ._batch cimport Loops, Split, alloc_scratch, launch, pick_threads, run_range
+from ._batch cimport Loops, Split, alloc_scratch, launch, pick_threads
 from ._extent cimport EXTENT_ON, Span, check_mat, check_vec, span_at, span_of
-from ._colmajor cimport (
-    INFO_NONFINITE, batch_offsets, copy_finite, fill_nan, real_t, round64, run_threads)
+from ._colmajor cimport INFO_NONFINITE, batch_offsets, copy_finite, fill_nan, real_t, round64
 from ._lapack cimport c64, c128, lapack_t
+from ._team cimport run_team
 
 import numpy as np
 
@@ -165,9 +165,6 @@ cdef class _Job:
     cdef Plan p
     cdef object keep
 
-    def run(self, Py_ssize_t t):
-        run_range(&self.p, &self.p.split, t)
-
 
 cdef int _query(Plan* p) except -1:
     """?gesdd's optimal lwork for this call's sizes (a workspace query touches no matrix)."""
@@ -265,7 +262,7 @@ def gesdd_batched(a, bint full_matrices=True, bint compute_uv=True):
                                    PY_SSIZE_T_MAX)
     job.keep = (a, offs, s, u, vt, info, alloc_scratch(&p.split, scratch))
     _workspace.note("gesdd", p.split.threads, p.split.scratch_step)
-    launch(_threads, job, p.split.threads, mx * k * k >= BLAS_THREADED_WORK)
+    launch(&job.p, &job.p.split, mx * k * k >= BLAS_THREADED_WORK)
     if compute_uv:
         return u.swapaxes(-1, -2), s, vt.swapaxes(-1, -2), info
     return None, s, None, info
@@ -538,15 +535,16 @@ cdef class _JacobiJob:
     cdef JPlan p
     cdef object keep
 
-    def run(self, Py_ssize_t t):
-        cdef Py_ssize_t lo = self.p.nbatch * t // self.p.threads
-        cdef Py_ssize_t hi = self.p.nbatch * (t + 1) // self.p.threads
-        cdef char* scratch = self.p.scratch + t * self.p.scratch_step
-        with nogil:
-            if self.p.typenum == cnp.NPY_FLOAT32:
-                _jacobi_run(<float*>NULL, &self.p, lo, hi, scratch)
-            else:
-                _jacobi_run(<double*>NULL, &self.p, lo, hi, scratch)
+
+cdef void _jacobi_range(void* plan, Py_ssize_t t) noexcept nogil:
+    """Thread t's range of the JPlan `plan` (the team's task)."""
+    cdef JPlan* p = <JPlan*>plan
+    cdef Py_ssize_t lo = p.nbatch * t // p.threads, hi = p.nbatch * (t + 1) // p.threads
+    cdef char* scratch = p.scratch + t * p.scratch_step
+    if p.typenum == cnp.NPY_FLOAT32:
+        _jacobi_run(<float*>NULL, p, lo, hi, scratch)
+    else:
+        _jacobi_run(<double*>NULL, p, lo, hi, scratch)
 
 
 def jacobi_batched(a, bint full_matrices=True, bint compute_uv=True):
@@ -614,7 +612,7 @@ def jacobi_batched(a, bint full_matrices=True, bint compute_uv=True):
     p.idx_at = p.sig_at + round64(k * 8)
     p.scratch_step = p.idx_at + round64((k + mx) * sizeof(int))
     # A rotation sweep costs ~ rows * cols^2 flops; below JACOBI_PARALLEL_WORK in all, waking a
-    # pool thread costs more than it saves.
+    # team thread costs more than it saves.
     threads = min(_threads.get_num_threads(), nbatch)
     if nbatch * mx * k * k < JACOBI_PARALLEL_WORK and not _threads.split_every_batch:
         threads = 1
@@ -624,7 +622,7 @@ def jacobi_batched(a, bint full_matrices=True, bint compute_uv=True):
     p.scratch += (-<size_t>p.scratch) % 64
     _workspace.note("jacobi", threads, p.scratch_step)     # and 64 bytes to align the start
     job.keep = (a, offs, pairs, s, u, vt, info, buf)
-    run_threads(job.run, threads, False)
+    run_team(_jacobi_range, p, threads, False)
     if compute_uv:
         return u.swapaxes(-1, -2), s, vt.swapaxes(-1, -2), info
     return None, s, None, info

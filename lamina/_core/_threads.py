@@ -1,11 +1,12 @@
-"""lamina's thread count, the kernels' thread pool, and the limit on OpenBLAS's own threads.
+"""lamina's thread count, the limit on OpenBLAS's own threads, and a pool for Python work.
 
-Batched kernels split their batch into contiguous ranges, one per thread; each thread runs a
-Cython loop that releases the GIL, and calls BLAS single-threaded. The pool is a few Python
-threads, created lazily and per process id: a fork-started child gets a fresh pool (OpenMP's
-and a module-level executor's threads do not survive fork, and waiting on them hangs, see
-KERNEL-FACTS.md). The calling thread runs the first range itself, so a 2-thread region wakes one
-worker.
+Batched kernels split their batch into contiguous ranges, one per thread; each range is a C
+loop run without the GIL on the C thread team of _team.h (lamina._core._team.run_team), and
+calls BLAS single-threaded. Work that is Python (lamina.sparse's blocks, which call SciPy) runs
+on `parallel_for`'s pool instead: a few Python threads, created lazily and per process id, so
+a fork-started child gets a fresh pool (OpenMP's and a module-level executor's threads do not
+survive fork, and waiting on them hangs, see KERNEL-FACTS.md). Either way the calling thread
+runs the first range itself, so a 2-thread region wakes one worker.
 
 OpenBLAS keeps one process-wide thread count, with no per-call limit. While a batch-parallel
 region calls BLAS, scipy's OpenBLAS is set to 1 thread and restored afterwards, so our threads
@@ -174,18 +175,3 @@ def parallel_for(fn, count):
     finally:
         pool.lock.release()
 
-
-def run_parallel(fn, threads):
-    """Call `fn(t)` for t in range(threads) across the pool, with scipy's BLAS/LAPACK at one
-    thread while they run (restored after), so a batch split over our threads never
-    oversubscribes the cores. Where that BLAS is out of reach (BLAS_CONTROL False), kernels
-    that call it pass threads=1."""
-    if threads <= 1:
-        fn(0)
-        return
-    limited = limit_blas(1)
-    try:
-        parallel_for(fn, threads)
-    finally:
-        if limited:
-            unlimit_blas()

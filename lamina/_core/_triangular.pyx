@@ -32,7 +32,7 @@ from scipy.linalg.cython_lapack cimport cpotrs, dpotrs, spotrs, zpotrs
 
 from ._batch cimport (
     MAXDIM, Cursor, Dims, Loops, Split, advance, alloc_scratch, broadcast, launch, pick_threads,
-    run_range, seek)
+    seek)
 from ._extent cimport EXTENT_ON, Span, check_mat, span_at, span_of
 from ._lapack cimport c64, c128, lapack_t
 
@@ -223,12 +223,9 @@ cdef class _Job:
     cdef Plan p
     cdef object keep
 
-    def run(self, Py_ssize_t t):
-        run_range(&self.p, &self.p.split, t)
-
 
 # A batch whose total work (nbatch * n^2 * k multiply-adds) is below PARALLEL_WORK stays on one
-# thread: waking a pool thread and joining it costs ~25-40 us here.
+# thread: waking a sleeping team thread costs up to ~40-140 us here (_team.h).
 cdef Py_ssize_t PARALLEL_WORK = 1 << 18
 
 # OpenBLAS threads one trsm from about this much work (m * n * k); from there a short batch runs
@@ -318,7 +315,7 @@ cdef _call(int op, cnp.ndarray a, cnp.ndarray b, cnp.ndarray out, bint upper, bi
     job.keep = (a, b, out, alloc_scratch(&p.split, n * n * item if p.amode == COPY else 0))
     if p.split.scratch != NULL:
         _workspace.note("trsm", p.split.threads, p.split.scratch_step)
-    launch(_threads, job, p.split.threads, not p.tiny and work >= BLAS_THREADED_WORK)
+    launch(&job.p, &job.p.split, not p.tiny and work >= BLAS_THREADED_WORK)
 
 
 def trsm_batched(cnp.ndarray a, cnp.ndarray b, cnp.ndarray out, bint upper, bint left,
