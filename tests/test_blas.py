@@ -68,7 +68,7 @@ def test_square_kernels_every_level(simd_level, dtype, n):
                                atol=tol * n)
 
 
-# Results of 16 MiB and more take non-temporal stores and the output pool, on every thread
+# Results of 16 MiB and more take non-temporal stores (and the output pool), on every thread
 # count; the pool hands a freed block to the next result without corrupting either.
 @pytest.mark.parametrize("dtype, n", [("float64", 16), ("float32", 8)])
 def test_large_square_batches(threads, simd_level, dtype, n):

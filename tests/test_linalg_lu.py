@@ -503,3 +503,20 @@ def test_solve_over_an_empty_broadcast_batch():
     assert X.shape == (3, 0, 2, 1) and info.tolist() == [1]
     with pytest.raises(LinAlgError, match=r"\(Batch element 0\): The solver failed"):
         lm.linalg.solve(lm.zeros(1, 2, 2), lm.ones(3, 0, 2, 1))
+
+
+def test_batches_of_empty_matrices():
+    # The kernels write nothing for 0 x 0 matrices: their outputs start filled with what such
+    # a matrix gives (det 1, log|det| 0, info 0), as NumPy's.
+    a = np.zeros((3, 0, 0))
+    np.testing.assert_array_equal(lm.linalg.det(_t(a)).numpy(), np.linalg.det(a))
+    sign, logabs = lm.linalg.slogdet(_t(a))
+    want = np.linalg.slogdet(a)
+    np.testing.assert_array_equal(sign.numpy(), want.sign)
+    np.testing.assert_array_equal(logabs.numpy(), want.logabsdet)
+    inverse, info = lm.linalg.inv_ex(_t(a))
+    assert inverse.shape == (3, 0, 0) and info.tolist() == [0, 0, 0]
+    X, info = lm.linalg.solve_ex(_t(a), _t(np.zeros((3, 0, 2))))
+    assert X.shape == (3, 0, 2) and info.tolist() == [0, 0, 0]
+    LU, piv, info = lm.linalg.lu_factor_ex(_t(np.zeros((3, 0, 4))))
+    assert LU.shape == (3, 0, 4) and piv.shape == (3, 0) and info.tolist() == [0, 0, 0]

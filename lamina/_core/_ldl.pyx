@@ -200,7 +200,7 @@ def _is_c_array(arr, shape, dtype):
 
 cdef _start(_Job job, Py_ssize_t nbatch, Py_ssize_t work, Py_ssize_t scratch):
     """Split the batch (every element calls LAPACK, so a split needs control of BLAS's own
-    threads and enough work to pay for waking the pool) and run it."""
+    threads and enough work to pay for waking the team) and run it."""
     cdef Split* s = &job.p.split
     s.nbatch = nbatch
     s.threads = pick_threads(_threads, nbatch, work, True, PARALLEL_WORK, PY_SSIZE_T_MAX)

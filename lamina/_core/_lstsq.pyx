@@ -452,7 +452,7 @@ def lstsq_batched(cnp.ndarray a, cnp.ndarray a_off, cnp.ndarray x, res, rank, sv
     p.rwork_at = p.work_at + _aligned(<Py_ssize_t>lwork * item)
     p.iwork_at = p.rwork_at + _aligned(<Py_ssize_t>lrwork * real_size)
     # Every element calls LAPACK, so a split needs control of BLAS's own threads and enough work
-    # to pay for waking the pool.
+    # to pay for waking the team.
     p.split.loops, p.split.nbatch = &_LOOPS, nbatch
     p.split.threads = pick_threads(_threads, nbatch, m * n * max(m, n), True, PARALLEL_WORK,
                                    PY_SSIZE_T_MAX)

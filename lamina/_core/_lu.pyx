@@ -754,7 +754,7 @@ cdef void _run_lanes(lapack_t* tag, Plan* p, Py_ssize_t lo, Py_ssize_t hi) noexc
     its result twice), so every matrix goes through the same instructions whatever the batch's
     split across threads."""
     cdef Py_ssize_t idx[MAXDIM]
-    cdef Py_ssize_t i, j, oa, ob, op
+    cdef Py_ssize_t i, j, oa, ob, op, sa = 0, sb = 0
     cdef const lapack_t* mats[LM_LANES_MAX]
     cdef const lapack_t* rhs[LM_LANES_MAX]
     cdef lapack_t* outs[LM_LANES_MAX]
@@ -766,33 +766,44 @@ cdef void _run_lanes(lapack_t* tag, Plan* p, Py_ssize_t lo, Py_ssize_t hi) noexc
     # with k = 0 and outs given the kernel writes determinants: a solve with no right-hand
     # side has no output to write them to
     cdef bint det = p.kind == DET or slog
+    # One batch dim (the common case) steps by a stride: the odometer cost ~1-2 ns a matrix.
+    cdef bint linear = p.ndim <= 1
+    cdef const lapack_t** rhs_arg = rhs if p.kind == SOLVE else NULL
+    cdef lapack_t* diag_arg = diag if slog else NULL
+    cdef lapack_t** outs_arg
     cdef lapack_t d
     if p.kind == SOLVE:
         k = p.k
     elif p.kind == INV:
         k = n
-    _seek(p, lo, idx, &oa, &ob, &op)
+    outs_arg = outs if k > 0 or det else NULL
+    if p.ndim == 1:
+        sa, sb = p.a.strides[0], p.b.strides[0]
+    if not linear:
+        _seek(p, lo, idx, &oa, &ob, &op)
     i = lo
     while i < hi:
         count = <int>min(lanes, hi - i)
         for b in range(lanes):
+            j = i + min(b, count - 1)
+            outs[b] = <lapack_t*>(p.out + j * p.out_step)
+            if linear:
+                mats[b] = <const lapack_t*>(p.a.data + j * sa)
+                rhs[b] = <const lapack_t*>(p.b.data + j * sb)
+                continue
             mats[b] = <const lapack_t*>(p.a.data + oa)
             rhs[b] = <const lapack_t*>(p.b.data + ob)
-            outs[b] = <lapack_t*>(p.out + (i + min(b, count - 1)) * p.out_step)
             if b + 1 < count:
                 _advance(p, idx, &oa, &ob, &op)
-        if lapack_t is float:
-            (<lm_lu_f>p.lanes_kernel)(n, mats, p.a.rs, p.a.cs, k,
-                                      rhs if p.kind == SOLVE else NULL, p.b.rs, p.b.cs,
-                                      outs if k > 0 or det else NULL, diag if slog else NULL,
-                                      odd, info)
-        elif lapack_t is double:
-            (<lm_lu_d>p.lanes_kernel)(n, mats, p.a.rs, p.a.cs, k,
-                                      rhs if p.kind == SOLVE else NULL, p.b.rs, p.b.cs,
-                                      outs if k > 0 or det else NULL, diag if slog else NULL,
-                                      odd, info)
-        if p.kind == DET:   # the kernel wrote the determinants
+        if not linear:
             _advance(p, idx, &oa, &ob, &op)
+        if lapack_t is float:
+            (<lm_lu_f>p.lanes_kernel)(n, mats, p.a.rs, p.a.cs, k, rhs_arg, p.b.rs, p.b.cs,
+                                      outs_arg, diag_arg, odd, info)
+        elif lapack_t is double:
+            (<lm_lu_d>p.lanes_kernel)(n, mats, p.a.rs, p.a.cs, k, rhs_arg, p.b.rs, p.b.cs,
+                                      outs_arg, diag_arg, odd, info)
+        if p.kind == DET:   # the kernel wrote the determinants
             i += count
             continue
         for b in range(count):
@@ -810,7 +821,6 @@ cdef void _run_lanes(lapack_t* tag, Plan* p, Py_ssize_t lo, Py_ssize_t hi) noexc
             if info[b] and p.kind == INV:   # a singular matrix's inverse is NaN, as LAPACK's path
                 for j in range(<Py_ssize_t>n * n):
                     outs[b][j] = NAN
-        _advance(p, idx, &oa, &ob, &op)
         i += count
 
 
@@ -1018,8 +1028,14 @@ _TYPENAMES = {cnp.NPY_FLOAT32: "f", cnp.NPY_FLOAT64: "d", cnp.NPY_COMPLEX64: "F"
               cnp.NPY_COMPLEX128: "D"}
 
 
-def _info_array(batch):
-    return np.zeros(batch, dtype=np.int32)
+cdef object _output(Plan* p, tuple shape, dtype, fill):
+    """An output of `shape`: from the pool when the kernels write all of it (a block fresh from
+    malloc can come back unmapped, _pool.h), else `fill` throughout, which is what a batch of
+    empty matrices gives (det 1, log|det| 0, info 0)."""
+    dtype = np.dtype(dtype)
+    if p.m and p.n:
+        return empty_shaped(shape, dtype.num)
+    return np.full(shape, fill, dtype=dtype)
 
 
 # -- entry points -------------------------------------------------------------------------------
@@ -1033,7 +1049,7 @@ def lu_factor(cnp.ndarray a):
     cdef Py_ssize_t m = p.m, n = p.n
     lu = empty_shaped(batch + (n, m), p.typenum)
     piv = np.empty(batch + (min(m, n),), dtype=np.int32)
-    info = _info_array(batch)
+    info = _output(p, batch, np.int32, 0)
     p.out, p.out_step = cnp.PyArray_BYTES(lu), m * n * a.itemsize
     p.out2, p.out2_step = cnp.PyArray_BYTES(piv), min(m, n) * 4
     p.info = <int*>cnp.PyArray_BYTES(info)
@@ -1050,7 +1066,7 @@ def inv(cnp.ndarray a):
     cdef Plan* p = &job.p
     batch = (<object>a).shape[:-2]
     out = empty_shaped(batch + (p.n, p.n), p.typenum)
-    info = _info_array(batch)
+    info = _output(p, batch, np.int32, 0)
     p.out, p.out_step = cnp.PyArray_BYTES(out), p.n * p.n * a.itemsize
     p.info = <int*>cnp.PyArray_BYTES(info)
     if EXTENT_ON:
@@ -1066,7 +1082,7 @@ def solve(cnp.ndarray a, cnp.ndarray b):
     cdef Plan* p = &job.p
     batch = (<object>a).shape[:-2]
     out = empty_shaped(batch + (p.k, p.n), p.typenum)
-    info = _info_array(batch)
+    info = _output(p, batch, np.int32, 0)
     p.out, p.out_step = cnp.PyArray_BYTES(out), p.n * p.k * a.itemsize
     p.info = <int*>cnp.PyArray_BYTES(info)
     if EXTENT_ON:
@@ -1098,7 +1114,7 @@ def det(cnp.ndarray a):
     cdef _Job job = _plan(DET, a, None, None, 0)
     cdef Plan* p = &job.p
     batch = (<object>a).shape[:-2]
-    out = np.ones(batch, dtype=a.dtype)
+    out = _output(p, batch, a.dtype, 1)
     p.out, p.out_step = cnp.PyArray_BYTES(out), a.itemsize
     _launch(job, (a, out))
     return out
@@ -1109,8 +1125,8 @@ def slogdet(cnp.ndarray a):
     cdef _Job job = _plan(SLOGDET, a, None, None, 0)
     cdef Plan* p = &job.p
     batch = (<object>a).shape[:-2]
-    sign = np.ones(batch, dtype=a.dtype)
-    logabs = np.zeros(batch, dtype=sign.real.dtype)
+    sign = _output(p, batch, a.dtype, 1)
+    logabs = _output(p, batch, sign.real.dtype, 0)
     p.out, p.out_step = cnp.PyArray_BYTES(sign), a.itemsize
     p.out2, p.out2_step = cnp.PyArray_BYTES(logabs), logabs.itemsize
     _launch(job, (a, sign, logabs))

@@ -4,9 +4,14 @@
  * so every large result is faulted in and zeroed page by page by the kernel before the first
  * store: 41 MB (20000 16x16 float64 products) cost ~3-8 ms of page faults on these virtual
  * machines against 1.6 ms to write it once resident, more than the products themselves.
- * Smaller blocks come back from glibc's heap already resident; these do not. So a freed large
- * output buffer is kept (at most LM_POOL_BLOCKS of them, LM_POOL_BYTES in all, least recently
- * freed dropped first) and handed to the next output of a similar size.
+ * Smaller blocks often come back from glibc's heap resident, but not reliably: when freeing
+ * them leaves more than its trim threshold (twice the largest block it has seen mmapped) free
+ * at the top of the heap, glibc returns those pages to the system, and the next call faults
+ * them in again. Two 800 KB outputs alive together (a slogdet's sign and log|det| of 100000
+ * matrices) cost 357 page faults and ~0.35 ms per call that way, a third of the whole op on two
+ * threads. So a freed output buffer of at least LM_POOL_MIN bytes is kept (at most
+ * LM_POOL_BLOCKS of them, LM_POOL_BYTES in all, least recently freed dropped first) and handed
+ * to the next output of a similar size.
  *
  * The kernels install this handler only around the allocation of an output of at least
  * LM_POOL_MIN bytes; NumPy stores the handler in the array and calls its free when the array
@@ -18,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LM_POOL_MIN ((size_t)16 << 20)
+#define LM_POOL_MIN ((size_t)256 << 10)
 #define LM_POOL_BYTES ((size_t)512 << 20)
 #define LM_POOL_BLOCKS 8
 

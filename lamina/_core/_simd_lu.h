@@ -26,8 +26,8 @@
  * the determinant's sign (+-1) there instead, and log|det| at diag[n * W + b] (diag holds
  * (n + 1) * W entries); a lane whose running product left LM_LU_LOG_SAFE's range gets a NaN
  * sign: its sign and log|det| must come from the diagonal, renormalised. (The sign is chosen
- * here, by a select, because a branch on it in the caller's loop mispredicted half the time:
- * 28 -> 13 ns per 4x4 slogdet, one thread.) n <= LM_LU_MAX.
+ * here, by a select: a branch on it in the caller's loop mispredicted for half the matrices of
+ * a random batch.) n <= LM_LU_MAX.
  */
 #ifndef LAMINA_SIMD_LU_H
 #define LAMINA_SIMD_LU_H
