@@ -46,11 +46,11 @@ from ._team cimport run_team
 
 cdef extern from "_simd_lu.h" nogil:
     ctypedef void (*lm_lu_f)(int, const float* const*, Py_ssize_t, Py_ssize_t, int,
-                             const float* const*, Py_ssize_t, Py_ssize_t, float* const*, float*,
-                             int*, int*)
+                             const float* const*, Py_ssize_t, Py_ssize_t, float* const*,
+                             float* const*, float*, int*, int*)
     ctypedef void (*lm_lu_d)(int, const double* const*, Py_ssize_t, Py_ssize_t, int,
                              const double* const*, Py_ssize_t, Py_ssize_t, double* const*,
-                             double*, int*, int*)
+                             double* const*, double*, int*, int*)
     enum:
         LM_LU_MAX
         LM_LANES_MAX
@@ -758,7 +758,8 @@ cdef void _run_lanes(lapack_t* tag, Plan* p, Py_ssize_t lo, Py_ssize_t hi) noexc
     cdef const lapack_t* mats[LM_LANES_MAX]
     cdef const lapack_t* rhs[LM_LANES_MAX]
     cdef lapack_t* outs[LM_LANES_MAX]
-    cdef lapack_t diag[LM_LANES_MAX * (LM_LU_MAX + 1)]
+    cdef lapack_t* logs[LM_LANES_MAX]
+    cdef lapack_t diag[LM_LANES_MAX * LM_LU_MAX]
     cdef int odd[LM_LANES_MAX]
     cdef int info[LM_LANES_MAX]
     cdef int b, lanes = p.lanes, count, k = 0, n = p.n
@@ -787,6 +788,8 @@ cdef void _run_lanes(lapack_t* tag, Plan* p, Py_ssize_t lo, Py_ssize_t hi) noexc
         for b in range(lanes):
             j = i + min(b, count - 1)
             outs[b] = <lapack_t*>(p.out + j * p.out_step)
+            if slog:
+                logs[b] = <lapack_t*>(p.out2 + j * p.out2_step)
             if linear:
                 mats[b] = <const lapack_t*>(p.a.data + j * sa)
                 rhs[b] = <const lapack_t*>(p.b.data + j * sb)
@@ -799,10 +802,10 @@ cdef void _run_lanes(lapack_t* tag, Plan* p, Py_ssize_t lo, Py_ssize_t hi) noexc
             _advance(p, idx, &oa, &ob, &op)
         if lapack_t is float:
             (<lm_lu_f>p.lanes_kernel)(n, mats, p.a.rs, p.a.cs, k, rhs_arg, p.b.rs, p.b.cs,
-                                      outs_arg, diag_arg, odd, info)
+                                      outs_arg, logs, diag_arg, odd, info)
         elif lapack_t is double:
             (<lm_lu_d>p.lanes_kernel)(n, mats, p.a.rs, p.a.cs, k, rhs_arg, p.b.rs, p.b.cs,
-                                      outs_arg, diag_arg, odd, info)
+                                      outs_arg, logs, diag_arg, odd, info)
         if p.kind == DET:   # the kernel wrote the determinants
             i += count
             continue
@@ -811,11 +814,8 @@ cdef void _run_lanes(lapack_t* tag, Plan* p, Py_ssize_t lo, Py_ssize_t hi) noexc
                 d = outs[b][0]
                 # the kernel's sign and log|det|, unless its product left the range (NaN)
                 if lapack_t is float or lapack_t is double:
-                    if d == d:
-                        (<lapack_t*>(p.out2 + (i + b) * p.out2_step))[0] = diag[n * lanes + b]
-                        continue
-                _det_from_diag(diag + b, lanes, n, odd[b], p.kind, outs[b],
-                               p.out2 + (i + b) * p.out2_step)
+                    if d != d:
+                        _det_from_diag(diag + b, lanes, n, odd[b], p.kind, outs[b], logs[b])
                 continue
             p.info[i + b] = info[b]
             if info[b] and p.kind == INV:   # a singular matrix's inverse is NaN, as LAPACK's path

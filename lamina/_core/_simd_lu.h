@@ -15,7 +15,7 @@
  * pivot (a singular U gives inf/NaN, as LAPACK). The FMA levels fuse the multiply-adds, so
  * their last bits can differ from the scalar loops and the baseline level.
  *
- * NAME(n, mats, rs, cs, k, rhs, brs, bcs, outs, diag, odd, info) factors the W matrices at
+ * NAME(n, mats, rs, cs, k, rhs, brs, bcs, outs, logs, diag, odd, info) factors the W matrices at
  * mats[0..W-1] (element (i, j) at mats[b][i * rs + j * cs]; lanes may repeat a matrix), writes
  * info[b], and where `diag` is given U's diagonal (diag[j * W + b]) and the parity of the row
  * swaps (odd[b]). With k > 0 it solves A X = B for the n x k B at rhs[b] (element (i, j) at
@@ -23,11 +23,10 @@
  * column-major: outs[b][j * n + i] = X[i, j]; with k = 0 and `outs` given it writes the
  * determinant, outs[b][0] (the diagonal's product from the first entry on, as the scalar path
  * multiplies it, negated for an odd number of swaps). With `diag` given too (slogdet), it writes
- * the determinant's sign (+-1) there instead, and log|det| at diag[n * W + b] (diag holds
- * (n + 1) * W entries); a lane whose running product left LM_LU_LOG_SAFE's range gets a NaN
- * sign: its sign and log|det| must come from the diagonal, renormalised. (The sign is chosen
- * here, by a select: a branch on it in the caller's loop mispredicted for half the matrices of
- * a random batch.) n <= LM_LU_MAX.
+ * the determinant's sign (+-1) there instead, and log|det| at logs[b][0]; a lane whose running
+ * product left LM_LU_LOG_SAFE's range gets a NaN sign: its sign and log|det| must come from the
+ * diagonal, renormalised. (Both are written here, the sign by a select: in the caller's loop,
+ * a branch on the sign mispredicted for half the matrices of a random batch.) n <= LM_LU_MAX.
  */
 #ifndef LAMINA_SIMD_LU_H
 #define LAMINA_SIMD_LU_H
@@ -109,7 +108,7 @@
 #define LM_LU(T, V, M, W, N, DIM, NAME, ATTR, TINY_T, TR, UNROLL)                       \
     ATTR static void NAME(int n, const T *const *mats, ptrdiff_t rs, ptrdiff_t cs, int k,       \
                           const T *const *rhs, ptrdiff_t brs, ptrdiff_t bcs, T *const *outs,    \
-                          T *diag, int *odd, int *info)                                         \
+                          T *const *logs, T *diag, int *odd, int *info)                         \
     {                                                                                           \
         (void)n;                                                                                \
         V a[DIM][DIM];                                                                          \
@@ -181,7 +180,8 @@
             p = LM_SEL(V, M, flips, -p, p);                                                     \
             if (diag) {                                                                         \
                 V lg = LM_LU_LOG(V, M, T, LM_SEL(V, M, ok, LM_SEL(V, M, p < 0, -p, p), one));   \
-                memcpy(diag + N * W, &lg, sizeof(V));                                           \
+                for (int b = 0; b < W; b++)                                                     \
+                    logs[b][0] = lg[b];                                                         \
                 p = LM_SEL(V, M, ok, LM_SEL(V, M, p < 0, -one, one), (V){0} + (T)NAN);          \
             }                                                                                   \
             for (int b = 0; b < W; b++)                                                         \
@@ -246,11 +246,11 @@
     }
 
 typedef void (*lm_lu_f)(int, const float *const *, ptrdiff_t, ptrdiff_t, int,
-                        const float *const *, ptrdiff_t, ptrdiff_t, float *const *, float *,
-                        int *, int *);
+                        const float *const *, ptrdiff_t, ptrdiff_t, float *const *,
+                        float *const *, float *, int *, int *);
 typedef void (*lm_lu_d)(int, const double *const *, ptrdiff_t, ptrdiff_t, int,
-                        const double *const *, ptrdiff_t, ptrdiff_t, double *const *, double *,
-                        int *, int *);
+                        const double *const *, ptrdiff_t, ptrdiff_t, double *const *,
+                        double *const *, double *, int *, int *);
 
 /* One precision's kernels lm_lu<X>2/3/4/n_<SUFFIX>: the constant sizes unrolled. */
 #define LM_LU_SIZES(T, V, M, W, X, SUFFIX, ATTR, TINY_T, TR)                                    \
