@@ -35,6 +35,7 @@ from ._batch cimport Loops, Split, alloc_scratch, launch, pick_threads
 from ._extent cimport EXTENT_ON, Span, check_mat, check_vec, span_at, span_of
 from ._colmajor cimport INFO_NONFINITE, batch_offsets, copy_finite, fill_nan, real_t, round64
 from ._lapack cimport c64, c128, lapack_t
+from ._pool cimport empty_as
 
 import numpy as np
 
@@ -223,8 +224,8 @@ def geev_batched(a, bint compute_v=True):
     batch = a.shape[:a.ndim - 2]
     cdef Py_ssize_t nbatch = int(np.prod(batch, dtype=np.intp))
     ctype = _COMPLEX[typenum]
-    w = np.empty(batch + (n,), dtype=ctype)
-    v = np.empty(batch + (n, n), dtype=ctype) if compute_v else None
+    w = empty_as(batch + (n,), ctype)
+    v = empty_as(batch + (n, n), ctype) if compute_v else None
     info = np.zeros(batch, dtype=np.int32)
     if nbatch == 0 or n == 0:
         return w, v.swapaxes(-1, -2) if compute_v else None, info

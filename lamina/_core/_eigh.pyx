@@ -42,6 +42,7 @@ from scipy.linalg.cython_lapack cimport cheevd, dsyevd, ssyevd, zheevd
 from ._batch cimport Loops, Split, alloc_scratch, launch, pick_threads
 from ._extent cimport EXTENT_ON, Span, check_mat, check_vec, span_at, span_of
 from ._lapack cimport c64, c128, lapack_t
+from ._pool cimport empty_as
 
 import numpy as np
 
@@ -591,8 +592,8 @@ def eigh(cnp.ndarray a, bint vectors, bint lower, int tiny_max=TINY_MAX,
     p.uplo = b"U"[0] if lower else b"L"[0]
     p.a, p.a_step, p.ars, p.acs = cnp.PyArray_BYTES(a), st[0], st[1] // item, st[2] // item
     real = np.float32 if typenum in (cnp.NPY_FLOAT32, cnp.NPY_COMPLEX64) else np.float64
-    w = np.empty((nbatch, n), dtype=real)
-    v = np.empty((nbatch, n, n), dtype=a.dtype) if vectors else None
+    w = empty_as((nbatch, n), real)
+    v = empty_as((nbatch, n, n), a.dtype) if vectors else None
     info = np.zeros(nbatch, dtype=np.int32)
     p.w, p.info = cnp.PyArray_BYTES(w), cnp.PyArray_BYTES(info)
     p.v = cnp.PyArray_BYTES(v) if vectors else NULL

@@ -52,6 +52,11 @@ cdef cnp.ndarray empty_shaped(tuple shape, int typenum):
     return empty(nd, dims, typenum)
 
 
+cdef cnp.ndarray empty_as(tuple shape, object dtype):
+    """`empty_shaped` for a NumPy dtype (or anything np.dtype takes)."""
+    return empty_shaped(shape, cnp.dtype(dtype).num)
+
+
 def stats():
     """(blocks kept, bytes kept)."""
     return lm_pool_count, lm_pool_bytes

@@ -41,6 +41,7 @@ from ._cpu cimport simd_level
 from ._batch cimport Loops, Split, alloc_scratch, launch, lwork_of, pick_threads
 from ._extent cimport EXTENT_ON, Span, check_mat, check_vec, span_at, span_of
 from ._lapack cimport c64, c128, lapack_t
+from ._pool cimport empty_as
 
 cdef extern from "_simd_larf.h" nogil:
     ctypedef void (*lm_larf_f)(int, int, const float*, float, float*, Py_ssize_t)
@@ -526,10 +527,10 @@ def qr(cnp.ndarray a, str mode, tiny=None):
     p.qc = 0 if mode == "r" else (m if mode == "complete" or m < n else n)
     q = None
     if p.qc:
-        q = np.empty((b, p.qc if m >= n else m, m), dtype=a.dtype)
+        q = empty_as((b, p.qc if m >= n else m, m), a.dtype)
         p.q, p.q_step = cnp.PyArray_BYTES(q), q.strides[0]
     p.mc = m if mode == "complete" else k
-    r = np.empty((b, n, p.mc), dtype=a.dtype)
+    r = empty_as((b, n, p.mc), a.dtype)
     p.r, p.r_step = cnp.PyArray_BYTES(r), r.strides[0]
     job.keep = (a, q, r)
     if EXTENT_ON:
@@ -544,8 +545,8 @@ def geqrf(cnp.ndarray a, tiny=None):
     holding the column-major result, tau (batch, min(m, n))."""
     cdef _Job job = _plan(GEQRF, a, tiny)
     cdef Plan* p = &job.p
-    out = np.empty((p.split.nbatch, p.n, p.m), dtype=a.dtype)
-    tau = np.empty((p.split.nbatch, p.k), dtype=a.dtype)
+    out = empty_as((p.split.nbatch, p.n, p.m), a.dtype)
+    tau = empty_as((p.split.nbatch, p.k), a.dtype)
     p.q, p.q_step = cnp.PyArray_BYTES(out), out.strides[0]
     p.tau, p.tau_step = cnp.PyArray_BYTES(tau), tau.strides[0]
     job.keep = (a, out, tau)
@@ -575,7 +576,7 @@ def orgqr(cnp.ndarray a, cnp.ndarray tau, tiny=None):
     _take_tau(job, tau)
     if not (p.m >= p.n >= p.k):
         raise ValueError("qr kernel: orgqr needs m >= n >= k")
-    out = np.empty((p.split.nbatch, p.n, p.m), dtype=a.dtype)
+    out = empty_as((p.split.nbatch, p.n, p.m), a.dtype)
     p.q, p.q_step = cnp.PyArray_BYTES(out), out.strides[0]
     job.keep = (a, tau, out)
     if EXTENT_ON:
@@ -604,7 +605,7 @@ def ormqr(cnp.ndarray a, cnp.ndarray tau, cnp.ndarray c, bint left, bint transpo
     p.side = b"L"[0] if left else b"R"[0]
     p.trans = (b"C"[0] if p.split.typenum in (cnp.NPY_COMPLEX64, cnp.NPY_COMPLEX128) else b"T"[0]) \
         if transpose else b"N"[0]
-    out = np.empty((p.split.nbatch, p.qc, p.mc), dtype=a.dtype)
+    out = empty_as((p.split.nbatch, p.qc, p.mc), a.dtype)
     p.q, p.q_step = cnp.PyArray_BYTES(out), out.strides[0]
     job.keep = (a, tau, c, out)
     if EXTENT_ON:

@@ -36,6 +36,7 @@ from ._batch cimport Loops, Split, alloc_scratch, launch, pick_threads
 from ._extent cimport EXTENT_ON, Span, check_mat, check_vec, span_at, span_of
 from ._colmajor cimport INFO_NONFINITE, batch_offsets, copy_finite, fill_nan, real_t, round64
 from ._lapack cimport c64, c128, lapack_t
+from ._pool cimport empty_as
 from ._team cimport run_team
 
 import numpy as np
@@ -213,12 +214,12 @@ def gesdd_batched(a, bint full_matrices=True, bint compute_uv=True):
     batch = a.shape[:a.ndim - 2]
     cdef Py_ssize_t nbatch = int(np.prod(batch, dtype=np.intp))
     ucols, vrows = (m, n) if full_matrices else (k, k)
-    s = np.empty(batch + (k,), dtype=_REAL[typenum])
+    s = empty_as(batch + (k,), _REAL[typenum])
     info = np.zeros(batch, dtype=np.int32)
     u = vt = None
     if compute_uv:
-        u = np.empty(batch + (ucols, m), dtype=a.dtype)
-        vt = np.empty(batch + (n, vrows), dtype=a.dtype)
+        u = empty_as(batch + (ucols, m), a.dtype)
+        vt = empty_as(batch + (n, vrows), a.dtype)
     if nbatch == 0 or k == 0:
         if compute_uv:   # LAPACK leaves U, Vh unset; PyTorch's answer is the identity
             u[...] = np.eye(ucols, m, dtype=a.dtype)
@@ -562,12 +563,12 @@ def jacobi_batched(a, bint full_matrices=True, bint compute_uv=True):
     batch = a.shape[:a.ndim - 2]
     cdef Py_ssize_t nbatch = int(np.prod(batch, dtype=np.intp))
     ucols, vrows = (m, n) if full_matrices else (k, k)
-    s = np.empty(batch + (k,), dtype=a.dtype)
+    s = empty_as(batch + (k,), a.dtype)
     info = np.zeros(batch, dtype=np.int32)
     u = vt = None
     if compute_uv:
-        u = np.empty(batch + (ucols, m), dtype=a.dtype)
-        vt = np.empty(batch + (n, vrows), dtype=a.dtype)
+        u = empty_as(batch + (ucols, m), a.dtype)
+        vt = empty_as(batch + (n, vrows), a.dtype)
     if nbatch == 0 or k == 0:
         if compute_uv:
             u[...] = np.eye(ucols, m, dtype=a.dtype)
