@@ -40,7 +40,7 @@ from scipy.linalg.cython_lapack cimport (
 from ._cpu cimport simd_level
 from ._extent cimport EXTENT_ON, Span, check_mat, check_vec, span_at, span_of
 from ._lapack cimport c64, c128, lapack_t
-from ._pool cimport empty_shaped
+from ._pool cimport empty_as, empty_shaped
 from ._team cimport run_team
 
 
@@ -881,7 +881,6 @@ cdef class _Job:
     cdef object keep
 
 
-
 cdef void _range(void* plan, Py_ssize_t t) noexcept nogil:
     """Thread t's range of the Plan `plan` (the team's task)."""
     cdef Plan* p = <Plan*>plan
@@ -1032,9 +1031,8 @@ cdef object _output(Plan* p, tuple shape, dtype, fill):
     """An output of `shape`: from the pool when the kernels write all of it (a block fresh from
     malloc can come back unmapped, _pool.h), else `fill` throughout, which is what a batch of
     empty matrices gives (det 1, log|det| 0, info 0)."""
-    dtype = np.dtype(dtype)
     if p.m and p.n:
-        return empty_shaped(shape, dtype.num)
+        return empty_as(shape, dtype)
     return np.full(shape, fill, dtype=dtype)
 
 

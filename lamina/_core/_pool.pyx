@@ -1,7 +1,8 @@
 # cython: language_level=3
 """Kernel outputs, allocated through a pool that keeps large buffers resident (see _pool.h).
 
-`empty` is cimported by the kernel modules (`from ._pool cimport empty`): one pool for all.
+`empty` is cimported by the kernel modules (`from ._pool cimport empty`): one pool for all;
+`output` serves the kernels' callers in lamina._ops.
 """
 
 cimport numpy as cnp
@@ -55,6 +56,11 @@ cdef cnp.ndarray empty_shaped(tuple shape, int typenum):
 cdef cnp.ndarray empty_as(tuple shape, object dtype):
     """`empty_shaped` for a NumPy dtype (or anything np.dtype takes)."""
     return empty_shaped(shape, cnp.dtype(dtype).num)
+
+
+def output(shape, dtype):
+    """`np.empty(shape, dtype)` through `empty_as`: for kernel outputs allocated in Python."""
+    return empty_as(tuple(shape), dtype)
 
 
 def stats():

@@ -11,6 +11,7 @@ for NumPy and CuPy alike, for the CUDA path.
 import numpy as np
 
 from .._core import _cholesky, _triangular
+from .._core._pool import output
 from ._batching import batch_first, to_front
 from ._checks import check_lapack_size
 from ._rules import unbroadcast, wants
@@ -32,8 +33,8 @@ def _batch(*arrays):
 # failure instead of reporting each matrix's status.
 def _cholesky_ex_cpu(A, *, upper):
     check_lapack_size("cholesky", A)
-    out = np.empty(A.shape, A.dtype)
-    info = np.empty(A.shape[:-2], np.int32)
+    out = output(A.shape, A.dtype)
+    info = output(A.shape[:-2], np.int32)
     _cholesky.potrf_batched(A, out, info, upper)
     return out.swapaxes(-1, -2), info
 
@@ -80,8 +81,8 @@ cholesky_ex_p = Primitive("cholesky_ex", cpu=_cholesky_ex_cpu, vjp=_cholesky_ex_
 # multiply-adds, a third of a solve against the identity; `info` names a zero diagonal element.
 def _cholesky_inverse_ex_cpu(L, *, upper):
     check_lapack_size("cholesky_inverse", L)
-    out = np.empty(L.shape, L.dtype)
-    info = np.empty(L.shape[:-2], np.int32)
+    out = output(L.shape, L.dtype)
+    info = output(L.shape[:-2], np.int32)
     _cholesky.potri_batched(L, out, info, upper)
     return out.swapaxes(-1, -2), info
 
@@ -131,7 +132,7 @@ cholesky_inverse_ex_p = Primitive("cholesky_inverse_ex", cpu=_cholesky_inverse_e
 def _cholesky_solve_cpu(B, L, *, upper):
     check_lapack_size("cholesky_solve", B, L)
     n, k = B.shape[-2:]
-    out = np.empty(_batch(B, L) + (k, n), B.dtype)
+    out = output(_batch(B, L) + (k, n), B.dtype)
     _triangular.potrs_batched(L, B, out, upper)
     return out.swapaxes(-1, -2)
 
@@ -180,7 +181,7 @@ cholesky_solve_p = Primitive("cholesky_solve", cpu=_cholesky_solve_cpu, xp=_chol
 def _triangular_solve_cpu(A, B, *, upper, left, unitriangular, transpose):
     check_lapack_size("triangular_solve", A, B)
     rows, cols = B.shape[-2:]
-    out = np.empty(_batch(A, B) + (cols, rows), A.dtype)
+    out = output(_batch(A, B) + (cols, rows), A.dtype)
     _triangular.trsm_batched(A, B, out, upper, left, unitriangular, transpose)
     return out.swapaxes(-1, -2)
 

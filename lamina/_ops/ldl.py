@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from .._core import _ldl
+from .._core._pool import output
 from ._batching import batch_first, to_front
 from ._checks import check_lapack_size
 from ._rules import not_implemented
@@ -25,11 +26,11 @@ from .primitive import Primitive
 def _ldl_factor_cpu(A, *, hermitian):
     check_lapack_size("ldl_factor", A)
     batch, n = A.shape[:-2], A.shape[-1]
-    out = np.empty(batch + (n, n), A.dtype)
+    out = output(batch + (n, n), A.dtype)
     lower = np.swapaxes(out, -1, -2)        # out holds A^T: A column-major
     np.copyto(lower, A)
-    pivots = np.empty(batch + (n,), np.int32)
-    info = np.empty(batch, np.int32)
+    pivots = output(batch + (n,), np.int32)
+    info = output(batch, np.int32)
     nbatch = math.prod(batch)
     _ldl.sytrf_batched(out.reshape(nbatch, n, n), pivots.reshape(nbatch, n),
                        info.reshape(nbatch), hermitian)

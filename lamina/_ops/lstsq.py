@@ -11,6 +11,7 @@ import math
 import numpy as np
 
 from .._core import _lstsq
+from .._core._pool import output
 from ._batching import to_front
 from ._checks import check_lapack_size
 from ._rules import unbroadcast
@@ -60,13 +61,13 @@ def _lstsq_cpu(A, B, *, rcond, driver):
         return x[..., :0], res[..., :0], rank, sv, info
     ldb = max(1, m, n)
     nbatch = math.prod(batch)
-    x = np.empty(batch + (k, ldb), A.dtype)
+    x = output(batch + (k, ldb), A.dtype)
     np.copyto(x[..., :m], B.swapaxes(-1, -2))
     if m < ldb:
         x[..., m:] = 0      # room for the solution; all of it when m = 0
-    res = np.empty(batch + (k,), real) if m > n and driver != "gelsy" else None
-    rank = np.empty(batch, np.int64) if driver != "gels" else None
-    sv = np.empty(batch + (min(m, n),), real) if driver in ("gelsd", "gelss") else None
+    res = output(batch + (k,), real) if m > n and driver != "gelsy" else None
+    rank = output(batch, np.int64) if driver != "gels" else None
+    sv = output(batch + (min(m, n),), real) if driver in ("gelsd", "gelss") else None
     info = np.zeros(batch, np.int32)
     # gelsy's rows n..m-1 of B hold no residual on exit (PyTorch returns none for it either).
     _lstsq.lstsq_batched(A, batch_offsets(A, batch), x.reshape(nbatch, k, ldb),
